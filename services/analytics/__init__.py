@@ -1,0 +1,1 @@
+"""INSIGHT analytics (issue 7)."""

@@ -1,0 +1,1 @@
+"""The biometric core (issue 5)."""

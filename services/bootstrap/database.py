@@ -1,0 +1,68 @@
+"""One database per service: SQLAlchemy 2 engines (SQLite in WAL mode by
+default, PostgreSQL when the URL says so) and alembic migrations run on start.
+
+Every service keeps its migrations in `services/<service>/migrations/` and its
+own version table, so services may share one PostgreSQL database or not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+_ENV_DIR = Path(__file__).parent / "alembic"
+_SERVICES_DIR = Path(__file__).parent.parent
+
+
+def create_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    return sa.create_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode loses no committed transaction on a process crash
+    # (kill -9); only an OS crash or power loss may lose the last commits.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def migrations_dir(service: str) -> Path:
+    return _SERVICES_DIR / service / "migrations"
+
+
+def migrate(engine: Engine, service: str, revision: str = "head") -> None:
+    """Bring the service's schema to `revision` with its alembic migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(_ENV_DIR))
+    config.set_main_option("version_locations", str(migrations_dir(service)))
+    config.attributes["version_table"] = f"alembic_version_{service}"
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def open_database(url: str, service: str) -> Engine:
+    """Create the engine and migrate: what a service does before SERVING."""
+    engine = create_engine(url)
+    migrate(engine, service)
+    return engine

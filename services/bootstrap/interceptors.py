@@ -1,0 +1,179 @@
+"""The call interceptor: for every RPC it establishes the caller, binds the log
+context, maps domain errors to gRPC status (with a google.rpc.BadRequest for
+bad fields) and writes one log line with the code and duration.
+
+Handlers therefore never call `context.set_code` or `context.abort` themselves:
+they raise the errors of services.bootstrap.errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+import structlog
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from services.bootstrap import errors
+from services.bootstrap.identity import IdentityResolver, reset_caller, set_caller
+from services.bootstrap.tracing import current_trace_id
+
+log = structlog.get_logger(__name__)
+
+_QUIET_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+_CODES: list[tuple[type[errors.IcoreError], grpc.StatusCode]] = [
+    (errors.InvalidArgumentError, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.NotFoundError, grpc.StatusCode.NOT_FOUND),
+    (errors.PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
+    (errors.UnauthenticatedError, grpc.StatusCode.UNAUTHENTICATED),
+    (errors.FailedPreconditionError, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.ResourceExhaustedError, grpc.StatusCode.RESOURCE_EXHAUSTED),
+]
+
+
+def status_for(error: errors.IcoreError) -> status_pb2.Status:
+    """The google.rpc.Status a domain error is sent as, details included."""
+    code = next((c for cls, c in _CODES if isinstance(error, cls)), grpc.StatusCode.INTERNAL)
+    status = status_pb2.Status(code=code.value[0], message=error.message)
+    detail = any_pb2.Any()
+    if isinstance(error, errors.InvalidArgumentError):
+        detail.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                    for v in error.violations
+                ]
+            )
+        )
+        status.details.append(detail)
+    elif isinstance(error, errors.ResourceExhaustedError):
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(int(error.retry_after_s * 1e9))
+        detail.Pack(error_details_pb2.RetryInfo(retry_delay=delay))
+        status.details.append(detail)
+    return status
+
+
+class CallInterceptor(grpc.aio.ServerInterceptor):
+    """Wraps every handler with identity, error mapping and the RPC log line."""
+
+    def __init__(self, resolver: IdentityResolver) -> None:
+        self._resolver = resolver
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        method = details.method  # type: ignore[attr-defined]
+        kind, behavior = _behavior(handler)
+        wrapped = (self._wrap_stream if handler.response_streaming else self._wrap_unary)(method, behavior)
+        factory = getattr(grpc, f"{kind}_rpc_method_handler")
+        return factory(
+            wrapped,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _wrap_unary(self, method: str, behavior: Any) -> Any:
+        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            token, started = self._enter(method, context), time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                return await behavior(request, context)
+            except BaseException as exc:  # noqa: BLE001 - every outcome is logged, then handled
+                code = _outcome(exc, context)
+                await _reraise(exc, context)
+            finally:
+                _log_call(method, code, started)
+                reset_caller(token)
+
+        return unary
+
+    def _wrap_stream(self, method: str, behavior: Any) -> Any:
+        async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            token, started = self._enter(method, context), time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                if inspect.isasyncgenfunction(behavior):
+                    async for response in behavior(request, context):
+                        yield response
+                else:  # a handler that writes with context.write()
+                    await behavior(request, context)
+            except BaseException as exc:  # noqa: BLE001
+                code = _outcome(exc, context)
+                await _reraise(exc, context)
+            finally:
+                _log_call(method, code, started)
+                reset_caller(token)
+
+        return stream
+
+    def _enter(self, method: str, context: grpc.aio.ServicerContext) -> object:
+        structlog.contextvars.clear_contextvars()
+        metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+        try:
+            caller = self._resolver.resolve(metadata, context.auth_context())
+        except errors.UnauthenticatedError as exc:
+            caller = None
+            structlog.contextvars.bind_contextvars(identity_error=exc.message)
+        structlog.contextvars.bind_contextvars(
+            method=method, country=caller.country if caller else "", trace_id=current_trace_id()
+        )
+        return set_caller(caller)
+
+
+def _behavior(handler: grpc.RpcMethodHandler) -> tuple[str, Any]:
+    for kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
+        behavior = getattr(handler, kind)
+        if behavior is not None:
+            return kind, behavior
+    raise ValueError("handler without behavior")
+
+
+def _outcome(exc: BaseException, context: grpc.aio.ServicerContext) -> grpc.StatusCode:
+    """The status code an exception ends the RPC with, for the log line."""
+    if isinstance(exc, errors.IcoreError):
+        return _code(status_for(exc).code)
+    if isinstance(exc, asyncio.CancelledError):
+        return grpc.StatusCode.CANCELLED
+    if isinstance(exc, grpc.aio.AbortError):
+        return context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[return-value]
+    if isinstance(exc, NotImplementedError):
+        return grpc.StatusCode.UNIMPLEMENTED
+    return grpc.StatusCode.INTERNAL
+
+
+async def _reraise(exc: BaseException, context: grpc.aio.ServicerContext) -> None:
+    """End the RPC for an exception: domain errors become their status, bugs
+    become a bare INTERNAL (details stay in the server log), and what grpc
+    itself raised (aborts, cancellation) passes through."""
+    if isinstance(exc, errors.IcoreError):
+        await context.abort_with_status(rpc_status.to_status(status_for(exc)))
+    if isinstance(exc, (asyncio.CancelledError, grpc.aio.AbortError)):
+        raise exc
+    if isinstance(exc, NotImplementedError):
+        # The generated servicer base raises this for an RPC no issue has built yet.
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "not implemented yet; see the README")
+    log.error("rpc_failed", exc_info=exc)
+    await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+
+
+def _code(value: int) -> grpc.StatusCode:
+    return next((c for c in grpc.StatusCode if c.value[0] == value), grpc.StatusCode.UNKNOWN)
+
+
+def _log_call(method: str, code: grpc.StatusCode, started: float) -> None:
+    if method.startswith(_QUIET_PREFIXES) and code == grpc.StatusCode.OK:
+        return
+    log.info("rpc", code=code.name, duration_ms=round((time.perf_counter() - started) * 1000, 3))

@@ -1,0 +1,129 @@
+"""Builds and runs an icore gRPC server: interceptors, health, reflection,
+code lists, size limits and graceful shutdown, the same for every service.
+
+A service's own `create_server(settings)` opens its storage, builds its
+servicer and hands both to `IcoreServer`; health turns SERVING only after
+`start()`, that is after the storage is open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from icore.uim.v1 import code_list_service_pb2, code_list_service_pb2_grpc
+from services.bootstrap import tracing
+from services.bootstrap.code_lists import CodeListServicer
+from services.bootstrap.identity import DevelopmentIdentity, IdentityResolver, NoIdentity
+from services.bootstrap.interceptors import CallInterceptor
+from services.bootstrap.logs import configure_logging
+from services.bootstrap.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+Closer = Callable[[], Awaitable[None] | None]
+
+
+@dataclass
+class Registration:
+    """One gRPC service a server offers."""
+
+    #: Full proto name, e.g. "icore.messaging.v1.MessagingService".
+    full_name: str
+    #: The generated add_<Service>Servicer_to_server function.
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    servicer: Any
+
+
+@dataclass
+class IcoreServer:
+    """A started-or-not gRPC server with its health and its resources to close."""
+
+    settings: Settings
+    registrations: Sequence[Registration]
+    #: Called in order after the server stopped, e.g. to dispose engines.
+    closers: list[Closer] = field(default_factory=list)
+    resolver: IdentityResolver | None = None
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        configure_logging(self.settings.log_level)
+        tracing.configure_tracing(self.settings.service)
+        resolver = self.resolver or (DevelopmentIdentity() if self.settings.dev_identity else NoIdentity())
+        limit = self.settings.max_message_bytes
+        self.server = grpc.aio.server(
+            interceptors=[tracing.server_interceptor(), CallInterceptor(resolver)],
+            options=[
+                ("grpc.max_receive_message_length", limit),
+                ("grpc.max_send_message_length", limit),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        code_lists = Registration(
+            code_list_service_pb2.DESCRIPTOR.services_by_name["CodeListService"].full_name,
+            code_list_service_pb2_grpc.add_CodeListServiceServicer_to_server,
+            CodeListServicer(),
+        )
+        self._all = [*self.registrations, code_lists]
+        for registration in self._all:
+            registration.add_to_server(registration.servicer, self.server)
+        names = [r.full_name for r in self._all]
+        reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)
+        self._stopped = asyncio.Event()
+
+    @property
+    def address(self) -> str:
+        return f"{self.settings.host}:{self.port}"
+
+    async def start(self) -> int:
+        """Bind, start, then report SERVING; returns the bound port."""
+        await self.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.port = self.server.add_insecure_port(f"{self.settings.host}:{self.settings.port}")
+        if self.port == 0:
+            raise OSError(f"cannot listen on {self.settings.host}:{self.settings.port}")
+        await self.server.start()
+        for name in ["", *(r.full_name for r in self._all)]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("server_started", service=self.settings.service, address=self.address)
+        return self.port
+
+    async def stop(self, grace: float | None = None) -> None:
+        """NOT_SERVING first, so balancers move away, then drain in-flight calls."""
+        if self._stopped.is_set():
+            return
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(self.settings.shutdown_grace_s if grace is None else grace)
+        for close in self.closers:
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result
+        self._stopped.set()
+        log.info("server_stopped", service=self.settings.service)
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+
+async def run_until_signal(servers: Sequence[IcoreServer]) -> None:
+    """Start the servers, wait for SIGTERM or SIGINT, then stop them gracefully."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        for server in servers:
+            await server.start()
+        await stop.wait()
+        log.info("shutdown_requested")
+    finally:
+        await asyncio.gather(*(server.stop() for server in reversed(servers)))

@@ -1,0 +1,97 @@
+"""Server settings from ICORE_* environment variables, read once into a frozen
+dataclass that is passed down; tests build their own."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+#: Default ports of `icore up`; Kubernetes uses the same inside each pod.
+DEFAULT_PORTS = {
+    "gateway": 50050,
+    "messaging": 50051,
+    "biometric": 50052,
+    "query": 50053,
+    "analytics": 50054,
+}
+
+SERVICES = tuple(DEFAULT_PORTS)
+
+#: Largest message a server accepts or sends: a batch of 1,000 biometric
+#: templates of 512 float32 is about 2.1 MB, a message with attachments at most
+#: 8 MiB of documents; 16 MiB covers both with room for protobuf framing.
+DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything one server process needs to know about its surroundings.
+
+    Every field comes from an environment variable named in its comment; the
+    default is what `icore up` on one machine needs.
+    """
+
+    #: Which service this process runs: one of SERVICES.
+    service: str
+    #: ICORE_HOST: interface to listen on.
+    host: str = "127.0.0.1"
+    #: ICORE_PORT: port to listen on; 0 picks a free one (tests).
+    port: int = 0
+    #: ICORE_DATA_DIR: where embedded SQLite databases and snapshots live.
+    data_dir: Path = Path("data")
+    #: ICORE_DATABASE_URL (or ICORE_<SERVICE>_DATABASE_URL): SQLAlchemy URL;
+    #: empty means SQLite at <data_dir>/<service>.sqlite.
+    database_url: str = ""
+    #: ICORE_SHUTDOWN_GRACE_S: seconds in-flight calls get to finish on SIGTERM.
+    shutdown_grace_s: float = 10.0
+    #: ICORE_MAX_MESSAGE_BYTES: largest request or response accepted.
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    #: ICORE_LOG_LEVEL: debug, info, warning or error.
+    log_level: str = "info"
+    #: ICORE_DEV_IDENTITY: accept the caller's country from the `x-icore-country`
+    #: metadata header. For development and tests on loopback only, until
+    #: mutual TLS identifies callers.
+    dev_identity: bool = True
+    #: ICORE_<PEER>_ADDR: addresses of the other services this one calls.
+    peers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / f'{self.service}.sqlite').resolve()}"
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def peer_addresses(env: dict[str, str] | None = None) -> dict[str, str]:
+    """ICORE_<SERVICE>_ADDR for every service, defaulting to localhost ports."""
+    env = os.environ if env is None else env  # type: ignore[assignment]
+    return {
+        name: env.get(f"ICORE_{name.upper()}_ADDR", f"127.0.0.1:{port}")
+        for name, port in DEFAULT_PORTS.items()
+    }
+
+
+def from_env(service: str) -> Settings:
+    """Settings for `service` from the environment, with documented defaults."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+    return Settings(
+        service=service,
+        host=_env("ICORE_HOST", "127.0.0.1"),
+        port=int(_env("ICORE_PORT", str(DEFAULT_PORTS[service]))),
+        data_dir=Path(_env("ICORE_DATA_DIR", "data")),
+        database_url=_env(f"ICORE_{service.upper()}_DATABASE_URL", _env("ICORE_DATABASE_URL", "")),
+        shutdown_grace_s=float(_env("ICORE_SHUTDOWN_GRACE_S", "10")),
+        max_message_bytes=int(_env("ICORE_MAX_MESSAGE_BYTES", str(DEFAULT_MAX_MESSAGE_BYTES))),
+        log_level=_env("ICORE_LOG_LEVEL", "info"),
+        dev_identity=_env("ICORE_DEV_IDENTITY", "1") == "1",
+        peers=peer_addresses(),
+    )

@@ -1,0 +1,1 @@
+"""Smart Case Messaging (issue 4)."""

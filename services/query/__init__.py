@@ -1,0 +1,1 @@
+"""The unified query (issue 6)."""
