@@ -1,0 +1,1 @@
+"""Code tables shipped with icore: CSV files read by services.uim.codes."""
