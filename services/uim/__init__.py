@@ -1,0 +1,1 @@
+"""Shared rules of the Unified Information Model."""

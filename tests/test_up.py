@@ -1,0 +1,93 @@
+"""`icore up` as a user runs it: a subprocess that starts every service,
+answers health checks on every port, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import grpc
+
+from icore.uim.v1 import code_list_service_pb2 as codes_pb
+from icore.uim.v1 import code_list_service_pb2_grpc as codes_grpc
+from services.mesh import mesh_ports, wait_serving
+
+
+def _list_countries(address: str) -> None:
+    with grpc.insecure_channel(address) as channel:
+        reply = codes_grpc.CodeListServiceStub(channel).ListCodes(
+            codes_pb.ListCodesRequest(code_list=codes_pb.CODE_LIST_COUNTRIES, page_size=3),
+            metadata=(("x-icore-country", "FRA"),), timeout=10)
+    assert len(reply.codes) == 3
+
+
+def _free_base_port() -> int:
+    """A port with the four ports above it free too."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + 4 >= 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(base, base + 5):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no five free consecutive ports")
+
+
+def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None:
+    base = _free_base_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    log = (tmp_path / "up.log").open("w")  # a file: a pipe could fill up and block the services
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "up", "--data-dir", str(tmp_path), "--base-port", str(base),
+         "--demo-size", "200"],
+        env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+    )
+    try:
+        for service, port in mesh_ports(base).items():
+            assert wait_serving(f"127.0.0.1:{port}", 120, process), f"{service} not serving"
+        # `up` prints the endpoints once the demo data is loaded.
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+        printed, deadline = [], time.monotonic() + 180
+        while time.monotonic() < deadline and not any("Ctrl-C stops everything" in line for line in printed):
+            try:
+                printed.append(lines.get(timeout=1))
+            except queue.Empty:
+                assert process.poll() is None, "icore up exited early"
+        _list_countries(f"127.0.0.1:{base}")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        log.close()
+    stderr = (tmp_path / "up.log").read_text()
+    stdout = "".join(printed)
+    assert process.returncode == 0, stderr[-3000:]
+    assert f"gateway    127.0.0.1:{base}" in stdout
+    assert "grpcurl -plaintext" in stdout
+    rpc_lines = [json.loads(line) for line in stderr.splitlines()
+                 if line.startswith("{") and '"event": "rpc"' in line and "ListCodes" in line]
+    assert rpc_lines, "no log line for the ListCodes call"
+    line = rpc_lines[-1]
+    assert line["method"] == "/icore.uim.v1.CodeListService/ListCodes"
+    assert line["country"] == "FRA" and line["code"] == "OK"
+    assert line["duration_ms"] >= 0 and len(line["trace_id"]) == 32
+    assert stderr.count('"event": "server_stopped"') == 5
