@@ -21,11 +21,16 @@ from icore.uim.v1 import code_list_service_pb2_grpc as codes_grpc
 from services.mesh import mesh_ports, wait_serving
 
 
+#: A W3C trace id the caller sends; the server must log it as its own.
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
 def _list_countries(address: str) -> None:
     with grpc.insecure_channel(address) as channel:
         reply = codes_grpc.CodeListServiceStub(channel).ListCodes(
             codes_pb.ListCodesRequest(code_list=codes_pb.CODE_LIST_COUNTRIES, page_size=3),
-            metadata=(("x-icore-country", "FRA"),), timeout=10)
+            metadata=(("x-icore-country", "FRA"), ("traceparent", f"00-{TRACE_ID}-00f067aa0ba902b7-01")),
+            timeout=10)
     assert len(reply.codes) == 3
 
 
@@ -89,5 +94,6 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
     line = rpc_lines[-1]
     assert line["method"] == "/icore.uim.v1.CodeListService/ListCodes"
     assert line["country"] == "FRA" and line["code"] == "OK"
-    assert line["duration_ms"] >= 0 and len(line["trace_id"]) == 32
+    assert line["duration_ms"] >= 0
+    assert line["trace_id"] == TRACE_ID, "trace context did not propagate over gRPC metadata"
     assert stderr.count('"event": "server_stopped"') == 5
