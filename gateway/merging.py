@@ -1,0 +1,118 @@
+"""Merging what the backends found into one list grouped by real-world entity.
+
+Pure functions over protobuf messages: no grpc, no I/O, testable alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from icore.biometric.v1 import template_pb2
+from icore.gateway.v1 import gateway_service_pb2 as pb
+from icore.messaging.v1 import message_pb2
+from icore.query.v1 import query_service_pb2 as query_pb
+from icore.uim.v1 import entity_pb2
+from services.uim.names import name_similarity, normalise_document_number, normalise_name
+
+#: A message mentions an entity when a person in it scores at least this on names.
+MESSAGE_NAME_MATCH = 0.85
+
+
+@dataclass
+class Group:
+    """Records believed to be one real-world entity."""
+
+    result_id: str
+    hits: list[pb.SourceHit] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        """Noisy-OR of the best score per backend: two backends agreeing on an
+        entity make it more likely than either alone, never above 1."""
+        best: dict[str, float] = {}
+        for hit in self.hits:
+            best[hit.backend] = max(best.get(hit.backend, 0.0), min(max(hit.score, 0.0), 1.0))
+        miss = 1.0
+        for score in best.values():
+            miss *= 1.0 - score
+        return 1.0 - miss
+
+    def entities(self) -> list[entity_pb2.Entity]:
+        seen, found = set(), []
+        for hit in self.hits:
+            if hit.HasField("entity") and hit.entity.id not in seen:
+                seen.add(hit.entity.id)
+                found.append(hit.entity)
+        return found
+
+
+def query_hit(hit: query_pb.SearchHit) -> pb.SourceHit:
+    explanation = "; ".join(f"{e.criterion}: {e.detail}" for e in hit.explanations)
+    return pb.SourceHit(backend="query", record_id=hit.entity.id, score=hit.score, entity=hit.entity,
+                        explanation=explanation)
+
+
+def biometric_hit(candidate: template_pb2.Candidate, subject: entity_pb2.Entity | None) -> pb.SourceHit:
+    lists = ", ".join(candidate.watchlists) or "no watch list"
+    hit = pb.SourceHit(backend="biometric", record_id=candidate.template_id, score=max(0.0, candidate.score),
+                       explanation=f"cosine similarity {candidate.score:.3f}; on {lists}")
+    if subject is not None:
+        hit.entity.CopyFrom(subject)
+    return hit
+
+
+def group_hits(
+    query_hits: Iterable[query_pb.SearchHit],
+    candidates: Iterable[template_pb2.Candidate],
+    subjects: dict[str, entity_pb2.Entity],
+    cluster_of: dict[str, str],
+) -> list[Group]:
+    """Group every hit under its identity cluster (or its own entity id), best first."""
+    groups: dict[str, Group] = {}
+
+    def add(entity_id: str, hit: pb.SourceHit) -> None:
+        key = cluster_of.get(entity_id, entity_id)
+        groups.setdefault(key, Group(result_id=key)).hits.append(hit)
+
+    for hit in query_hits:
+        add(hit.entity.id, query_hit(hit))
+    for candidate in candidates:
+        add(candidate.subject_id, biometric_hit(candidate, subjects.get(candidate.subject_id)))
+    for group in groups.values():
+        group.hits.sort(key=lambda h: -h.score)
+    return sorted(groups.values(), key=lambda g: -g.score)
+
+
+def _names_and_documents(entities: Iterable[entity_pb2.Entity]) -> tuple[list[str], set[str]]:
+    names, documents = [], set()
+    for entity in entities:
+        if entity.HasField("person"):
+            for name in entity.person.names:
+                names.append(name.full_name or f"{name.given_names} {name.family_name}".strip())
+            documents |= {normalise_document_number(d.number) for d in entity.person.documents if d.number}
+        elif entity.HasField("organization"):
+            names += list(entity.organization.names)
+    return [n for n in names if n], documents
+
+
+def mentions(message: message_pb2.Message, entities: list[entity_pb2.Entity]) -> bool:
+    """True when the message's content or text names one of `entities`."""
+    names, documents = _names_and_documents(entities)
+    their_names, their_documents = _names_and_documents(message.content.entities)
+    if documents & their_documents:
+        return True
+    if any(name_similarity(a, b).score >= MESSAGE_NAME_MATCH for a in names for b in their_names):
+        return True
+    text = normalise_name(f"{message.subject} {message.body}")
+    return any(normalise_name(name) and normalise_name(name) in text for name in names)
+
+
+def attach_messages(groups: list[Group], messages: Iterable[message_pb2.Message]) -> dict[str, list[message_pb2.Message]]:
+    """Messages per group id: each message goes to every group it mentions."""
+    attached: dict[str, list[message_pb2.Message]] = {g.result_id: [] for g in groups}
+    for message in messages:
+        for group in groups:
+            if mentions(message, group.entities()):
+                attached[group.result_id].append(message)
+    return attached

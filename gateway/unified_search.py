@@ -1,0 +1,148 @@
+"""UnifiedSearch: one request to every backend at once, one ranked answer.
+
+Phase one asks the repository (Search), the messages (ListMessages by text)
+and the watch lists (Identify, when a template is given) concurrently. Phase
+two, which needs phase one's entity ids, asks analytics which of them are one
+real-world identity and the repository for linked entities. Every call has its
+own deadline cut from the caller's; a backend that fails or is late shows in
+`backend_statuses` and the answer goes on without it. Cancelling the caller's
+RPC cancels the tasks, and with them every backend call in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
+from icore.biometric.v1 import biometric_service_pb2 as biometric_pb
+from icore.gateway.v1 import gateway_service_pb2 as pb
+from icore.messaging.v1 import messaging_service_pb2 as messaging_pb
+from icore.query.v1 import query_service_pb2 as query_pb
+from icore.uim.v1 import biometrics_pb2, entity_pb2
+from gateway import merging
+from gateway.backends import Backends, Outcome, ask, skipped
+from gateway.deadlines import Budget
+from services.bootstrap.errors import FieldErrors
+from services.bootstrap.paging import PageRequest
+
+#: How much of the budget phase one may use when phase two must follow.
+PHASE_ONE_SHARE = 0.6
+#: Results whose linked entities are fetched.
+LINKED_FOR_TOP = 5
+
+
+def validate(request: pb.UnifiedSearchRequest, errors: FieldErrors) -> PageRequest:
+    criteria = (request.text, request.name, request.document_number, request.nationality)
+    has_probe = request.HasField("probe")
+    errors.check(any(c.strip() for c in criteria) or has_probe or request.HasField("date_of_birth"),
+                 "text", "give text, a name, a document number, a date of birth, a nationality or a probe")
+    errors.check(len(request.text) <= 500, "text", "longer than 500 characters")
+    errors.check(len(request.name) <= 300, "name", "longer than 300 characters")
+    errors.check(len(request.document_number) <= 50, "document_number", "longer than 50 characters")
+    if has_probe:
+        errors.check(request.probe.modality != biometrics_pb2.MODALITY_UNSPECIFIED, "probe.modality", "required")
+        errors.check(len(request.probe.vector) > 0, "probe.vector", "required")
+    return PageRequest.parse(request.page_size, request.page_token, default=20, maximum=100, errors=errors)
+
+
+def _text_criteria(request: pb.UnifiedSearchRequest) -> bool:
+    return any((request.text.strip(), request.name.strip(), request.document_number.strip(),
+                request.nationality, request.HasField("date_of_birth")))
+
+
+async def unified_search(request: pb.UnifiedSearchRequest, backends: Backends, budget: Budget) -> pb.UnifiedSearchResponse:
+    errors = FieldErrors()
+    page = validate(request, errors)
+    errors.raise_if_any()
+    wanted = page.offset + page.size
+    first = budget.share(PHASE_ONE_SHARE)
+
+    query, messages, biometric = await asyncio.gather(
+        _search_repository(request, backends, wanted, first),
+        _search_messages(request, backends, first),
+        _identify(request, backends, wanted, first),
+    )
+    hits = list(query.response.hits) if query.ok else []
+    candidates = list(biometric.response.candidates) if biometric.ok else []
+    entity_ids = list(dict.fromkeys([h.entity.id for h in hits] + [c.subject_id for c in candidates]))
+
+    analytics, subjects, related = await asyncio.gather(
+        _resolve(entity_ids, backends, budget),
+        _subjects(candidates, {h.entity.id for h in hits}, backends, budget),
+        _related(entity_ids[:LINKED_FOR_TOP], backends, budget),
+    )
+    cluster_of = {}
+    if analytics.ok:
+        for cluster in analytics.response.clusters:
+            cluster_of.update({entity_id: cluster.cluster_id for entity_id in cluster.entity_ids})
+
+    groups = merging.group_hits(hits, candidates, subjects, cluster_of)
+    attached = merging.attach_messages(groups, messages.response.messages if messages.ok else [])
+    results = []
+    for group in groups[page.offset:wanted]:
+        result = pb.UnifiedResult(result_id=group.result_id, score=group.score, hits=group.hits,
+                                  messages=attached.get(group.result_id, []))
+        for entity in group.entities():
+            if entity.id in related:
+                linked, links = related[entity.id]
+                result.linked_entities.extend(linked)
+                result.links.extend(links)
+        results.append(result)
+    statuses = [o.status() for o in (query, messages, biometric, analytics)]
+    return pb.UnifiedSearchResponse(results=results, backend_statuses=statuses,
+                                    next_page_token=page.next_token(len(groups)))
+
+
+async def _search_repository(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int,
+                             timeout: float) -> Outcome[Any]:
+    if not _text_criteria(request):
+        return skipped("query", "no biographic criteria")
+    search = query_pb.SearchRequest(text=request.text, name=request.name, nationality=request.nationality,
+                                    document_number=request.document_number, page_size=min(wanted, 100))
+    if request.HasField("date_of_birth"):
+        search.date_of_birth.CopyFrom(request.date_of_birth)
+    return await ask("query", lambda t: backends.query.Search(search, timeout=t), timeout)
+
+
+async def _search_messages(request: pb.UnifiedSearchRequest, backends: Backends, timeout: float) -> Outcome[Any]:
+    text = (request.name or request.text or request.document_number).strip()
+    if not text:
+        return skipped("messaging", "no text to look for in messages")
+    listing = messaging_pb.ListMessagesRequest(mailbox=messaging_pb.MAILBOX_ALL, text=text[:200], page_size=50)
+    return await ask("messaging", lambda t: backends.messaging.ListMessages(listing, timeout=t), timeout)
+
+
+async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, timeout: float) -> Outcome[Any]:
+    if not request.HasField("probe"):
+        return skipped("biometric", "no biometric probe")
+    identify = biometric_pb.IdentifyRequest(probe=request.probe, top_k=min(wanted, 100))
+    return await ask("biometric", lambda t: backends.biometric.Identify(identify, timeout=t), timeout)
+
+
+async def _resolve(entity_ids: list[str], backends: Backends, budget: Budget) -> Outcome[Any]:
+    if not entity_ids:
+        return skipped("analytics", "nothing found to resolve")
+    resolve = analytics_pb.ResolveEntitiesRequest(entity_ids=entity_ids, page_size=500)
+    return await ask("analytics", lambda t: backends.analytics.ResolveEntities(resolve, timeout=t), budget.left())
+
+
+async def _subjects(candidates: list[Any], known: set[str], backends: Backends,
+                    budget: Budget) -> dict[str, entity_pb2.Entity]:
+    """Repository records of biometric subjects that the search did not return."""
+    missing = list(dict.fromkeys(c.subject_id for c in candidates if c.subject_id not in known))[:20]
+    outcomes = await asyncio.gather(*(
+        ask("query", lambda t, i=subject_id: backends.query.GetEntity(query_pb.GetEntityRequest(entity_id=i),
+                                                                      timeout=t), budget.left())
+        for subject_id in missing))
+    return {o.response.entity.id: o.response.entity for o in outcomes if o.ok}
+
+
+async def _related(entity_ids: list[str], backends: Backends,
+                   budget: Budget) -> dict[str, tuple[list[Any], list[Any]]]:
+    outcomes = await asyncio.gather(*(
+        ask("query", lambda t, i=entity_id: backends.query.GetRelated(
+            query_pb.GetRelatedRequest(entity_id=i, depth=1, page_size=10), timeout=t), budget.left())
+        for entity_id in entity_ids))
+    return {entity_id: ([r.entity for r in o.response.related], list(o.response.links))
+            for entity_id, o in zip(entity_ids, outcomes, strict=True) if o.ok}

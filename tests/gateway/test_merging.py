@@ -1,0 +1,52 @@
+"""Merging backend results by real-world entity, and the frontline decision."""
+
+from __future__ import annotations
+
+from icore.biometric.v1 import template_pb2
+from icore.gateway.v1 import gateway_service_pb2 as pb
+from icore.messaging.v1 import message_pb2
+from icore.query.v1 import query_service_pb2 as query_pb
+from icore.uim.v1 import entity_pb2, names_pb2, notices_pb2, person_pb2
+from gateway import frontline, merging
+
+
+def _person(entity_id: str, name: str, document: str = "") -> entity_pb2.Entity:
+    person = person_pb2.Person(names=[names_pb2.PersonName(full_name=name)])
+    if document:
+        person.documents.add(document_type="PASSPORT", number=document)
+    return entity_pb2.Entity(id=entity_id, person=person)
+
+
+def test_hits_of_one_identity_group_together_and_outrank_single_hits() -> None:
+    hits = [query_pb.SearchHit(entity=_person("e1", "Ivan Petrov"), score=0.9),
+            query_pb.SearchHit(entity=_person("e2", "Ivan Petrow"), score=0.8),
+            query_pb.SearchHit(entity=_person("e3", "John Smith"), score=0.95)]
+    candidates = [template_pb2.Candidate(template_id="t1", subject_id="e2", score=0.7, watchlists=["red_notices"])]
+    groups = merging.group_hits(hits, candidates, {}, cluster_of={"e1": "c1", "e2": "c1"})
+    assert [g.result_id for g in groups] == ["c1", "e3"]
+    assert {h.backend for h in groups[0].hits} == {"query", "biometric"}
+    assert groups[0].score > 0.95  # two backends agreeing beat one strong hit
+
+
+def test_messages_attach_to_the_entity_they_mention() -> None:
+    groups = merging.group_hits([query_pb.SearchHit(entity=_person("e1", "Ivan Petrov", "AB 123"), score=0.9),
+                                 query_pb.SearchHit(entity=_person("e2", "Maria Rossi"), score=0.8)], [], {}, {})
+    by_document = message_pb2.Message(id="m1", subject="Request")
+    by_document.content.entities.append(_person("x", "I. Petrov", "AB-123"))
+    by_text = message_pb2.Message(id="m2", subject="Sighting of Maria Rossi in Milan")
+    unrelated = message_pb2.Message(id="m3", subject="Stolen car")
+    attached = merging.attach_messages(groups, [by_document, by_text, unrelated])
+    assert [m.id for m in attached["e1"]] == ["m1"]
+    assert [m.id for m in attached["e2"]] == ["m2"]
+
+
+def test_frontline_decision() -> None:
+    decide = frontline.decide
+    assert decide(frontline.Finding(biometric_score=0.8, threshold=0.6, subject_id="s")) == pb.FRONTLINE_OUTCOME_HIT
+    assert decide(frontline.Finding(biometric_score=0.55, threshold=0.6, subject_id="s")) == \
+        pb.FRONTLINE_OUTCOME_POSSIBLE_MATCH
+    assert decide(frontline.Finding(biometric_score=0.3, threshold=0.6, subject_id="s")) == \
+        pb.FRONTLINE_OUTCOME_NO_HIT
+    assert decide(frontline.Finding(invalid_document_match=True)) == pb.FRONTLINE_OUTCOME_HIT
+    assert decide(frontline.Finding(biographic_score=0.9)) == pb.FRONTLINE_OUTCOME_POSSIBLE_MATCH
+    assert frontline.notice_for(("missing_persons", "red_notices")) == notices_pb2.NOTICE_TYPE_RED
