@@ -1,0 +1,15 @@
+"""Identity-document numbers in the one form that stores and queries compare."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def normalise_document_number(number: str) -> str:
+    """Drop spaces and punctuation and upper-case the rest: "ab 123-456" -> "AB123456".
+
+    Letters and digits are kept as they are: O and 0, or I and 1, are not merged,
+    because in many numbering schemes both occur and a silent fix would make two
+    different documents equal. NFKC first, so full-width digits count as digits.
+    """
+    return "".join(ch for ch in unicodedata.normalize("NFKC", number) if ch.isalnum()).upper()
