@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from importlib import resources
 
 import pytest
@@ -28,8 +29,7 @@ def test_registry_has_every_table_by_name() -> None:
 @pytest.mark.parametrize("name", TABLE_NAMES)
 def test_files_are_sorted_by_code_and_unique(name: str) -> None:
     source = resources.files("services.uim.code_tables").joinpath(f"{name}.csv")
-    with source.open("r", encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(io.StringIO(source.read_text(encoding="utf-8"), newline="")))
     codes = [row["code"] for row in rows]
     assert codes == sorted(codes)
     assert len(set(codes)) == len(codes)
