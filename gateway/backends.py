@@ -18,8 +18,9 @@ from icore.biometric.v1 import biometric_service_pb2_grpc
 from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2_grpc
 from icore.query.v1 import query_service_pb2_grpc
-from services.bootstrap.channels import open_channel
+from services.bootstrap.channels import peer_channel
 from services.bootstrap.errors import FieldViolation, InvalidArgumentError
+from services.bootstrap.settings import Settings
 
 T = TypeVar("T")
 
@@ -102,10 +103,9 @@ class Backends:
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     @classmethod
-    def connect(cls, peers: dict[str, str]) -> Backends:
-        """Channels to `peers` (ICORE_<SERVICE>_ADDR, e.g. a headless service)."""
-        channels = {name: open_channel(peers[name], relaying_service="gateway",
-                                       idempotent_services=IDEMPOTENT_SERVICES)
+    def connect(cls, settings: Settings) -> Backends:
+        """Channels to the peers (ICORE_<SERVICE>_ADDR, e.g. a headless service)."""
+        channels = {name: peer_channel(settings, name, IDEMPOTENT_SERVICES)
                     for name in ("query", "messaging", "biometric", "analytics")}
         return cls(
             query=query_service_pb2_grpc.QueryServiceStub(channels["query"]),

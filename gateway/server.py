@@ -36,7 +36,7 @@ class GatewayServicer(pb_grpc.GatewayServiceServicer):
 
 
 async def create_server(settings: Settings) -> IcoreServer:
-    backends = Backends.connect(settings.peers)
+    backends = Backends.connect(settings)
     servicer = GatewayServicer(backends)
     registration = Registration(SERVICE_NAME, pb_grpc.add_GatewayServiceServicer_to_server, servicer)
     return IcoreServer(settings, [registration], closers=[backends.close])

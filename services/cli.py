@@ -21,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--base-port", type=int, default=settings_module.DEFAULT_PORTS["gateway"],
                     help="gateway port; backends take the next four (default: 50050)")
 
+    up.add_argument("--plaintext", action="store_true",
+                    help="no TLS, caller country from metadata (development on loopback only)")
+
+    certs = commands.add_parser("certs", help="make a development CA with per-country and per-service certificates")
+    certs.add_argument("--out", default="data/certs", help="directory to write them to (default: data/certs)")
+    certs.add_argument("--countries", default="", help="comma-separated ISO 3166-1 alpha-3 codes (default: demo set)")
+
     serve = commands.add_parser("serve", help="run one service (what a Kubernetes pod runs)")
     serve.add_argument("service", choices=settings_module.SERVICES)
 
@@ -31,7 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from services.mesh import run_mesh
 
-        return run_mesh(args.data_dir, args.base_port, 0 if args.no_demo else args.demo_size)
+        return run_mesh(args.data_dir, args.base_port, 0 if args.no_demo else args.demo_size, args.plaintext)
+    if args.command == "certs":
+        from pathlib import Path
+
+        from services.bootstrap.certificates import DEMO_COUNTRIES, make_development_pki
+
+        countries = tuple(c.strip() for c in args.countries.split(",") if c.strip()) or DEMO_COUNTRIES
+        directory = make_development_pki(Path(args.out), countries)
+        print(f"certificates for {len(countries)} countries and every service in {directory}")
+        return 0
     if args.command == "serve":
         return asyncio.run(_serve(args.service))
     if args.command == "migrate":

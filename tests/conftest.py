@@ -28,7 +28,7 @@ def start_service(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
 
     def start(service: str, **overrides: Any) -> RunningServer:
         settings = Settings(service=service, host="127.0.0.1", port=0, data_dir=tmp_path / service,
-                            peers=peer_addresses({}), shutdown_grace_s=1.0)
+                            peers=peer_addresses({}), shutdown_grace_s=1.0, plaintext=True)
         server = RunningServer(service, settings.with_(**overrides))
         running.append(server)
         return server

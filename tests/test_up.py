@@ -18,18 +18,20 @@ import grpc
 
 from icore.uim.v1 import code_list_service_pb2 as codes_pb
 from icore.uim.v1 import code_list_service_pb2_grpc as codes_grpc
-from services.mesh import mesh_ports, wait_serving
+from services.bootstrap.certificates import DEMO_COUNTRIES
+from services.mesh import client_channel, mesh_ports, wait_serving
 
 
 #: A W3C trace id the caller sends; the server must log it as its own.
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
-def _list_countries(address: str) -> None:
-    with grpc.insecure_channel(address) as channel:
+def _list_countries(address: str, tls_dir: Path) -> None:
+    """As France, over mutual TLS with the certificate `icore up` made."""
+    with client_channel(address, tls_dir, "country-FRA") as channel:
         reply = codes_grpc.CodeListServiceStub(channel).ListCodes(
             codes_pb.ListCodesRequest(code_list=codes_pb.CODE_LIST_COUNTRIES, page_size=3),
-            metadata=(("x-icore-country", "FRA"), ("traceparent", f"00-{TRACE_ID}-00f067aa0ba902b7-01")),
+            metadata=(("traceparent", f"00-{TRACE_ID}-00f067aa0ba902b7-01"),),
             timeout=10)
     assert len(reply.codes) == 3
 
@@ -67,8 +69,13 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
         env=env, stdout=subprocess.PIPE, stderr=log, text=True,
     )
     try:
+        certificates = tmp_path / "certs" / f"country-{DEMO_COUNTRIES[-1]}.pem"  # the last one `up` writes
+        for _ in range(600):
+            if certificates.exists() or process.poll() is not None:
+                break
+            time.sleep(0.1)
         for service, port in mesh_ports(base).items():
-            assert wait_serving(f"127.0.0.1:{port}", 120, process), f"{service} not serving"
+            assert wait_serving(f"127.0.0.1:{port}", 120, process, tmp_path / "certs"), f"{service} not serving"
         # `up` prints the endpoints once the demo data is loaded.
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
@@ -78,7 +85,7 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
                 printed.append(lines.get(timeout=1))
             except queue.Empty:
                 assert process.poll() is None, "icore up exited early"
-        _list_countries(f"127.0.0.1:{base}")
+        _list_countries(f"127.0.0.1:{base}", tmp_path / "certs")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
@@ -87,7 +94,7 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
     stdout = "".join(printed)
     assert process.returncode == 0, stderr[-3000:]
     assert f"gateway    127.0.0.1:{base}" in stdout
-    assert "grpcurl -plaintext" in stdout
+    assert f"grpcurl -cacert {tmp_path}/certs/ca.pem -cert {tmp_path}/certs/country-FRA.pem" in stdout
     rpc_lines = [json.loads(line) for line in stderr.splitlines()
                  if line.startswith("{") and '"event": "rpc"' in line and "ListCodes" in line]
     assert rpc_lines, "no log line for the ListCodes call"

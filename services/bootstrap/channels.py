@@ -13,7 +13,8 @@ import grpc
 
 from services.bootstrap import tracing
 from services.bootstrap.identity import current_caller, identity_metadata
-from services.bootstrap.settings import DEFAULT_MAX_MESSAGE_BYTES
+from services.bootstrap.settings import DEFAULT_MAX_MESSAGE_BYTES, Settings
+from services.bootstrap.tls import channel_credentials
 
 
 def service_config(idempotent_services: Sequence[str] = ()) -> str:
@@ -71,8 +72,17 @@ class _RelayIdentity(
         return await continuation(self._details(details), request_iterator)
 
 
+def peer_channel(settings: Settings, peer: str, idempotent_services: Sequence[str] = ()) -> grpc.aio.Channel:
+    """A channel from this service to `peer`, with mutual TLS unless plaintext."""
+    credentials = None if settings.plaintext or settings.tls_dir is None else \
+        channel_credentials(settings.tls_dir, settings.service)
+    return open_channel(settings.peers[peer], relaying_service=settings.service,
+                        idempotent_services=idempotent_services, credentials=credentials)
+
+
 def open_channel(
-    address: str, *, relaying_service: str, idempotent_services: Sequence[str] = ()
+    address: str, *, relaying_service: str, idempotent_services: Sequence[str] = (),
+    credentials: grpc.ChannelCredentials | None = None,
 ) -> grpc.aio.Channel:
     """A channel to `address` ("host:port" or "dns:///name:port").
 
@@ -90,4 +100,6 @@ def open_channel(
         ("grpc.max_send_message_length", DEFAULT_MAX_MESSAGE_BYTES),
     ]
     interceptors = [*tracing.client_interceptors(), _RelayIdentity(relaying_service)]
-    return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
+    if credentials is None:
+        return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
+    return grpc.aio.secure_channel(target, credentials, options=options, interceptors=interceptors)

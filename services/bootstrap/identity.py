@@ -1,10 +1,12 @@
 """Who is calling: the member country a request acts for, established in one
 place (the call interceptor) and read by handlers through `require_caller()`.
 
-No handler reads a country from a request body. Today the country comes from
-development metadata (`x-icore-country`), accepted only when the server runs
-with ICORE_DEV_IDENTITY=1; the security issue replaces DevelopmentIdentity with
-one that reads the verified client certificate, behind the same seam.
+No handler reads a country from a request body. In production the country
+comes from the verified client certificate (CertificateIdentity): a member
+country's certificate names its country; a service's certificate names the
+service, and only a service may pass on the country it acts for. Plain
+metadata (DevelopmentIdentity) is trusted only by a plaintext server on
+loopback started with the explicit development flag ICORE_PLAINTEXT=1.
 """
 
 from __future__ import annotations
@@ -83,6 +85,37 @@ class DevelopmentIdentity:
         if not _COUNTRY.match(country):
             raise UnauthenticatedError(f"caller country {country!r} is not an ISO 3166-1 alpha-3 code")
         return Caller(country=country, service=service)
+
+
+COUNTRY_URI = "urn:icore:country:"
+SERVICE_URI = "urn:icore:service:"
+
+
+class CertificateIdentity:
+    """Reads the caller from the client certificate that TLS verified.
+
+    The transport has already checked the chain against our CA; this reads the
+    `urn:icore:country:` or `urn:icore:service:` URI from its subject
+    alternative names. Country metadata in the request is ignored: a country
+    certificate cannot claim another country, and cannot claim to be a service.
+    """
+
+    def resolve(
+        self, metadata: Mapping[str, str], auth_context: Mapping[str, Sequence[bytes]]
+    ) -> Caller | None:
+        uris = [u.decode() for u in auth_context.get("peer_uri", ())]
+        services = [u.removeprefix(SERVICE_URI) for u in uris if u.startswith(SERVICE_URI)]
+        countries = [u.removeprefix(COUNTRY_URI) for u in uris if u.startswith(COUNTRY_URI)]
+        if services:
+            country = metadata.get(ON_BEHALF_OF_HEADER, "").strip()
+            if not country:
+                return None  # a service calling for itself: health, code lists
+            if not _COUNTRY.match(country):
+                raise UnauthenticatedError(f"on-behalf-of country {country!r} is not an ISO 3166-1 alpha-3 code")
+            return Caller(country=country, service=services[0])
+        if len(countries) == 1 and _COUNTRY.match(countries[0]):
+            return Caller(country=countries[0])
+        return None
 
 
 class NoIdentity:

@@ -22,10 +22,11 @@ from grpc_reflection.v1alpha import reflection
 from icore.uim.v1 import code_list_service_pb2, code_list_service_pb2_grpc
 from services.bootstrap import tracing
 from services.bootstrap.code_lists import CodeListServicer
-from services.bootstrap.identity import DevelopmentIdentity, IdentityResolver, NoIdentity
+from services.bootstrap.identity import CertificateIdentity, DevelopmentIdentity, IdentityResolver
 from services.bootstrap.interceptors import CallInterceptor
 from services.bootstrap.logs import configure_logging
 from services.bootstrap.settings import Settings
+from services.bootstrap.tls import is_loopback, server_credentials
 
 log = structlog.get_logger(__name__)
 
@@ -57,7 +58,8 @@ class IcoreServer:
     def __post_init__(self) -> None:
         configure_logging(self.settings.log_level)
         tracing.configure_tracing(self.settings.service)
-        resolver = self.resolver or (DevelopmentIdentity() if self.settings.dev_identity else NoIdentity())
+        check_transport(self.settings)
+        resolver = self.resolver or (DevelopmentIdentity() if self.settings.plaintext else CertificateIdentity())
         limit = self.settings.max_message_bytes
         self.server = grpc.aio.server(
             interceptors=[tracing.server_interceptor(), CallInterceptor(resolver)],
@@ -74,7 +76,8 @@ class IcoreServer:
             code_list_service_pb2_grpc.add_CodeListServiceServicer_to_server,
             CodeListServicer(),
         )
-        self._all = [*self.registrations, code_lists]
+        offered = {r.full_name for r in self.registrations}
+        self._all = [*self.registrations, *([] if code_lists.full_name in offered else [code_lists])]
         for registration in self._all:
             registration.add_to_server(registration.servicer, self.server)
         names = [r.full_name for r in self._all]
@@ -88,7 +91,14 @@ class IcoreServer:
     async def start(self) -> int:
         """Bind, start, then report SERVING; returns the bound port."""
         await self.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
-        self.port = self.server.add_insecure_port(f"{self.settings.host}:{self.settings.port}")
+        address = f"{self.settings.host}:{self.settings.port}"
+        if self.settings.plaintext:
+            log.warning("plaintext_development_mode", detail="no TLS; caller country taken from metadata")
+            self.port = self.server.add_insecure_port(address)
+        else:
+            assert self.settings.tls_dir is not None
+            self.port = self.server.add_secure_port(address, server_credentials(self.settings.tls_dir,
+                                                                                self.settings.service))
         if self.port == 0:
             raise OSError(f"cannot listen on {self.settings.host}:{self.settings.port}")
         await self.server.start()
@@ -112,6 +122,15 @@ class IcoreServer:
 
     async def wait_stopped(self) -> None:
         await self._stopped.wait()
+
+
+def check_transport(settings: Settings) -> None:
+    """Mutual TLS unless explicitly in plaintext development mode on loopback."""
+    if settings.plaintext and not is_loopback(settings.host):
+        raise SystemExit(f"ICORE_PLAINTEXT=1 is for loopback only, not {settings.host}; set ICORE_TLS_DIR")
+    if not settings.plaintext and settings.tls_dir is None:
+        raise SystemExit("no transport security: set ICORE_TLS_DIR (see `icore certs`), "
+                         "or ICORE_PLAINTEXT=1 for development on loopback")
 
 
 async def run_until_signal(servers: Sequence[IcoreServer]) -> None:

@@ -53,10 +53,13 @@ class Settings:
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     #: ICORE_LOG_LEVEL: debug, info, warning or error.
     log_level: str = "info"
-    #: ICORE_DEV_IDENTITY: accept the caller's country from the `x-icore-country`
-    #: metadata header. For development and tests on loopback only, until
-    #: mutual TLS identifies callers.
-    dev_identity: bool = True
+    #: ICORE_TLS_DIR: directory with ca.pem and service-<service>[-key].pem
+    #: (made by `icore certs`); every caller must present a certificate of that CA.
+    tls_dir: Path | None = None
+    #: ICORE_PLAINTEXT=1: no TLS, and the caller's country taken from the
+    #: `x-icore-country` metadata header. Development and tests only; refused
+    #: unless the host is a loopback address.
+    plaintext: bool = False
     #: ICORE_<PEER>_ADDR: addresses of the other services this one calls.
     peers: dict[str, str] = field(default_factory=dict)
 
@@ -92,6 +95,7 @@ def from_env(service: str) -> Settings:
         shutdown_grace_s=float(_env("ICORE_SHUTDOWN_GRACE_S", "10")),
         max_message_bytes=int(_env("ICORE_MAX_MESSAGE_BYTES", str(DEFAULT_MAX_MESSAGE_BYTES))),
         log_level=_env("ICORE_LOG_LEVEL", "info"),
-        dev_identity=_env("ICORE_DEV_IDENTITY", "1") == "1",
+        tls_dir=Path(_env("ICORE_TLS_DIR", "")) if _env("ICORE_TLS_DIR", "") else None,
+        plaintext=_env("ICORE_PLAINTEXT", "0") == "1",
         peers=peer_addresses(),
     )

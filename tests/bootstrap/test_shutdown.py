@@ -37,8 +37,8 @@ def test_stop_drains_in_flight_calls(tmp_path: Path) -> None:
     run = lambda coroutine: asyncio.run_coroutine_threadsafe(coroutine, loop).result(30)  # noqa: E731
 
     async def build() -> IcoreServer:
-        return IcoreServer(Settings(service="query", data_dir=tmp_path),
-                           [Registration("icore.test.Slow", codes_grpc.add_CodeListServiceServicer_to_server,
+        return IcoreServer(Settings(service="query", data_dir=tmp_path, plaintext=True),
+                           [Registration("icore.uim.v1.CodeListService", codes_grpc.add_CodeListServiceServicer_to_server,
                                          SlowCodeLists())])
 
     server = run(build())
@@ -57,7 +57,8 @@ def test_serve_turns_not_serving_and_exits_zero_on_sigterm(tmp_path: Path) -> No
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = dict(os.environ, ICORE_PORT=str(port), ICORE_DATA_DIR=str(tmp_path), ICORE_SHUTDOWN_GRACE_S="2")
+    env = dict(os.environ, ICORE_PORT=str(port), ICORE_DATA_DIR=str(tmp_path), ICORE_SHUTDOWN_GRACE_S="2",
+               ICORE_PLAINTEXT="1")
     process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "gateway"], env=env,
                                stderr=subprocess.DEVNULL)
     try:
