@@ -21,7 +21,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from services.bootstrap import errors
-from services.bootstrap.identity import IdentityResolver, reset_caller, set_caller
+from services.bootstrap.identity import Caller, IdentityResolver, reset_caller, set_caller
+from services.bootstrap.limits import CountryLimits
 from services.bootstrap.tracing import current_trace_id
 
 log = structlog.get_logger(__name__)
@@ -64,8 +65,9 @@ def status_for(error: errors.IcoreError) -> status_pb2.Status:
 class CallInterceptor(grpc.aio.ServerInterceptor):
     """Wraps every handler with identity, error mapping and the RPC log line."""
 
-    def __init__(self, resolver: IdentityResolver) -> None:
+    def __init__(self, resolver: IdentityResolver, limits: CountryLimits | None = None) -> None:
         self._resolver = resolver
+        self._limits = limits or CountryLimits()
 
     async def intercept_service(
         self,
@@ -77,7 +79,9 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             return handler
         method = details.method  # type: ignore[attr-defined]
         kind, behavior = _behavior(handler)
-        wrapped = (self._wrap_stream if handler.response_streaming else self._wrap_unary)(method, behavior)
+        streaming = handler.request_streaming or handler.response_streaming
+        wrap = self._wrap_stream if handler.response_streaming else self._wrap_unary
+        wrapped = wrap(method, behavior, streaming and not method.startswith(_QUIET_PREFIXES))
         factory = getattr(grpc, f"{kind}_rpc_method_handler")
         return factory(
             wrapped,
@@ -85,26 +89,30 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             response_serializer=handler.response_serializer,
         )
 
-    def _wrap_unary(self, method: str, behavior: Any) -> Any:
+    def _wrap_unary(self, method: str, behavior: Any, counted_stream: bool) -> Any:
         async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            token, started = self._enter(method, context), time.perf_counter()
-            code = grpc.StatusCode.OK
+            (token, key), started = self._enter(method, context), time.perf_counter()
+            code, opened = grpc.StatusCode.OK, False
             try:
+                opened = self._admit(method, key, counted_stream)
                 return await behavior(request, context)
             except BaseException as exc:  # noqa: BLE001 - every outcome is logged, then handled
                 code = _outcome(exc, context)
                 await _reraise(exc, context)
             finally:
+                if opened:
+                    self._limits.close_stream(key)
                 _log_call(method, code, started)
                 reset_caller(token)
 
         return unary
 
-    def _wrap_stream(self, method: str, behavior: Any) -> Any:
+    def _wrap_stream(self, method: str, behavior: Any, counted_stream: bool) -> Any:
         async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            token, started = self._enter(method, context), time.perf_counter()
-            code = grpc.StatusCode.OK
+            (token, key), started = self._enter(method, context), time.perf_counter()
+            code, opened = grpc.StatusCode.OK, False
             try:
+                opened = self._admit(method, key, counted_stream)
                 if inspect.isasyncgenfunction(behavior):
                     async for response in behavior(request, context):
                         yield response
@@ -114,12 +122,23 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
                 code = _outcome(exc, context)
                 await _reraise(exc, context)
             finally:
+                if opened:
+                    self._limits.close_stream(key)
                 _log_call(method, code, started)
                 reset_caller(token)
 
         return stream
 
-    def _enter(self, method: str, context: grpc.aio.ServicerContext) -> object:
+    def _admit(self, method: str, key: str, counted_stream: bool) -> bool:
+        """Apply the per-country limits; True when a stream slot was taken."""
+        if method.startswith(_QUIET_PREFIXES):
+            return False
+        self._limits.admit(key)
+        if counted_stream:
+            self._limits.open_stream(key)
+        return counted_stream
+
+    def _enter(self, method: str, context: grpc.aio.ServicerContext) -> tuple[object, str]:
         structlog.contextvars.clear_contextvars()
         metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
         try:
@@ -130,7 +149,15 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         structlog.contextvars.bind_contextvars(
             method=method, country=caller.country if caller else "", trace_id=current_trace_id()
         )
-        return set_caller(caller)
+        return set_caller(caller), _limit_key(caller, context)
+
+
+def _limit_key(caller: Caller | None, context: grpc.aio.ServicerContext) -> str:
+    """Limits apply per country, separately for each service relaying for it,
+    and per connection for anonymous calls (code lists)."""
+    if caller is None:
+        return f"peer:{context.peer()}"
+    return f"{caller.service}:{caller.country}" if caller.service else caller.country
 
 
 def _behavior(handler: grpc.RpcMethodHandler) -> tuple[str, Any]:

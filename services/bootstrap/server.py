@@ -24,6 +24,7 @@ from services.bootstrap import tracing
 from services.bootstrap.code_lists import CodeListServicer
 from services.bootstrap.identity import CertificateIdentity, DevelopmentIdentity, IdentityResolver
 from services.bootstrap.interceptors import CallInterceptor
+from services.bootstrap.limits import CountryLimits
 from services.bootstrap.logs import configure_logging
 from services.bootstrap.settings import Settings
 from services.bootstrap.tls import is_loopback, server_credentials
@@ -60,9 +61,11 @@ class IcoreServer:
         tracing.configure_tracing(self.settings.service)
         check_transport(self.settings)
         resolver = self.resolver or (DevelopmentIdentity() if self.settings.plaintext else CertificateIdentity())
+        limits = CountryLimits(self.settings.rate_limit_per_s, self.settings.rate_limit_burst,
+                               self.settings.max_streams_per_country)
         limit = self.settings.max_message_bytes
         self.server = grpc.aio.server(
-            interceptors=[tracing.server_interceptor(), CallInterceptor(resolver)],
+            interceptors=[tracing.server_interceptor(), CallInterceptor(resolver, limits)],
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),

@@ -60,6 +60,12 @@ class Settings:
     #: `x-icore-country` metadata header. Development and tests only; refused
     #: unless the host is a loopback address.
     plaintext: bool = False
+    #: ICORE_RATE_LIMIT_PER_S: sustained requests per second per country.
+    rate_limit_per_s: float = 2000.0
+    #: ICORE_RATE_LIMIT_BURST: requests a country may make at once after a pause.
+    rate_limit_burst: int = 4000
+    #: ICORE_MAX_STREAMS_PER_COUNTRY: streams a country may hold open at once.
+    max_streams_per_country: int = 32
     #: ICORE_<PEER>_ADDR: addresses of the other services this one calls.
     peers: dict[str, str] = field(default_factory=dict)
 
@@ -97,5 +103,8 @@ def from_env(service: str) -> Settings:
         log_level=_env("ICORE_LOG_LEVEL", "info"),
         tls_dir=Path(_env("ICORE_TLS_DIR", "")) if _env("ICORE_TLS_DIR", "") else None,
         plaintext=_env("ICORE_PLAINTEXT", "0") == "1",
+        rate_limit_per_s=float(_env("ICORE_RATE_LIMIT_PER_S", "2000")),
+        rate_limit_burst=int(_env("ICORE_RATE_LIMIT_BURST", "4000")),
+        max_streams_per_country=int(_env("ICORE_MAX_STREAMS_PER_COUNTRY", "32")),
         peers=peer_addresses(),
     )
