@@ -47,18 +47,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def migrations_dir(service: str) -> Path:
+    """Where a schema's alembic revisions live: a service's, or "audit"."""
+    if service == "audit":
+        return Path(__file__).parent / "audit_migrations"
     return _SERVICES_DIR / service / "migrations"
 
 
-def migrate(engine: Engine, service: str, revision: str = "head") -> None:
-    """Bring the service's schema to `revision` with its alembic migrations."""
+def _config(service: str) -> Config:
     config = Config()
+    config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", str(_ENV_DIR))
     config.set_main_option("version_locations", str(migrations_dir(service)))
     config.attributes["version_table"] = f"alembic_version_{service}"
+    return config
+
+
+def migrate(engine: Engine, service: str, revision: str = "head") -> None:
+    """Bring a schema (a service's, or "audit") to `revision` with its alembic migrations."""
+    config = _config(service)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, service: str, revision: str = "base") -> None:
+    """Take a schema back to `revision` (tests prove every migration reverses)."""
+    config = _config(service)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def open_database(url: str, service: str) -> Engine:

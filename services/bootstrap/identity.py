@@ -35,6 +35,7 @@ class Caller:
 
 
 _current: ContextVar[Caller | None] = ContextVar("icore_caller", default=None)
+_method: ContextVar[str] = ContextVar("icore_method", default="")
 
 
 def current_caller() -> Caller | None:
@@ -49,8 +50,14 @@ def require_caller() -> Caller:
     return caller
 
 
-def set_caller(caller: Caller | None) -> object:
-    """Bind the caller for the current task; returns a token for `reset_caller`."""
+def current_method() -> str:
+    """Full gRPC method of the RPC being handled, e.g. "/icore.query.v1.QueryService/Search"."""
+    return _method.get()
+
+
+def set_caller(caller: Caller | None, method: str = "") -> object:
+    """Bind the caller (and method) for the current task; returns a token for `reset_caller`."""
+    _method.set(method)
     return _current.set(caller)
 
 

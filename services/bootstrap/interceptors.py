@@ -149,7 +149,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         structlog.contextvars.bind_contextvars(
             method=method, country=caller.country if caller else "", trace_id=current_trace_id()
         )
-        return set_caller(caller), _limit_key(caller, context)
+        return set_caller(caller, method), _limit_key(caller, context)
 
 
 def _limit_key(caller: Caller | None, context: grpc.aio.ServicerContext) -> str:

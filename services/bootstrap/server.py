@@ -19,8 +19,10 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from icore.audit.v1 import audit_service_pb2, audit_service_pb2_grpc
 from icore.uim.v1 import code_list_service_pb2, code_list_service_pb2_grpc
 from services.bootstrap import tracing
+from services.bootstrap.audit import AuditLog, AuditServicer
 from services.bootstrap.code_lists import CodeListServicer
 from services.bootstrap.identity import CertificateIdentity, DevelopmentIdentity, IdentityResolver
 from services.bootstrap.interceptors import CallInterceptor
@@ -54,6 +56,8 @@ class IcoreServer:
     #: Called in order after the server stopped, e.g. to dispose engines.
     closers: list[Closer] = field(default_factory=list)
     resolver: IdentityResolver | None = None
+    #: The service's audit log; offered to data owners through AuditService.
+    audit: AuditLog | None = None
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -81,6 +85,11 @@ class IcoreServer:
         )
         offered = {r.full_name for r in self.registrations}
         self._all = [*self.registrations, *([] if code_lists.full_name in offered else [code_lists])]
+        if self.audit is not None:
+            self._all.append(Registration(audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+                                          audit_service_pb2_grpc.add_AuditServiceServicer_to_server,
+                                          AuditServicer(self.audit)))
+            self.closers.insert(0, self.audit.close)
         for registration in self._all:
             registration.add_to_server(registration.servicer, self.server)
         names = [r.full_name for r in self._all]

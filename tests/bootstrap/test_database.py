@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from services.bootstrap.database import create_engine, migrate, migrations_dir
+from services.bootstrap.database import create_engine, downgrade, migrate, migrations_dir
 
-MIGRATED = [s for s in ("messaging", "biometric", "query", "analytics") if any(migrations_dir(s).glob("*.py"))]
+MIGRATED = [s for s in ("messaging", "biometric", "query", "analytics", "audit")
+            if any(migrations_dir(s).glob("*.py"))]
 
 
 @pytest.mark.parametrize("service", MIGRATED)
@@ -16,18 +17,7 @@ def test_migrations_upgrade_downgrade_upgrade(database_url: str, service: str) -
     migrate(engine, service)
     tables = set(sa.inspect(engine).get_table_names())
     assert f"alembic_version_{service}" in tables and len(tables) > 1
-    from alembic import command
-    from alembic.config import Config
-
-    from services.bootstrap import database
-
-    config = Config()
-    config.set_main_option("script_location", str(database._ENV_DIR))
-    config.set_main_option("version_locations", str(migrations_dir(service)))
-    config.attributes["version_table"] = f"alembic_version_{service}"
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    downgrade(engine, service)
     assert set(sa.inspect(engine).get_table_names()) <= {f"alembic_version_{service}"}
     migrate(engine, service)
     assert set(sa.inspect(engine).get_table_names()) == tables

@@ -1,0 +1,174 @@
+"""The audit log: who (which country, through which service) read or wrote
+which police records, when, by which RPC, under which trace id.
+
+Handlers call `audit.record(action, [(record_id, data_owner), ...])`; events
+are buffered and written in batches every `flush_interval_s` (and on
+shutdown), so auditing costs a read path no commit of its own. The tables are
+append-only: database triggers refuse UPDATE and DELETE. A data owner lists
+what happened to its records through AuditService.ListAuditEvents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+
+import grpc
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.engine import Engine
+
+from icore.audit.v1 import audit_service_pb2 as pb
+from icore.audit.v1 import audit_service_pb2_grpc as pb_grpc
+from services.bootstrap.database import migrate
+from services.bootstrap.errors import FieldErrors
+from services.bootstrap.identity import current_caller, current_method, require_caller
+from services.bootstrap.paging import PageRequest, decode_token, encode_token
+from services.bootstrap.tracing import current_trace_id
+
+log = structlog.get_logger(__name__)
+
+READ, WRITE, DELETE, MATCH = pb.AUDIT_ACTION_READ, pb.AUDIT_ACTION_WRITE, pb.AUDIT_ACTION_DELETE, pb.AUDIT_ACTION_MATCH
+MAX_RECORDS_PER_EVENT = 1000
+
+metadata = sa.MetaData()
+events = sa.Table(
+    "audit_events", metadata,
+    sa.Column("event_id", sa.String(40), primary_key=True),
+    sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("country", sa.String(3), nullable=False),
+    sa.Column("relaying_service", sa.String(40), nullable=False),
+    sa.Column("service", sa.String(40), nullable=False),
+    sa.Column("method", sa.String(200), nullable=False),
+    sa.Column("action", sa.SmallInteger, nullable=False),
+    sa.Column("trace_id", sa.String(32), nullable=False),
+)
+event_records = sa.Table(
+    "audit_event_records", metadata,
+    sa.Column("event_id", sa.String(40), primary_key=True),
+    sa.Column("record_id", sa.String(160), primary_key=True),
+    sa.Column("data_owner", sa.String(3), nullable=False),
+)
+
+
+class AuditLog:
+    """A service's audit log, in that service's own database."""
+
+    def __init__(self, engine: Engine, service: str, flush_interval_s: float = 0.2) -> None:
+        migrate(engine, "audit")
+        self.engine, self.service, self.flush_interval_s = engine, service, flush_interval_s
+        self._events: list[dict[str, object]] = []
+        self._records: list[dict[str, object]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    def record(self, action: int, records: Iterable[tuple[str, str]]) -> None:
+        """Note that the current RPC did `action` to `records` ((record id, data owner) pairs)."""
+        caller = current_caller()
+        touched = dict(records)
+        if caller is None or not touched:
+            return
+        event_id = uuid.uuid4().hex
+        self._events.append(dict(
+            event_id=event_id, event_time=dt.datetime.now(dt.timezone.utc), country=caller.country,
+            relaying_service=caller.service, service=self.service, method=current_method(), action=action,
+            trace_id=current_trace_id()))
+        self._records += [dict(event_id=event_id, record_id=record_id[:160], data_owner=owner)
+                          for record_id, owner in list(touched.items())[:MAX_RECORDS_PER_EVENT]]
+        self._start_flusher()
+
+    def _start_flusher(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            with contextlib.suppress(RuntimeError):  # no running loop: flush() by hand
+                self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.flush_interval_s)
+        await asyncio.to_thread(self.flush)
+
+    def flush(self) -> None:
+        """Write every buffered event in one transaction."""
+        pending_events, self._events = self._events, []
+        pending_records, self._records = self._records, []
+        if not pending_events:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(events.insert(), pending_events)
+            if pending_records:
+                connection.execute(event_records.insert(), pending_records)
+
+    async def close(self) -> None:
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await asyncio.to_thread(self.flush)
+
+    def list_events(self, owner: str, record_id: str, start: dt.datetime | None, end: dt.datetime | None,
+                    after: tuple[dt.datetime, str] | None, limit: int) -> list[pb.AuditEvent]:
+        """Events touching records of `owner`, newest first, after a keyset position."""
+        mine = sa.select(event_records.c.event_id).where(event_records.c.data_owner == owner)
+        if record_id:
+            mine = mine.where(event_records.c.record_id == record_id)
+        query = sa.select(events).where(events.c.event_id.in_(mine))
+        if start is not None:
+            query = query.where(events.c.event_time >= start)
+        if end is not None:
+            query = query.where(events.c.event_time < end)
+        if after is not None:
+            query = query.where(sa.tuple_(events.c.event_time, events.c.event_id) < sa.tuple_(*after))
+        query = query.order_by(events.c.event_time.desc(), events.c.event_id.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+            ids = [r.event_id for r in rows]
+            touched: dict[str, list[str]] = {i: [] for i in ids}
+            for event_id, rec in connection.execute(
+                    sa.select(event_records.c.event_id, event_records.c.record_id)
+                    .where(event_records.c.event_id.in_(ids), event_records.c.data_owner == owner)):
+                touched[event_id].append(rec)
+        result = []
+        for row in rows:
+            event = pb.AuditEvent(event_id=row.event_id, country=row.country, relaying_service=row.relaying_service,
+                                  service=row.service, method=row.method, action=row.action,
+                                  record_ids=sorted(touched[row.event_id]), trace_id=row.trace_id)
+            event.event_time.FromDatetime(_utc(row.event_time))
+            result.append(event)
+        return result
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+class AuditServicer(pb_grpc.AuditServiceServicer):
+    """Lets a data owner read what others did with its records."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self._audit = audit
+
+    async def ListAuditEvents(self, request: pb.ListAuditEventsRequest,
+                              context: grpc.aio.ServicerContext) -> pb.ListAuditEventsResponse:
+        caller = require_caller()
+        problems = FieldErrors()
+        page = PageRequest.parse(request.page_size, "", default=100, maximum=1000, errors=problems)
+        after = None
+        if request.page_token:
+            state = decode_token(request.page_token)
+            if state is None or not isinstance(state.get("t"), str) or not isinstance(state.get("i"), str):
+                problems.add("page_token", "not a token from a previous response")
+            else:
+                after = (dt.datetime.fromisoformat(state["t"]), state["i"])
+        problems.raise_if_any()
+        start = request.start_time.ToDatetime(dt.timezone.utc) if request.HasField("start_time") else None
+        end = request.end_time.ToDatetime(dt.timezone.utc) if request.HasField("end_time") else None
+        await asyncio.to_thread(self._audit.flush)  # the owner sees everything up to now
+        found = await asyncio.to_thread(self._audit.list_events, caller.country, request.record_id, start, end,
+                                        after, page.size + 1)
+        token = ""
+        if len(found) > page.size:
+            found = found[: page.size]
+            last = found[-1]
+            token = encode_token({"t": last.event_time.ToDatetime(dt.timezone.utc).isoformat(), "i": last.event_id})
+        return pb.ListAuditEventsResponse(events=found, next_page_token=token)
