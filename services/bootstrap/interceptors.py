@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+from dataclasses import dataclass
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -85,7 +86,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         factory = getattr(grpc, f"{kind}_rpc_method_handler")
         return factory(
             wrapped,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
 
@@ -95,7 +96,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             code, opened = grpc.StatusCode.OK, False
             try:
                 opened = self._admit(method, key, counted_stream)
-                return await behavior(request, context)
+                return await behavior(_checked(request), context)
             except BaseException as exc:  # noqa: BLE001 - every outcome is logged, then handled
                 code = _outcome(exc, context)
                 await _reraise(exc, context)
@@ -114,10 +115,10 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             try:
                 opened = self._admit(method, key, counted_stream)
                 if inspect.isasyncgenfunction(behavior):
-                    async for response in behavior(request, context):
+                    async for response in behavior(_checked(request), context):
                         yield response
                 else:  # a handler that writes with context.write()
-                    await behavior(request, context)
+                    await behavior(_checked(request), context)
             except BaseException as exc:  # noqa: BLE001
                 code = _outcome(exc, context)
                 await _reraise(exc, context)
@@ -158,6 +159,48 @@ def _limit_key(caller: Caller | None, context: grpc.aio.ServicerContext) -> str:
     if caller is None:
         return f"peer:{context.peer()}"
     return f"{caller.service}:{caller.country}" if caller.service else caller.country
+
+
+@dataclass(frozen=True)
+class _Undecodable:
+    """Stands in for a request that is not a valid protobuf message, so that the
+    caller gets INVALID_ARGUMENT instead of grpc's INTERNAL for it."""
+
+    reason: str
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+
+    def deserialize(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except Exception as exc:  # noqa: BLE001 - any decode failure is the sender's
+            return _Undecodable(f"{type(exc).__name__}: {exc}"[:300])
+
+    return deserialize
+
+
+def _undecodable(item: _Undecodable) -> errors.InvalidArgumentError:
+    return errors.InvalidArgumentError(
+        [errors.FieldViolation("request", f"not a valid protobuf message ({item.reason})")])
+
+
+def _checked(request: Any) -> Any:
+    """The request, or for a client stream an iterator that fails on a bad message."""
+    if isinstance(request, _Undecodable):
+        raise _undecodable(request)
+    if not hasattr(request, "__aiter__"):
+        return request
+
+    async def messages() -> AsyncIterator[Any]:
+        async for item in request:
+            if isinstance(item, _Undecodable):
+                raise _undecodable(item)
+            yield item
+
+    return messages()
 
 
 def _behavior(handler: grpc.RpcMethodHandler) -> tuple[str, Any]:
