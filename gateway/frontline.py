@@ -16,12 +16,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.backends import Backends, Outcome, ask, skipped
+from gateway.deadlines import Budget
 from icore.biometric.v1 import biometric_service_pb2 as biometric_pb
 from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import biometrics_pb2, entity_pb2, notices_pb2
-from gateway.backends import Backends, Outcome, ask, skipped
-from gateway.deadlines import Budget
 from services.bootstrap.errors import FieldErrors
 from services.uim.names import normalise_document_number
 

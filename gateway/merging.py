@@ -108,7 +108,9 @@ def mentions(message: message_pb2.Message, entities: list[entity_pb2.Entity]) ->
     return any(normalise_name(name) and normalise_name(name) in text for name in names)
 
 
-def attach_messages(groups: list[Group], messages: Iterable[message_pb2.Message]) -> dict[str, list[message_pb2.Message]]:
+def attach_messages(
+    groups: list[Group], messages: Iterable[message_pb2.Message]
+) -> dict[str, list[message_pb2.Message]]:
     """Messages per group id: each message goes to every group it mentions."""
     attached: dict[str, list[message_pb2.Message]] = {g.result_id: [] for g in groups}
     for message in messages:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import grpc
 
-from icore.gateway.v1 import gateway_service_pb2 as pb
-from icore.gateway.v1 import gateway_service_pb2_grpc as pb_grpc
 from gateway.backends import Backends
 from gateway.deadlines import Budget
 from gateway.frontline import Thresholds, frontline_check
 from gateway.unified_search import unified_search
+from icore.gateway.v1 import gateway_service_pb2 as pb
+from icore.gateway.v1 import gateway_service_pb2_grpc as pb_grpc
 from services.bootstrap.identity import require_caller
 from services.bootstrap.server import IcoreServer, Registration
 from services.bootstrap.settings import Settings

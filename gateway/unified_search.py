@@ -14,15 +14,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from gateway import merging
+from gateway.backends import Backends, Outcome, ask, skipped
+from gateway.deadlines import Budget
 from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
 from icore.biometric.v1 import biometric_service_pb2 as biometric_pb
 from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as messaging_pb
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import biometrics_pb2, entity_pb2
-from gateway import merging
-from gateway.backends import Backends, Outcome, ask, skipped
-from gateway.deadlines import Budget
 from services.bootstrap.errors import FieldErrors
 from services.bootstrap.paging import PageRequest
 
@@ -51,7 +51,9 @@ def _text_criteria(request: pb.UnifiedSearchRequest) -> bool:
                 request.nationality, request.HasField("date_of_birth")))
 
 
-async def unified_search(request: pb.UnifiedSearchRequest, backends: Backends, budget: Budget) -> pb.UnifiedSearchResponse:
+async def unified_search(
+    request: pb.UnifiedSearchRequest, backends: Backends, budget: Budget
+) -> pb.UnifiedSearchResponse:
     errors = FieldErrors()
     page = validate(request, errors)
     errors.raise_if_any()

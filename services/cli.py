@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return asyncio.run(_serve(args.service))
     if args.command == "migrate":
-        from services.bootstrap.database import migrate as run_migrations
         from services.bootstrap.database import create_engine
+        from services.bootstrap.database import migrate as run_migrations
 
         config = settings_module.from_env(args.service)
         run_migrations(create_engine(config.resolved_database_url), args.service)

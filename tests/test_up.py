@@ -14,13 +14,10 @@ import threading
 import time
 from pathlib import Path
 
-import grpc
-
 from icore.uim.v1 import code_list_service_pb2 as codes_pb
 from icore.uim.v1 import code_list_service_pb2_grpc as codes_grpc
 from services.bootstrap.certificates import DEMO_COUNTRIES
 from services.mesh import client_channel, mesh_ports, wait_serving
-
 
 #: A W3C trace id the caller sends; the server must log it as its own.
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

@@ -72,7 +72,7 @@ class AuditLog:
             return
         event_id = uuid.uuid4().hex
         self._events.append(dict(
-            event_id=event_id, event_time=dt.datetime.now(dt.timezone.utc), country=caller.country,
+            event_id=event_id, event_time=dt.datetime.now(dt.UTC), country=caller.country,
             relaying_service=caller.service, service=self.service, method=current_method(), action=action,
             trace_id=current_trace_id()))
         self._records += [dict(event_id=event_id, record_id=record_id[:160], data_owner=owner)
@@ -139,7 +139,7 @@ class AuditLog:
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class AuditServicer(pb_grpc.AuditServiceServicer):
@@ -161,8 +161,8 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
             else:
                 after = (dt.datetime.fromisoformat(state["t"]), state["i"])
         problems.raise_if_any()
-        start = request.start_time.ToDatetime(dt.timezone.utc) if request.HasField("start_time") else None
-        end = request.end_time.ToDatetime(dt.timezone.utc) if request.HasField("end_time") else None
+        start = request.start_time.ToDatetime(dt.UTC) if request.HasField("start_time") else None
+        end = request.end_time.ToDatetime(dt.UTC) if request.HasField("end_time") else None
         await asyncio.to_thread(self._audit.flush)  # the owner sees everything up to now
         found = await asyncio.to_thread(self._audit.list_events, caller.country, request.record_id, start, end,
                                         after, page.size + 1)
@@ -170,5 +170,5 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
         if len(found) > page.size:
             found = found[: page.size]
             last = found[-1]
-            token = encode_token({"t": last.event_time.ToDatetime(dt.timezone.utc).isoformat(), "i": last.event_id})
+            token = encode_token({"t": last.event_time.ToDatetime(dt.UTC).isoformat(), "i": last.event_id})
         return pb.ListAuditEventsResponse(events=found, next_page_token=token)

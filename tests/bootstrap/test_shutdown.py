@@ -38,8 +38,8 @@ def test_stop_drains_in_flight_calls(tmp_path: Path) -> None:
 
     async def build() -> IcoreServer:
         return IcoreServer(Settings(service="query", data_dir=tmp_path, plaintext=True),
-                           [Registration("icore.uim.v1.CodeListService", codes_grpc.add_CodeListServiceServicer_to_server,
-                                         SlowCodeLists())])
+                           [Registration("icore.uim.v1.CodeListService",
+                                         codes_grpc.add_CodeListServiceServicer_to_server, SlowCodeLists())])
 
     server = run(build())
     port = run(server.start())

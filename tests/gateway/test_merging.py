@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from gateway import frontline, merging
 from icore.biometric.v1 import template_pb2
 from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.messaging.v1 import message_pb2
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import entity_pb2, names_pb2, notices_pb2, person_pb2
-from gateway import frontline, merging
 
 
 def _person(entity_id: str, name: str, document: str = "") -> entity_pb2.Entity:
