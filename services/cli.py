@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         from services.bootstrap.database import migrate as run_migrations
 
         config = settings_module.from_env(args.service)
-        run_migrations(create_engine(config.resolved_database_url), args.service)
+        engine = create_engine(config.resolved_database_url)
+        run_migrations(engine, args.service)
+        run_migrations(engine, "audit")
         print(f"{args.service}: schema up to date at {config.resolved_database_url}")
         return 0
     parser.error(f"unknown command {args.command}")

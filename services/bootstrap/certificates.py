@@ -98,6 +98,8 @@ class CertificateAuthority:
     def issue_service(self, service: str, extra_dns: tuple[str, ...] = ()) -> Path:
         """A server-and-client certificate for an icore service."""
         dns = [service, f"{service}.icore", f"{service}.icore.svc", f"{service}.icore.svc.cluster.local",
+               # each pod of a StatefulSet (the biometric shards) behind its headless service
+               f"*.{service}.icore.svc.cluster.local", f"*.{service}.icore.svc", f"*.{service}",
                "localhost", *extra_dns]
         names: list[x509.GeneralName] = [x509.UniformResourceIdentifier(SERVICE_URI + service)]
         names += [x509.DNSName(d) for d in dns]

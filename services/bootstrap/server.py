@@ -74,6 +74,11 @@ class IcoreServer:
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
                 ("grpc.so_reuseport", 0),
+                # Clients balancing round robin over a headless service resolve
+                # DNS again only when a connection ends: ending each after five
+                # minutes lets them find pods the autoscaler added.
+                ("grpc.max_connection_age_ms", 5 * 60 * 1000),
+                ("grpc.max_connection_age_grace_ms", 30 * 1000),
             ],
         )
         self.health = health.aio.HealthServicer()
@@ -95,6 +100,11 @@ class IcoreServer:
         names = [r.full_name for r in self._all]
         reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)
         self._stopped = asyncio.Event()
+        self._health_server: grpc.aio.Server | None = None
+        if self.settings.health_port:
+            # Health only, no interceptors, no data: safe to leave without TLS.
+            self._health_server = grpc.aio.server()
+            health_pb2_grpc.add_HealthServicer_to_server(self.health, self._health_server)
 
     @property
     def address(self) -> str:
@@ -114,6 +124,9 @@ class IcoreServer:
         if self.port == 0:
             raise OSError(f"cannot listen on {self.settings.host}:{self.settings.port}")
         await self.server.start()
+        if self._health_server is not None:
+            self._health_server.add_insecure_port(f"{self.settings.host}:{self.settings.health_port}")
+            await self._health_server.start()
         for name in ["", *(r.full_name for r in self._all)]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("server_started", service=self.settings.service, address=self.address)
@@ -125,6 +138,8 @@ class IcoreServer:
             return
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.settings.shutdown_grace_s if grace is None else grace)
+        if self._health_server is not None:
+            await self._health_server.stop(0)
         for close in self.closers:
             result = close()
             if asyncio.iscoroutine(result):

@@ -42,6 +42,9 @@ class Settings:
     host: str = "127.0.0.1"
     #: ICORE_PORT: port to listen on; 0 picks a free one (tests).
     port: int = 0
+    #: ICORE_HEALTH_PORT: a second, plaintext port serving only grpc.health.v1,
+    #: for probes that cannot present a client certificate (the kubelet's); 0 = off.
+    health_port: int = 0
     #: ICORE_DATA_DIR: where embedded SQLite databases and snapshots live.
     data_dir: Path = Path("data")
     #: ICORE_DATABASE_URL (or ICORE_<SERVICE>_DATABASE_URL): SQLAlchemy URL;
@@ -96,6 +99,7 @@ def from_env(service: str) -> Settings:
         service=service,
         host=_env("ICORE_HOST", "127.0.0.1"),
         port=int(_env("ICORE_PORT", str(DEFAULT_PORTS[service]))),
+        health_port=int(_env("ICORE_HEALTH_PORT", "0")),
         data_dir=Path(_env("ICORE_DATA_DIR", "data")),
         database_url=_env(f"ICORE_{service.upper()}_DATABASE_URL", _env("ICORE_DATABASE_URL", "")),
         shutdown_grace_s=float(_env("ICORE_SHUTDOWN_GRACE_S", "10")),

@@ -72,3 +72,33 @@ def test_serve_turns_not_serving_and_exits_zero_on_sigterm(tmp_path: Path) -> No
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_health_port_answers_without_a_certificate(tmp_path: Path) -> None:
+    """The plaintext health port the kubelet probes, beside a mutual-TLS service port."""
+    from services.bootstrap.certificates import make_development_pki
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        health_port = probe.getsockname()[1]
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+
+    async def build() -> IcoreServer:
+        settings = Settings(service="query", data_dir=tmp_path, health_port=health_port,
+                            tls_dir=make_development_pki(tmp_path / "pki", ("FRA",)))
+        return IcoreServer(settings, [])
+
+    server = asyncio.run_coroutine_threadsafe(build(), loop).result(30)
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(30)
+    with grpc.insecure_channel(f"127.0.0.1:{health_port}") as channel:
+        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        codes = codes_grpc.CodeListServiceStub(channel)
+        try:
+            codes.ListCodes(codes_pb.ListCodesRequest(code_list=codes_pb.CODE_LIST_COUNTRIES), timeout=5)
+            raise AssertionError("the health port served more than health")
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+    asyncio.run_coroutine_threadsafe(server.stop(0), loop).result(30)
+    loop.call_soon_threadsafe(loop.stop)

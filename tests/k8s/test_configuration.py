@@ -36,7 +36,6 @@ WITH_DATABASE = tuple(s for s in SERVICES if s != "gateway")
 #: When the code reads one, test_pending_variables_are_still_pending fails:
 #: delete it here, and the ordinary check covers it from then on.
 PENDING = {
-    "ICORE_HEALTH_PORT": "a plaintext grpc.health.v1 listener for the kubelet's gRPC probes",
     "ICORE_BIOMETRIC_SHARD_INDEX": "the biometric shards (k8s/README.md)",
     "ICORE_BIOMETRIC_SHARD_COUNT": "the biometric shards and the callers' fan-out",
     "ICORE_BIOMETRIC_SHARD_ADDR": "the callers' fan-out to each biometric shard",
