@@ -1,0 +1,159 @@
+"""Which messages mention a name or a document number: the `text` filter of
+ListMessages, which the gateway's unified search uses to attach messages to
+the persons it finds.
+
+Two steps, so that a search never reads every message. When a message is
+stored, `index_terms` gives the keys it is found by: the UIM name keys
+(services.uim.names: folded, phonetic, consonant-skeleton and one-typo keys,
+from any script) of each person's and organization's names, the folded and
+skeleton key of each word of the subject and body, and each document number
+in the content or the text. A query looks up the keys of its own text
+(`query_terms`), and `mentions` then scores each candidate message: the same
+document number, a name in the content scoring at least NAME_MATCH against
+the query, or a run of words in the subject or body that does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from icore.messaging.v1 import message_pb2 as pb
+from services.uim.names import index_keys, name_similarity, normalise_document_number, prepare
+from services.uim.names.keys import MIN_SKELETON_LENGTH, token_keys
+from services.uim.names.tokens import PreparedName, Token
+
+#: A name in a message matches the query from this score (services.uim.names scale).
+NAME_MATCH = 0.85
+#: Distinct words of subject and body that get index keys; the rest of a very
+#: long body is still scored, but a message is only found by its first words.
+MAX_INDEXED_WORDS = 1000
+#: Words of the text looked at when scoring a candidate.
+MAX_SCORED_WORDS = 20_000
+MAX_TERM = 64
+DOCUMENT = "doc:"
+TEXT = "t:"
+
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+_DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]+$")
+
+
+def content_names(message: pb.Message) -> list[str]:
+    """Every name of a person or organization in the message's content."""
+    names: list[str] = []
+    for entity in message.content.entities:
+        if entity.HasField("person"):
+            for name in entity.person.names:
+                names.append(name.full_name or f"{name.given_names} {name.family_name}".strip())
+                names.extend(t.text for t in name.transliterations)
+        elif entity.HasField("organization"):
+            names.extend(entity.organization.names)
+    return [n for n in names if n.strip()]
+
+
+def content_documents(message: pb.Message) -> set[str]:
+    """Normalised numbers of the identity documents in the content."""
+    return {number for entity in message.content.entities if entity.HasField("person")
+            for document in entity.person.documents
+            if (number := normalise_document_number(document.number))}
+
+
+def text_documents(text: str) -> set[str]:
+    """Things in free text that may be document numbers: words with a digit,
+    alone and joined with a neighbour ("AB 123456" is also "AB123456")."""
+    words = [normalise_document_number(w) for w in _WORD.findall(text[: MAX_SCORED_WORDS * 8])]
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        if not _DIGIT.search(word):
+            continue
+        found.add(word)
+        if i > 0:
+            found.add(words[i - 1] + word)
+        if i + 1 < len(words):
+            found.add(word + words[i + 1])
+    return {w for w in found if 4 <= len(w) <= 50 and _DOCUMENT_NUMBER.match(w)}
+
+
+def _text_words(text: str, limit: int) -> Iterator[tuple[str, tuple[Token, ...]]]:
+    """The words of free text with their name tokens, word by word so that the
+    name cache holds words, never whole bodies."""
+    for count, word in enumerate(_WORD.finditer(text)):
+        if count >= limit:
+            return
+        yield word.group(), prepare(word.group()).tokens
+
+
+def _word_keys(token: Token) -> set[str]:
+    keys = {f"{TEXT}{token.fold}"}
+    if len(token.skeleton) >= MIN_SKELETON_LENGTH:
+        keys.add(f"{TEXT}s:{token.skeleton}")
+    return keys
+
+
+def index_terms(message: pb.Message) -> set[str]:
+    """The keys a stored message is found by."""
+    terms: set[str] = set()
+    for name in content_names(message):
+        terms |= index_keys(name)
+    text = f"{message.subject}\n{message.body}"
+    terms |= {DOCUMENT + n for n in content_documents(message) | text_documents(text)}
+    words: set[Token] = set()
+    for _, tokens in _text_words(text, MAX_SCORED_WORDS):
+        if len(words) >= MAX_INDEXED_WORDS:
+            break
+        words.update(tokens)
+    for token in words:
+        terms |= _word_keys(token)
+    return {t[:MAX_TERM] for t in terms if t}
+
+
+def query_terms(text: str) -> set[str]:
+    """The keys to look up for a query: its name keys, matched against names in
+    the content, its words' keys, matched against subject and body, and its
+    document number."""
+    prepared = prepare(text)
+    terms = set(index_keys(prepared))
+    for token in prepared.tokens:
+        terms |= _word_keys(token)
+    number = normalise_document_number(text)
+    if _DIGIT.search(number):
+        terms.add(DOCUMENT + number)
+    return {t[:MAX_TERM] for t in terms if t}
+
+
+def mentions(message: pb.Message, text: str) -> bool:
+    """True when the message names what `text` names (see the module docstring)."""
+    number = normalise_document_number(text)
+    if _DIGIT.search(number):
+        body = f"{message.subject}\n{message.body}"
+        if number in content_documents(message) or number in text_documents(body):
+            return True
+    query = prepare(text)
+    if not query.tokens:
+        return False
+    if any(name_similarity(query, name).score >= NAME_MATCH for name in content_names(message)):
+        return True
+    return _text_mentions(query, f"{message.subject}\n{message.body}")
+
+
+def _text_mentions(query: PreparedName, text: str) -> bool:
+    """A run of up to as many words as the query has tokens, scoring NAME_MATCH
+    or more; only runs through a word that shares a key with the query are
+    scored, and they are scored as written, so that their script counts."""
+    wanted = set(index_keys(query)) | query.folds
+    words = list(_text_words(text, MAX_SCORED_WORDS))
+    longest = len(query.tokens)
+    tried: set[tuple[int, int]] = set()
+    for i, (_, tokens) in enumerate(words):
+        if not any(token_keys(t) & wanted or t.fold in wanted for t in tokens):
+            continue
+        for size in range(1, longest + 1):
+            for start in range(max(0, i - size + 1), min(i, len(words) - size) + 1):
+                if (start, size) in tried:
+                    continue
+                tried.add((start, size))
+                window = " ".join(word for word, _ in words[start : start + size])
+                if name_similarity(query, window).score >= NAME_MATCH:
+                    return True
+    return False

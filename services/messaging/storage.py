@@ -1,0 +1,487 @@
+"""Storage of case messages: the tables and every query the service runs.
+
+- `messages`: one row per message, its proto as sent (`payload`) plus the
+  columns that lists, cases and the idempotency check filter on.
+- `recipients`: one row per (message, recipient country): the recipient's
+  progress, its reply, and the message's inbox position, so that an inbox
+  stream and an inbox list are each one index range.
+- `cross_checks`: the state and hits of each message's cross-check.
+- `message_terms`: the keys the `text` filter finds a message by.
+
+A send is one transaction: nothing is acknowledged before it commits. On
+PostgreSQL the transaction also NOTIFYs the recipients' countries, so that a
+stream held by another replica wakes at once. Inbox positions are
+(transaction id, sequence) on PostgreSQL and read only below the oldest
+running transaction (see services.messaging.delivery); SQLite has one writer
+at a time, so the sequence alone orders an inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from icore.messaging.v1 import message_pb2 as pb
+from icore.messaging.v1 import messaging_service_pb2 as service_pb
+from services.messaging.cross_check import DueCheck, Hit, Outcome
+from services.messaging.delivery import InboxPosition
+from services.messaging.dispatch import Dispatch
+from services.messaging.threads import Original
+
+T = TypeVar("T")
+
+#: The channel replicas LISTEN on; the payload is the recipient countries,
+#: comma-separated, or "*" when there are too many to list.
+NOTIFY_CHANNEL = "icore_messaging_inbox"
+_NOTIFY_LIMIT = 7000
+
+metadata = sa.MetaData()
+_ID = sa.String(32)
+_Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+messages = sa.Table(
+    "messages", metadata,
+    sa.Column("seq", _Seq, primary_key=True, autoincrement=True),
+    sa.Column("id", _ID, nullable=False, unique=True),
+    sa.Column("tx_id", sa.BigInteger, nullable=False),
+    sa.Column("sender_country", sa.String(3), nullable=False),
+    sa.Column("idempotency_key", sa.String(128), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("message_type", sa.SmallInteger, nullable=False),
+    sa.Column("priority", sa.SmallInteger, nullable=False),
+    sa.Column("case_reference", sa.String(100), nullable=False),
+    sa.Column("thread_root_id", _ID, nullable=False),
+    sa.Column("depth", sa.Integer, nullable=False),
+    sa.Column("create_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("response_due_time", sa.DateTime(timezone=True)),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("sender_country", "idempotency_key", name="uq_messages_sender_key"),
+)
+recipients = sa.Table(
+    "recipients", metadata,
+    sa.Column("message_id", _ID, sa.ForeignKey("messages.id"), primary_key=True),
+    sa.Column("country", sa.String(3), primary_key=True),
+    sa.Column("tx_id", sa.BigInteger, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("create_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("response_due_time", sa.DateTime(timezone=True)),
+    sa.Column("state", sa.SmallInteger, nullable=False),
+    sa.Column("update_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reply_message_id", _ID),
+    sa.Column("reply_time", sa.DateTime(timezone=True)),
+)
+cross_checks = sa.Table(
+    "cross_checks", metadata,
+    sa.Column("message_id", _ID, sa.ForeignKey("messages.id"), primary_key=True),
+    sa.Column("state", sa.SmallInteger, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_time", sa.DateTime(timezone=True)),
+    sa.Column("update_time", sa.DateTime(timezone=True)),
+    sa.Column("hits", sa.Text, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=False),
+)
+message_terms = sa.Table(
+    "message_terms", metadata,
+    sa.Column("term", sa.String(64), primary_key=True),
+    sa.Column("message_id", _ID, sa.ForeignKey("messages.id"), primary_key=True),
+)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; every time here is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One recipient's row: its progress and its reply."""
+
+    country: str
+    state: int
+    update_time: dt.datetime
+    response_due_time: dt.datetime | None
+    reply_message_id: str | None
+    reply_time: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    state: int
+    update_time: dt.datetime | None
+    hits: list[Hit]
+
+
+@dataclass
+class StoredMessage:
+    """A message as stored, with what a reader's view is built from."""
+
+    payload: bytes
+    seq: int
+    create_time: dt.datetime
+    deliveries: list[Delivery] = field(default_factory=list)
+    check: CheckRow | None = None
+    position: InboxPosition | None = None
+
+    def message(self) -> pb.Message:
+        message = pb.Message()
+        message.ParseFromString(self.payload)
+        return message
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The stored message, and whether this call stored it."""
+
+    message_id: str
+    created: bool
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What ListMessages asks for, already validated."""
+
+    mailbox: int
+    case_reference: str = ""
+    message_type: int = 0
+    priority: int = 0
+    start_time: dt.datetime | None = None
+    end_time: dt.datetime | None = None
+    overdue_only: bool = False
+    terms: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class InboxBatch:
+    """Messages after a position that may be delivered, and whether later
+    ones are waiting for an older transaction to finish."""
+
+    items: list[StoredMessage]
+    held_back: bool
+
+
+class MessageStore:
+    """Repository of case messages over one SQLAlchemy engine.
+
+    Methods are synchronous and short; `call` runs one on the store's thread
+    pool so that the event loop never waits on the database.
+    """
+
+    def __init__(self, engine: Engine, workers: int = 8) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="messaging-db")
+        # SQLite has one writer at a time; taking turns here avoids its busy-wait backoff.
+        self._write_lock: AbstractContextManager[Any] = nullcontext() if self.postgres else threading.Lock()
+        if self.postgres:
+            self._tx_id: sa.ColumnElement[int] = sa.literal_column("pg_current_xact_id()::text::bigint")
+            self._horizon: sa.ColumnElement[int] | None = sa.literal_column(
+                "pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        else:
+            self._tx_id, self._horizon = sa.literal(0, sa.BigInteger), None
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self.engine.dispose()
+
+    # -- sending -------------------------------------------------------------------------
+
+    def send(self, dispatch: Dispatch, sender: str) -> SendResult:
+        """Store a message in one transaction, or find the one stored earlier
+        under the same idempotency key. The insert is tried first: a resend
+        is rare, so a new message costs no extra read."""
+        try:
+            with self._write_lock, self.engine.begin() as connection:
+                self._insert(connection, dispatch, sender)
+        except sa.exc.IntegrityError:
+            # A concurrent send with the same key won the race; return its message.
+            existing = self._by_key(sender, dispatch.idempotency_key)
+            if existing is None:
+                raise
+            return existing
+        return SendResult(dispatch.id, True, dispatch.fingerprint)
+
+    def _by_key(self, sender: str, key: str) -> SendResult | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(messages.c.id, messages.c.fingerprint)
+                .where(messages.c.sender_country == sender, messages.c.idempotency_key == key)).first()
+        return None if row is None else SendResult(row.id, False, row.fingerprint)
+
+    def _insert(self, connection: Connection, dispatch: Dispatch, sender: str) -> None:
+        message = dispatch.message
+        created, due = dispatch.create_time, dispatch.response_due_time
+        row = connection.execute(
+            messages.insert().values(
+                id=dispatch.id, tx_id=self._tx_id, sender_country=sender, idempotency_key=dispatch.idempotency_key,
+                fingerprint=dispatch.fingerprint, message_type=message.message_type, priority=message.priority,
+                case_reference=message.case_reference, thread_root_id=dispatch.thread_root_id,
+                depth=dispatch.depth, create_time=created, response_due_time=due,
+                payload=message.SerializeToString(),
+            ).returning(messages.c.seq, messages.c.tx_id)).one()
+        connection.execute(recipients.insert(), [
+            dict(message_id=dispatch.id, country=country, tx_id=row.tx_id, seq=row.seq, create_time=created,
+                 response_due_time=due, state=pb.DELIVERY_STATE_QUEUED, update_time=created,
+                 reply_message_id=None, reply_time=None)
+            for country in dispatch.recipients])
+        connection.execute(cross_checks.insert().values(
+            message_id=dispatch.id, state=pb.CROSS_CHECK_STATE_PENDING, attempts=0, next_attempt_time=created,
+            update_time=None, hits="[]", last_error=""))
+        if dispatch.terms:
+            connection.execute(message_terms.insert(),
+                               [dict(term=term, message_id=dispatch.id) for term in sorted(dispatch.terms)])
+        if dispatch.answers:
+            connection.execute(
+                recipients.update()
+                .where(recipients.c.message_id == dispatch.answers, recipients.c.country == sender,
+                       recipients.c.reply_message_id.is_(None))
+                .values(reply_message_id=dispatch.id, reply_time=created))
+        if self.postgres:
+            payload = ",".join(dispatch.recipients)
+            connection.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL,
+                                                           payload if len(payload) <= _NOTIFY_LIMIT else "*")))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def original(self, message_id: str) -> Original | None:
+        """The facts a reply needs about the message it answers."""
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(
+                messages.c.id, messages.c.sender_country, messages.c.case_reference, messages.c.thread_root_id,
+                messages.c.depth).where(messages.c.id == message_id)).first()
+            if row is None:
+                return None
+            countries = connection.execute(
+                sa.select(recipients.c.country).where(recipients.c.message_id == message_id)).scalars().all()
+        return Original(row.id, row.sender_country, row.case_reference, row.thread_root_id, row.depth,
+                        frozenset(countries))
+
+    def read(self, message_id: str, reader: str) -> StoredMessage | None:
+        """A message `reader` sent or received, else None (it may as well not exist)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(messages.c.payload, messages.c.seq, messages.c.sender_country,
+                                               messages.c.create_time)
+                                     .where(messages.c.id == message_id)).first()
+            if row is None:
+                return None
+            stored = StoredMessage(row.payload, row.seq, _utc(row.create_time))  # type: ignore[arg-type]
+            self._attach(connection, {message_id: (stored, row.sender_country)}, reader)
+        if row.sender_country != reader and not stored.deliveries:
+            return None
+        return stored
+
+    def _attach(self, connection: Connection, found: dict[str, tuple[StoredMessage, str]], reader: str) -> None:
+        """Fill in each message's deliveries (all for its sender, the reader's
+        own for a recipient) and its cross-check."""
+        if not found:
+            return
+        ids = list(found)
+        sent = [i for i, (_, sender) in found.items() if sender == reader]
+        condition = recipients.c.country == reader
+        if sent:
+            condition = sa.or_(condition, recipients.c.message_id.in_(sent))
+        rows = connection.execute(
+            sa.select(recipients).where(recipients.c.message_id.in_(ids), condition)
+            .order_by(recipients.c.message_id, recipients.c.country))
+        for r in rows:
+            found[r.message_id][0].deliveries.append(_delivery(r))
+        for c in connection.execute(sa.select(cross_checks.c.message_id, cross_checks.c.state,
+                                              cross_checks.c.update_time, cross_checks.c.hits)
+                                    .where(cross_checks.c.message_id.in_(ids))):
+            found[c.message_id][0].check = _check(c)
+
+    def list_messages(self, reader: str, where: ListFilter, now: dt.datetime,
+                      before: tuple[dt.datetime, int] | None, limit: int) -> list[StoredMessage]:
+        """The reader's messages matching `where`, newest first, older than `before`."""
+        m = messages.c
+        mine_in = sa.exists().where(recipients.c.message_id == m.id, recipients.c.country == reader)
+        if where.overdue_only:
+            owed_by_me = mine_in.where(recipients.c.reply_message_id.is_(None), recipients.c.response_due_time < now)
+            owed_to_me = sa.and_(m.sender_country == reader, sa.exists().where(
+                recipients.c.message_id == m.id, recipients.c.reply_message_id.is_(None),
+                recipients.c.response_due_time < now))
+            inbox, outbox = owed_by_me, owed_to_me
+        else:
+            inbox, outbox = mine_in, m.sender_country == reader
+        mailbox: sa.ColumnElement[bool] = sa.or_(inbox, outbox)
+        if where.mailbox == service_pb.MAILBOX_INBOX:
+            mailbox = inbox
+        elif where.mailbox == service_pb.MAILBOX_OUTBOX:
+            mailbox = outbox
+        query = sa.select(m.id, m.payload, m.seq, m.sender_country, m.create_time).where(mailbox)
+        if where.case_reference:
+            query = query.where(m.case_reference == where.case_reference)
+        if where.message_type:
+            query = query.where(m.message_type == where.message_type)
+        if where.priority:
+            query = query.where(m.priority == where.priority)
+        if where.start_time is not None:
+            query = query.where(m.create_time >= where.start_time)
+        if where.end_time is not None:
+            query = query.where(m.create_time < where.end_time)
+        if where.terms:
+            query = query.where(m.id.in_(sa.select(message_terms.c.message_id)
+                                         .where(message_terms.c.term.in_(sorted(where.terms)))))
+        if before is not None:
+            query = query.where(sa.tuple_(m.create_time, m.seq) < sa.tuple_(*before))
+        query = query.order_by(m.create_time.desc(), m.seq.desc()).limit(limit)
+        return self._load(query, reader)
+
+    def case(self, reader: str, case_reference: str, after: tuple[dt.datetime, int] | None,
+             limit: int) -> list[tuple[StoredMessage, str, int]]:
+        """A case's messages the reader sent or received, oldest first, with
+        each one's thread root and depth."""
+        m = messages.c
+        visible = sa.or_(m.sender_country == reader, sa.exists().where(
+            recipients.c.message_id == m.id, recipients.c.country == reader))
+        query = (sa.select(m.id, m.payload, m.seq, m.sender_country, m.create_time, m.thread_root_id, m.depth)
+                 .where(m.case_reference == case_reference, visible))
+        if after is not None:
+            query = query.where(sa.tuple_(m.create_time, m.seq) > sa.tuple_(*after))
+        query = query.order_by(m.create_time, m.seq).limit(limit)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+            found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time)), r.sender_country)  # type: ignore[arg-type]
+                     for r in rows}
+            self._attach(connection, found, reader)
+        return [(found[r.id][0], r.thread_root_id, r.depth) for r in rows]
+
+    def _load(self, query: sa.Select[Any], reader: str) -> list[StoredMessage]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+            found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time)), r.sender_country)  # type: ignore[arg-type]
+                     for r in rows}
+            self._attach(connection, found, reader)
+        return [found[r.id][0] for r in rows]
+
+    def inbox_after(self, country: str, after: InboxPosition, limit: int) -> InboxBatch:
+        """Messages of `country`'s inbox after `after`, in inbox order, up to the
+        first one an older running transaction could still land in front of."""
+        r, m, c = recipients.c, messages.c, cross_checks.c
+        columns: list[Any] = [r.message_id, r.tx_id, r.seq, r.create_time, r.state, r.update_time, r.response_due_time,
+                              r.reply_message_id, r.reply_time, m.payload, c.state.label("check_state"),
+                              c.update_time.label("check_time"), c.hits]
+        if self._horizon is not None:
+            columns.append(self._horizon.label("horizon"))
+        query = (sa.select(*columns)
+                 .select_from(recipients.join(messages, m.id == r.message_id)
+                              .join(cross_checks, c.message_id == r.message_id))
+                 .where(r.country == country, sa.tuple_(r.tx_id, r.seq) > sa.tuple_(after.tx, after.seq))
+                 .order_by(r.tx_id, r.seq).limit(limit))
+        items: list[StoredMessage] = []
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        for row in rows:
+            horizon = getattr(row, "horizon", None)
+            if horizon is not None and row.tx_id >= horizon:
+                return InboxBatch(items, held_back=True)
+            delivery = Delivery(country, row.state, _utc(row.update_time), _utc(row.response_due_time),  # type: ignore[arg-type]
+                                row.reply_message_id, _utc(row.reply_time))
+            items.append(StoredMessage(row.payload, row.seq, _utc(row.create_time), [delivery],  # type: ignore[arg-type]
+                                       CheckRow(row.check_state, _utc(row.check_time), _hits(row.hits)),
+                                       InboxPosition(row.tx_id, row.seq)))
+        return InboxBatch(items, held_back=False)
+
+    def latest_position(self, country: str) -> InboxPosition | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(recipients.c.tx_id, recipients.c.seq)
+                                     .where(recipients.c.country == country)
+                                     .order_by(recipients.c.tx_id.desc(), recipients.c.seq.desc()).limit(1)).first()
+        return None if row is None else InboxPosition(row.tx_id, row.seq)
+
+    # -- progress ------------------------------------------------------------------------
+
+    def acknowledge(self, message_id: str, country: str, state: int, now: dt.datetime) -> Delivery | None:
+        """Move `country`'s progress with a message forward to `state`; None
+        when `country` is not one of its recipients."""
+        r = recipients.c
+        with self._write_lock, self.engine.begin() as connection:
+            connection.execute(recipients.update()
+                               .where(r.message_id == message_id, r.country == country, r.state < state)
+                               .values(state=state, update_time=now))
+            row = connection.execute(sa.select(recipients)
+                                     .where(r.message_id == message_id, r.country == country)).first()
+        return None if row is None else _delivery(row)
+
+    def mark_delivered(self, country: str, message_ids: Sequence[str], now: dt.datetime) -> None:
+        """Messages handed to `country`'s stream are DELIVERED (unless further on)."""
+        if not message_ids:
+            return
+        r = recipients.c
+        with self._write_lock, self.engine.begin() as connection:
+            connection.execute(recipients.update()
+                               .where(r.country == country, r.message_id.in_(list(message_ids)),
+                                      r.state < pb.DELIVERY_STATE_DELIVERED)
+                               .values(state=pb.DELIVERY_STATE_DELIVERED, update_time=now))
+
+    # -- cross-check ---------------------------------------------------------------------
+
+    def claim_due_checks(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[DueCheck]:
+        """Pending checks whose time has come, leased to the caller so that
+        another replica leaves them alone until `now + lease`."""
+        c = cross_checks.c
+        query = (sa.select(c.message_id, c.attempts).where(c.state == pb.CROSS_CHECK_STATE_PENDING,
+                                                           c.next_attempt_time <= now)
+                 .order_by(c.next_attempt_time).limit(limit))
+        if self.postgres:
+            query = query.with_for_update(skip_locked=True)
+        with self._write_lock, self.engine.begin() as connection:
+            due = connection.execute(query).all()
+            if not due:
+                return []
+            ids = [d.message_id for d in due]
+            connection.execute(cross_checks.update().where(c.message_id.in_(ids))
+                               .values(next_attempt_time=now + lease, attempts=c.attempts + 1))
+            payloads = dict(connection.execute(sa.select(messages.c.id, messages.c.payload)
+                                               .where(messages.c.id.in_(ids))).all())
+            readers: dict[str, list[str]] = {i: [] for i in ids}
+            for message_id, country in connection.execute(
+                    sa.select(recipients.c.message_id, recipients.c.country).where(recipients.c.message_id.in_(ids))):
+                readers[message_id].append(country)
+        claimed = []
+        for d in due:
+            message = pb.Message.FromString(payloads[d.message_id])
+            claimed.append(DueCheck(message, (message.sender_country, *readers[d.message_id]), d.attempts + 1))
+        return claimed
+
+    def save_check(self, message_id: str, outcome: Outcome, now: dt.datetime, next_attempt: dt.datetime | None) -> None:
+        state = pb.CROSS_CHECK_STATE_COMPLETE if outcome.complete else pb.CROSS_CHECK_STATE_PENDING
+        with self._write_lock, self.engine.begin() as connection:
+            connection.execute(cross_checks.update().where(cross_checks.c.message_id == message_id).values(
+                state=state, update_time=now, next_attempt_time=next_attempt, last_error=outcome.error[:1000],
+                hits=json.dumps([h.to_json() for h in outcome.hits], separators=(",", ":"))))
+
+    def next_check_time(self) -> dt.datetime | None:
+        c = cross_checks.c
+        with self.engine.connect() as connection:
+            value = connection.execute(sa.select(sa.func.min(c.next_attempt_time))
+                                       .where(c.state == pb.CROSS_CHECK_STATE_PENDING)).scalar()
+        return _utc(value)
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(row.country, row.state, _utc(row.update_time), _utc(row.response_due_time),  # type: ignore[arg-type]
+                    row.reply_message_id, _utc(row.reply_time))
+
+
+def _check(row: Any) -> CheckRow:
+    return CheckRow(row.state, _utc(row.update_time), _hits(row.hits))
+
+
+def _hits(text: str) -> list[Hit]:
+    return [Hit.from_json(item) for item in json.loads(text)] if text and text != "[]" else []
