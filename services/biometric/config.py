@@ -1,0 +1,109 @@
+"""Biometric engine settings: the modalities with their vector dimension, verify
+threshold and index kind, read once from ICORE_BIOMETRIC_* variables into a
+frozen dataclass; tests build their own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Modality(StrEnum):
+    """Which feature extractor produced a template; each has its own gallery."""
+
+    FACE = "face"
+    FINGERPRINT = "fingerprint"
+    IRIS = "iris"
+
+
+class IndexKind(StrEnum):
+    """How a modality's gallery is searched. Both kinds are exact: they return
+    what a full float32 inner-product scan returns.
+
+    EXACT keeps a float16 copy of every vector beside the float32 one and scans
+    that copy with faiss (half the memory traffic of float32, which is what the
+    scan is bound by), then rescores every candidate the float16 error bound
+    cannot rule out with float32 (see identification.py). EXACT_FP32 scans the
+    float32 matrix only: a third less memory, about 1.8 times slower per query.
+    """
+
+    EXACT = "exact-inner-product"
+    EXACT_FP32 = "exact-inner-product-fp32"
+
+
+@dataclass(frozen=True)
+class ModalityConfig:
+    """One modality: vector length, Verify's match threshold (cosine), index kind."""
+
+    dimension: int
+    verify_threshold: float
+    index_kind: IndexKind = IndexKind.EXACT
+
+
+#: Face embeddings are 512-d (ArcFace-like); fingerprint and iris extractors
+#: vary, so their dimensions are settings. Thresholds are cosine similarities;
+#: unrelated 512-d vectors score about 0 +- 0.044, so 0.4 is nine deviations out.
+DEFAULT_MODALITIES: Mapping[Modality, ModalityConfig] = {
+    Modality.FACE: ModalityConfig(512, 0.40),
+    Modality.FINGERPRINT: ModalityConfig(256, 0.45),
+    Modality.IRIS: ModalityConfig(256, 0.45),
+}
+
+
+@dataclass(frozen=True)
+class BiometricConfig:
+    """Everything the engine needs; `from_env` documents each variable."""
+
+    modalities: Mapping[Modality, ModalityConfig] = field(default_factory=lambda: dict(DEFAULT_MODALITIES))
+    #: ICORE_BIOMETRIC_CHUNK_ROWS: rows per preallocated gallery chunk. Growth
+    #: allocates one chunk and never copies the gallery.
+    chunk_rows: int = 65536
+    #: ICORE_BIOMETRIC_SCAN_THREADS: threads scanning chunks of one query.
+    scan_threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    #: ICORE_BIOMETRIC_MAX_BATCH: most concurrent probes scanned together.
+    max_batch: int = 32
+    #: ICORE_BIOMETRIC_BATCH_MIN: from this many probes of one modality on, a
+    #: batch is one float32 matrix-matrix product instead of one float16 scan
+    #: per probe (measured crossover on 2 cores: about 5; see the benchmark).
+    batch_min: int = 5
+    #: ICORE_BIOMETRIC_SNAPSHOT_DIR: where gallery snapshots go; empty: none.
+    snapshot_dir: Path | None = None
+    #: ICORE_BIOMETRIC_SNAPSHOT_EVERY: changes after which a new snapshot is
+    #: written in the background; 0 disables the automatic snapshot.
+    snapshot_every: int = 200_000
+    #: ICORE_BIOMETRIC_COMPACT_RATIO: fraction of deleted rows that triggers a
+    #: background compaction (at least 1,024 deleted rows).
+    compact_ratio: float = 0.05
+
+    def modality(self, modality: Modality) -> ModalityConfig:
+        return self.modalities[modality]
+
+
+def from_env(env: Mapping[str, str] | None = None, data_dir: Path | None = None) -> BiometricConfig:
+    """ICORE_BIOMETRIC_<MODALITY>_DIM, _THRESHOLD and _INDEX per modality, and the
+    engine-wide variables documented on BiometricConfig. The snapshot directory
+    defaults to <data_dir>/biometric-snapshots when a data directory is given."""
+    env = os.environ if env is None else env
+    modalities = {}
+    for modality, default in DEFAULT_MODALITIES.items():
+        prefix = f"ICORE_BIOMETRIC_{modality.name}"
+        modalities[modality] = ModalityConfig(
+            dimension=int(env.get(f"{prefix}_DIM", default.dimension)),
+            verify_threshold=float(env.get(f"{prefix}_THRESHOLD", default.verify_threshold)),
+            index_kind=IndexKind(env.get(f"{prefix}_INDEX", default.index_kind)),
+        )
+    snapshot_dir = env.get("ICORE_BIOMETRIC_SNAPSHOT_DIR", "")
+    defaults = BiometricConfig()
+    return BiometricConfig(
+        modalities=modalities,
+        chunk_rows=int(env.get("ICORE_BIOMETRIC_CHUNK_ROWS", defaults.chunk_rows)),
+        scan_threads=int(env.get("ICORE_BIOMETRIC_SCAN_THREADS", defaults.scan_threads)),
+        max_batch=int(env.get("ICORE_BIOMETRIC_MAX_BATCH", defaults.max_batch)),
+        batch_min=int(env.get("ICORE_BIOMETRIC_BATCH_MIN", defaults.batch_min)),
+        snapshot_dir=Path(snapshot_dir) if snapshot_dir else (data_dir / "biometric-snapshots" if data_dir else None),
+        snapshot_every=int(env.get("ICORE_BIOMETRIC_SNAPSHOT_EVERY", defaults.snapshot_every)),
+        compact_ratio=float(env.get("ICORE_BIOMETRIC_COMPACT_RATIO", defaults.compact_ratio)),
+    )

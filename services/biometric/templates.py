@@ -1,0 +1,151 @@
+"""Biometric templates, the answers about them, and their validation.
+
+Validation names each bad field as the proto does ("sample.vector",
+"watchlists[2]", "access_policy.countries[0]"), so that the server can put the
+engine's errors into a BadRequest unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from services.biometric.config import Modality
+from services.bootstrap.errors import FieldErrors, InvalidFieldError
+from services.uim.access import ALL_EXCEPT_LISTED, ALL_MEMBERS, ONLY_LISTED, Policy
+from services.uim.codes import is_country
+
+Vector = npt.NDArray[np.float32]
+
+MAX_ID_LENGTH = 128
+MAX_WATCHLISTS = 20
+MAX_POLICY_COUNTRIES = 250
+WATCHLIST_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+@dataclass(frozen=True, eq=False)
+class Template:
+    """One enrolled template. `vector` is float32 and, once validated, L2-normalised."""
+
+    template_id: str
+    subject_id: str
+    modality: Modality
+    vector: Vector
+    watchlists: frozenset[str]
+    data_owner: str
+    policy: Policy
+    quality: float = 0.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A gallery template similar to a probe; score is the cosine similarity."""
+
+    template_id: str
+    subject_id: str
+    score: float
+    watchlists: tuple[str, ...]
+    data_owner: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Verify's answer: the best of the subject's visible templates."""
+
+    match: bool
+    best_score: float
+    best_template_id: str
+    threshold: float
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why one template of a bulk enrolment was refused."""
+
+    index: int
+    template_id: str
+    field: str
+    reason: str
+
+
+def normalise_vector(values: Sequence[float] | npt.ArrayLike, dimension: int, field: str) -> Vector:
+    """A float32 unit vector from `values`, or InvalidFieldError naming `field`.
+
+    The norm is taken in float64 so that tiny but valid vectors do not
+    underflow to zero and huge ones do not overflow to infinity.
+    """
+    try:
+        vector = np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InvalidFieldError(field, "is not a list of numbers") from exc
+    if vector.ndim != 1 or vector.shape[0] != dimension:
+        size = vector.shape[0] if vector.ndim == 1 else vector.size
+        raise InvalidFieldError(field, f"has {size} values; the modality needs {dimension}")
+    if not np.isfinite(vector).all():
+        raise InvalidFieldError(field, "contains NaN or infinity")
+    norm = float(np.linalg.norm(vector.astype(np.float64)))
+    if norm == 0.0:
+        raise InvalidFieldError(field, "is all zeros")
+    unit = (vector.astype(np.float64) / norm).astype(np.float32)
+    if not np.isfinite(unit).all() or not unit.any():
+        raise InvalidFieldError(field, "cannot be normalised")
+    return unit
+
+
+def check_id(errors: FieldErrors, value: str, field: str) -> None:
+    """Ids are 1 to 128 printable characters (no newline: snapshots list them one a line)."""
+    if not value:
+        errors.add(field, "required")
+    elif len(value) > MAX_ID_LENGTH:
+        errors.add(field, f"longer than {MAX_ID_LENGTH} characters")
+    elif not value.isprintable():
+        errors.add(field, "contains control characters")
+
+
+def check_watchlists(errors: FieldErrors, names: Collection[str], field: str, *, required: bool) -> None:
+    if required and not names:
+        errors.add(field, "name at least one watch list")
+    if len(names) > MAX_WATCHLISTS:
+        errors.add(field, f"more than {MAX_WATCHLISTS} watch lists")
+    for i, name in enumerate(names):
+        errors.check(WATCHLIST_NAME.fullmatch(name) is not None, f"{field}[{i}]",
+                     "must be lower_snake_case, 1 to 64 characters")
+
+
+def check_policy(errors: FieldErrors, policy: Policy, field: str) -> None:
+    if policy.visibility not in (ALL_MEMBERS, ONLY_LISTED, ALL_EXCEPT_LISTED):
+        errors.add(f"{field}.visibility", "required: choose who may see the template")
+        return
+    if policy.visibility != ALL_MEMBERS and not policy.countries:
+        errors.add(f"{field}.countries", "list at least one country")
+    if len(policy.countries) > MAX_POLICY_COUNTRIES:
+        errors.add(f"{field}.countries", "too many countries")
+    for i, country in enumerate(sorted(policy.countries)):
+        errors.check(is_country(country), f"{field}.countries[{i}]", f"unknown country code {country!r}")
+
+
+def validate_template(template: Template, dimensions: Mapping[Modality, int]) -> Template:
+    """The template with its vector normalised, or InvalidArgumentError naming every bad field."""
+    errors = FieldErrors()
+    check_id(errors, template.template_id, "template_id")
+    check_id(errors, template.subject_id, "subject_id")
+    check_watchlists(errors, sorted(template.watchlists), "watchlists", required=True)
+    errors.check(is_country(template.data_owner), "data_owner", "must be an ISO 3166-1 alpha-3 code")
+    check_policy(errors, template.policy, "access_policy")
+    errors.check(math.isfinite(template.quality) and 0.0 <= template.quality <= 1.0, "sample.quality",
+                 "must be 0 to 1")
+    vector = template.vector
+    if template.modality not in dimensions:
+        errors.add("sample.modality", "required: a configured modality")
+    else:
+        try:
+            vector = normalise_vector(template.vector, dimensions[template.modality], "sample.vector")
+        except InvalidFieldError as exc:
+            errors.add(exc.field, exc.reason)
+    errors.raise_if_any()
+    return replace(template, vector=vector)
