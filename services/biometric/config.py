@@ -75,8 +75,9 @@ class BiometricConfig:
     #: written in the background; 0 disables the automatic snapshot.
     snapshot_every: int = 200_000
     #: ICORE_BIOMETRIC_COMPACT_RATIO: fraction of deleted rows that triggers a
-    #: background compaction (at least 1,024 deleted rows).
+    #: background compaction, once at least `compact_min` rows are deleted.
     compact_ratio: float = 0.05
+    compact_min: int = 1024
 
     def modality(self, modality: Modality) -> ModalityConfig:
         return self.modalities[modality]

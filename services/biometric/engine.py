@@ -188,7 +188,8 @@ class BiometricEngine:
         return moved
 
     def _maybe_compact(self) -> None:
-        due = any(g.deleted >= max(1024, self.config.compact_ratio * g.count) for g in self.galleries.values())
+        config = self.config
+        due = any(g.deleted >= max(config.compact_min, config.compact_ratio * g.count) for g in self.galleries.values())
         if due and (self._compactor is None or not self._compactor.is_alive()):
             self._compactor = threading.Thread(target=self.compact, name="biometric-compact", daemon=True)
             self._compactor.start()

@@ -19,13 +19,16 @@ NOT_ITA = Policy(ALL_EXCEPT_LISTED, frozenset({"ITA"}))
 
 def unit_vectors(rng: np.random.Generator, n: int, dimension: int) -> npt.NDArray[np.float32]:
     x = rng.standard_normal((n, dimension)).astype(np.float32)
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    unit: npt.NDArray[np.float32] = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    return unit
 
 
 def noisy(rng: np.random.Generator, vector: npt.NDArray[np.float32], noise: float) -> npt.NDArray[np.float32]:
     """A mate: the vector plus Gaussian noise of `noise` per unit length, renormalised."""
-    x = vector + noise * rng.standard_normal(vector.shape[0]).astype(np.float32) / np.sqrt(vector.shape[0])
-    return (x / np.linalg.norm(x)).astype(np.float32)
+    scale = noise / float(np.sqrt(vector.shape[0]))
+    x = vector + scale * rng.standard_normal(vector.shape[0], dtype=np.float32)
+    mate: npt.NDArray[np.float32] = (x / np.linalg.norm(x)).astype(np.float32)
+    return mate
 
 
 def template(i: int | str, vector: npt.NDArray[np.float32], *, subject: str | None = None,

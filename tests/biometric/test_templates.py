@@ -63,7 +63,7 @@ def test_unconfigured_modality_is_refused() -> None:
     ({"modality": Modality.IRIS}, "probe.modality"),
 ])
 def test_bad_probes_name_the_field(engine: BiometricEngine, changes: dict[str, object], field: str) -> None:
-    query = replace(IdentifyQuery(np.ones(64, np.float32), Modality.FACE), **changes)
+    query = replace(IdentifyQuery(np.ones(64, np.float32), Modality.FACE), **changes)  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError) as caught:
         engine.identify(query)
     assert [v.field for v in caught.value.violations] == [field]

@@ -1,0 +1,218 @@
+"""The biometric core as the server uses it: the database as record of truth,
+the in-memory engine kept in step with it, snapshots, and batched identify.
+
+Writes go to the database first and to the engine after the commit, one at a
+time, so the engine never holds what the database lacks and the change
+sequence numbers are applied in order. A restart loads the current snapshot
+and replays the database's changes after its sequence number; without a
+snapshot it replays everything.
+
+Blocking methods (enrol, delete, verify, stats, snapshot) are meant to be
+called from a worker thread (`asyncio.to_thread`); `identify` is a coroutine
+that batches concurrent probes on the engine's own worker thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+from sqlalchemy.engine import Engine
+
+from services.biometric import snapshot
+from services.biometric.batcher import MicroBatcher
+from services.biometric.config import BiometricConfig, Modality
+from services.biometric.engine import BiometricEngine, IdentifyQuery, Stats
+from services.biometric.storage import Change, TemplateStore, create_schema
+from services.biometric.templates import Candidate, Rejection, Template, Vector, Verification, validate_template
+from services.bootstrap.errors import FieldViolation, InvalidArgumentError, NotFoundError, PermissionDeniedError
+from services.uim.access import may_see
+
+log = structlog.get_logger(__name__)
+
+REPLAY_BATCH = 10_000
+
+
+@dataclass
+class EnrollResult:
+    """What a bulk enrolment did: per stored template whether it was new, and the refusals."""
+
+    enrolled: list[tuple[Template, bool]] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def replay(engine: BiometricEngine, changes: Iterable[Change]) -> int:
+    """Apply stored changes in order, enrolments in batches; returns how many.
+    Templates that no longer fit the settings (a modality dropped or its
+    dimension changed) are skipped and counted in the log."""
+    pending: list[Template] = []
+    last = 0
+    count = 0
+    unfit = 0
+
+    def flush() -> None:
+        if pending:
+            engine.enroll(pending, seq=last)
+            pending.clear()
+
+    for change in changes:
+        count += 1
+        if change.template is None:
+            flush()
+            engine.remove([change.template_id], seq=change.seq)
+        elif engine.dimensions.get(change.template.modality) != change.template.vector.shape[0]:
+            unfit += 1
+            engine.remove([change.template_id], seq=change.seq)
+        else:
+            pending.append(change.template)
+            last = change.seq
+            if len(pending) >= REPLAY_BATCH:
+                flush()
+    flush()
+    if unfit:
+        log.warning("templates_unfit_for_settings", skipped=unfit)
+    return count
+
+
+class BiometricCore:
+    """Enrol, delete, identify, verify and stats over a persisted gallery."""
+
+    def __init__(self, config: BiometricConfig, engine: BiometricEngine, store: TemplateStore) -> None:
+        self.config = config
+        self.engine = engine
+        self.store = store
+        self.batcher: MicroBatcher[IdentifyQuery, list[Candidate]] = MicroBatcher(
+            engine.identify_many, config.max_batch)
+        #: Changes replayed from the database when the core was opened.
+        self.replayed = 0
+        self._write = threading.Lock()
+        self._since_snapshot = 0
+        self._snapshotting = threading.Lock()
+        self._snapshot_thread: threading.Thread | None = None
+
+    @classmethod
+    def open(cls, config: BiometricConfig, database: Engine) -> BiometricCore:
+        """Load the current snapshot (if any) and replay the database after it."""
+        create_schema(database)
+        store = TemplateStore(database)
+        engine = snapshot.load(config, config.snapshot_dir) if config.snapshot_dir else None
+        engine = engine or BiometricEngine(config)
+        replayed = replay(engine, store.changes_since(engine.applied_seq))
+        log.info("biometric_core_opened", seq=engine.applied_seq, replayed=replayed,
+                 templates={m.value: g.live for m, g in engine.galleries.items()})
+        core = cls(config, engine, store)
+        core.replayed = core._since_snapshot = replayed
+        return core
+
+    def close(self) -> None:
+        if self._snapshot_thread is not None:
+            self._snapshot_thread.join()
+        self.batcher.close()
+        self.engine.close()
+
+    # -- writes ---------------------------------------------------------------
+
+    def enroll(self, templates: Sequence[Template]) -> EnrollResult:
+        """Validate, persist and index templates; a bad one is refused alone.
+        A template id enrolled by another data owner is refused, not replaced."""
+        result = EnrollResult()
+        valid: list[tuple[int, Template]] = []
+        for i, template in enumerate(templates):
+            try:
+                valid.append((i, validate_template(template, self.engine.dimensions)))
+            except InvalidArgumentError as exc:
+                result.rejected.extend(Rejection(i, template.template_id, v.field, v.description)
+                                       for v in exc.violations)
+        with self._write:
+            accepted = []
+            for i, template in valid:
+                owner = self.engine.owner_of(template.template_id)
+                if owner is not None and owner != template.data_owner:
+                    result.rejected.append(Rejection(i, template.template_id, "template_id",
+                                                     "enrolled by another data owner"))
+                else:
+                    accepted.append(template)
+            if accepted:
+                seq = self.store.upsert(accepted)
+                created = self.engine.enroll(accepted, seq=seq)
+                result.enrolled = list(zip(accepted, created, strict=True))
+        result.rejected.sort(key=lambda r: r.index)
+        self._changed(len(accepted))
+        return result
+
+    def enroll_one(self, template: Template) -> bool:
+        """Enrol one template; returns whether it was new. Raises the field error."""
+        result = self.enroll([template])
+        if result.rejected:
+            first = result.rejected[0]
+            if first.reason == "enrolled by another data owner":
+                raise PermissionDeniedError(f"template {template.template_id!r} is {first.reason}")
+            raise InvalidArgumentError([FieldViolation(r.field, r.reason) for r in result.rejected])
+        return result.enrolled[0][1]
+
+    def delete_template(self, template_id: str, country: str) -> None:
+        """Delete one of the caller's templates. NotFound when the caller cannot
+        see it; PermissionDenied when it sees it but does not own it."""
+        with self._write:
+            found = self.engine.get(template_id)
+            if found is None or not may_see(found.policy, found.data_owner, country):
+                raise NotFoundError(f"template {template_id!r} not found")
+            if found.data_owner != country:
+                raise PermissionDeniedError(f"template {template_id!r} belongs to {found.data_owner}")
+            seq = self.store.delete([template_id])
+            self.engine.remove([template_id], seq=seq)
+        self._changed(1)
+
+    def delete_subject(self, subject_id: str, country: str) -> int:
+        """Delete the caller's templates of a subject; returns how many."""
+        with self._write:
+            templates = self.engine.subject_templates(subject_id)
+            owned = [t for t, _, owner in templates if owner == country]
+            if not owned:
+                if any(may_see(policy, owner, country) for _, policy, owner in templates):
+                    raise PermissionDeniedError(f"subject {subject_id!r} has no templates of {country}")
+                raise NotFoundError(f"subject {subject_id!r} not found")
+            seq = self.store.delete(owned)
+            self.engine.remove(owned, seq=seq)
+        self._changed(len(owned))
+        return len(owned)
+
+    # -- reads ----------------------------------------------------------------
+
+    async def identify(self, query: IdentifyQuery) -> list[Candidate]:
+        """1:N, batched with concurrent probes off the event loop."""
+        return await self.batcher.submit(query)
+
+    def verify(self, probe: Sequence[float] | Vector, subject_id: str, modality: Modality,
+               country: str) -> Verification:
+        return self.engine.verify(probe, subject_id, modality, country)
+
+    def stats(self) -> Stats:
+        return self.engine.stats()
+
+    # -- snapshots ------------------------------------------------------------
+
+    def save_snapshot(self) -> Path | None:
+        """Write a snapshot now (None without a snapshot directory) and forget
+        the deletions it reflects."""
+        if self.config.snapshot_dir is None:
+            return None
+        with self._snapshotting:
+            since = self._since_snapshot
+            saved = snapshot.save(self.engine, self.config.snapshot_dir)
+            self._since_snapshot -= since
+            self.store.prune_deletions(saved.seq)
+            return saved.path
+
+    def _changed(self, count: int) -> None:
+        self._since_snapshot += count
+        every = self.config.snapshot_every
+        if not every or self.config.snapshot_dir is None or self._since_snapshot < every:
+            return
+        if self._snapshot_thread is None or not self._snapshot_thread.is_alive():
+            self._snapshot_thread = threading.Thread(target=self.save_snapshot, name="biometric-snapshot",
+                                                     daemon=True)
+            self._snapshot_thread.start()

@@ -1,0 +1,198 @@
+"""The record of truth: every template in the service's database (SQLAlchemy 2,
+SQLite or PostgreSQL), with a change sequence number so that a restart loads
+the last gallery snapshot and replays only what changed after it.
+
+Each write gets the next sequence number: an enrolment (new or replacing)
+stores it on the template row; a deletion removes the row, so the biometric
+data is gone from the database at once, and leaves a (seq, template_id) line
+in `biometric_deletions`. Replaying both tables in sequence order after a
+snapshot's number rebuilds exactly the current state.
+
+One process writes a database at a time (the service's engine mirrors it in
+memory); sequence numbers are handed out in that process.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from services.biometric.config import Modality
+from services.biometric.templates import Template
+from services.uim.access import Policy
+
+#: The biometric tables; alembic migrations are generated against this.
+metadata = sa.MetaData()
+
+templates_table = sa.Table(
+    "biometric_templates",
+    metadata,
+    sa.Column("template_id", sa.String(128), primary_key=True),
+    sa.Column("subject_id", sa.String(128), nullable=False, index=True),
+    sa.Column("modality", sa.String(16), nullable=False),
+    # ",missing_persons,red_notices,": membership is a LIKE '%,name,%' test.
+    sa.Column("watchlists", sa.Text, nullable=False),
+    sa.Column("quality", sa.Float, nullable=False),
+    sa.Column("data_owner", sa.String(3), nullable=False),
+    sa.Column("visibility", sa.SmallInteger, nullable=False),
+    # ",DEU,FRA," as services.uim.access.Policy.countries_column writes it.
+    sa.Column("policy_countries", sa.Text, nullable=False),
+    # The L2-normalised vector as little-endian float32.
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("update_time", sa.DateTime(timezone=True), nullable=False),
+)
+
+deletions_table = sa.Table(
+    "biometric_deletions",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("template_id", sa.String(128), nullable=False),
+    sa.Column("delete_time", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+# Vectors are incompressible 2 KB values: PostgreSQL's default (EXTENDED) tries
+# pglz on each and moves it out of line; PLAIN keeps it in the row, which made
+# bulk upserts about 30 % faster here (28k -> 36k templates/s).
+sa.event.listen(templates_table, "after_create", sa.DDL(  # type: ignore[no-untyped-call]
+    "ALTER TABLE biometric_templates ALTER COLUMN vector SET STORAGE PLAIN").execute_if(dialect="postgresql"))
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the biometric tables where they are missing (until alembic owns this)."""
+    metadata.create_all(engine)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change after a snapshot: an enrolment (template set) or a deletion."""
+
+    seq: int
+    template_id: str
+    template: Template | None
+
+
+def _to_row(template: Template, seq: int, now: datetime) -> dict[str, Any]:
+    return {
+        "template_id": template.template_id,
+        "subject_id": template.subject_id,
+        "modality": template.modality.value,
+        "watchlists": "," + ",".join(sorted(template.watchlists)) + ",",
+        "quality": float(template.quality),
+        "data_owner": template.data_owner,
+        "visibility": int(template.policy.visibility),
+        "policy_countries": template.policy.countries_column(),
+        "vector": template.vector.astype("<f4", copy=False).tobytes(),
+        "seq": seq,
+        "update_time": now,
+    }
+
+
+def _from_row(row: Any) -> Template:
+    return Template(
+        template_id=row.template_id,
+        subject_id=row.subject_id,
+        modality=Modality(row.modality),
+        vector=np.frombuffer(row.vector, dtype="<f4").astype(np.float32),
+        watchlists=frozenset(name for name in row.watchlists.split(",") if name),
+        data_owner=row.data_owner,
+        policy=Policy(row.visibility, frozenset(c for c in row.policy_countries.split(",") if c)),
+        quality=row.quality,
+    )
+
+
+class TemplateStore:
+    """Template rows and deletions in one database. Thread-safe."""
+
+    def __init__(self, engine: Engine, batch_size: int = 1000) -> None:
+        self.engine = engine
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._seq: int | None = None
+
+    def last_seq(self) -> int:
+        """The highest sequence number handed out so far."""
+        with self.engine.connect() as connection:
+            return self._last_seq(connection)
+
+    def _last_seq(self, connection: Connection) -> int:
+        stored = max(connection.execute(sa.select(sa.func.max(t.c.seq))).scalar() or 0
+                     for t in (templates_table, deletions_table))
+        return max(stored, self._seq or 0)
+
+    def _upsert(self) -> Any:
+        dialect: Any = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(templates_table)
+        columns = {c.name: statement.excluded[c.name] for c in templates_table.columns if c.name != "template_id"}
+        return statement.on_conflict_do_update(index_elements=["template_id"], set_=columns)
+
+    def upsert(self, templates: Sequence[Template]) -> int:
+        """Insert or replace templates in one transaction; returns the last
+        sequence number used. Within the batch, a later duplicate id wins."""
+        latest = list({t.template_id: t for t in templates}.values())
+        statement = self._upsert()
+        now = datetime.now(UTC)
+        with self._lock, self.engine.begin() as connection:
+            seq = self._last_seq(connection)
+            for start in range(0, len(latest), self.batch_size):
+                rows = [_to_row(t, seq + 1 + i, now) for i, t in enumerate(latest[start:start + self.batch_size])]
+                connection.execute(statement, rows)
+                seq += len(rows)
+            self._seq = seq
+        return seq
+
+    def delete(self, template_ids: Iterable[str]) -> int:
+        """Delete templates (absent ids are skipped); returns the last sequence number used."""
+        now = datetime.now(UTC)
+        with self._lock, self.engine.begin() as connection:
+            seq = self._last_seq(connection)
+            ids = list(dict.fromkeys(template_ids))
+            for start in range(0, len(ids), self.batch_size):
+                part = ids[start:start + self.batch_size]
+                found = connection.execute(sa.delete(templates_table).where(
+                    templates_table.c.template_id.in_(part)).returning(templates_table.c.template_id)).scalars()
+                gone = sorted(found)
+                if gone:
+                    connection.execute(sa.insert(deletions_table), [
+                        {"seq": seq + 1 + i, "template_id": t, "delete_time": now} for i, t in enumerate(gone)])
+                    seq += len(gone)
+            self._seq = seq
+        return seq
+
+    def changes_since(self, seq: int) -> Iterator[Change]:
+        """Every enrolment and deletion with a sequence number above `seq`, in order."""
+        with self.engine.connect() as connection:
+            upserts = connection.execute(
+                sa.select(templates_table).where(templates_table.c.seq > seq).order_by(templates_table.c.seq)
+            ).yield_per(self.batch_size)
+            deletes = connection.execute(
+                sa.select(deletions_table).where(deletions_table.c.seq > seq).order_by(deletions_table.c.seq)
+            ).yield_per(self.batch_size)
+            enrolled = (Change(row.seq, row.template_id, _from_row(row)) for row in upserts)
+            deleted = (Change(row.seq, row.template_id, None) for row in deletes)
+            yield from heapq.merge(enrolled, deleted, key=lambda change: change.seq)
+
+    def get(self, template_id: str) -> Template | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(templates_table).where(templates_table.c.template_id == template_id)).first()
+        return None if row is None else _from_row(row)
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(templates_table)).scalar() or 0)
+
+    def prune_deletions(self, upto: int) -> int:
+        """Forget deletions a snapshot at sequence `upto` already reflects."""
+        with self._lock, self.engine.begin() as connection:
+            return connection.execute(sa.delete(deletions_table).where(deletions_table.c.seq <= upto)).rowcount
