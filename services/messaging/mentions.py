@@ -15,6 +15,7 @@ the query, or a run of words in the subject or body that does.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -59,10 +60,11 @@ def content_documents(message: pb.Message) -> set[str]:
             if (number := normalise_document_number(document.number))}
 
 
-def text_documents(text: str) -> set[str]:
-    """Things in free text that may be document numbers: words with a digit,
-    alone and joined with a neighbour ("AB 123456" is also "AB123456")."""
-    words = [normalise_document_number(w) for w in _WORD.findall(text[: MAX_SCORED_WORDS * 8])]
+def text_documents(text: str, limit: int = MAX_SCORED_WORDS) -> set[str]:
+    """Things in the first `limit` words of free text that may be document
+    numbers: words with a digit, alone and joined with a neighbour ("AB 123456"
+    is also "AB123456")."""
+    words = [normalise_document_number(m.group()) for m in itertools.islice(_WORD.finditer(text), limit)]
     found: set[str] = set()
     for i, word in enumerate(words):
         if not _DIGIT.search(word):
@@ -97,7 +99,7 @@ def index_terms(message: pb.Message) -> set[str]:
     for name in content_names(message):
         terms |= index_keys(name)
     text = f"{message.subject}\n{message.body}"
-    terms |= {DOCUMENT + n for n in content_documents(message) | text_documents(text)}
+    terms |= {DOCUMENT + n for n in content_documents(message) | text_documents(text, MAX_INDEXED_WORDS)}
     words: set[Token] = set()
     for _, tokens in _text_words(text, MAX_SCORED_WORDS):
         if len(words) >= MAX_INDEXED_WORDS:
@@ -116,44 +118,68 @@ def query_terms(text: str) -> set[str]:
     terms = set(index_keys(prepared))
     for token in prepared.tokens:
         terms |= _word_keys(token)
-    number = normalise_document_number(text)
-    if _DIGIT.search(number):
-        terms.add(DOCUMENT + number)
+    whole, number, _ = _split_query(text)
+    terms |= {DOCUMENT + n for n in (whole, number) if n}
     return {t[:MAX_TERM] for t in terms if t}
 
 
+def _split_query(text: str) -> tuple[str, str, str]:
+    """(the whole query as a document number, its words with digits as one,
+    its other words): "AB 123456" -> ("AB123456", "123456", "AB"). The
+    numbers are empty when the query has no digit."""
+    words = text.split()
+    numbered = [w for w in words if _DIGIT.search(w)]
+    if not numbered:
+        return "", "", text
+    names = " ".join(w for w in words if not _DIGIT.search(w))
+    return normalise_document_number(text), normalise_document_number("".join(numbered)), names
+
+
 def mentions(message: pb.Message, text: str) -> bool:
-    """True when the message names what `text` names (see the module docstring)."""
-    number = normalise_document_number(text)
-    if _DIGIT.search(number):
-        body = f"{message.subject}\n{message.body}"
-        if number in content_documents(message) or number in text_documents(body):
+    """True when the message names what `text` names (see the module docstring).
+
+    A query with digits names a document: "AB 123456" matches that number
+    however it is spaced; otherwise its numbered words must match a document
+    and its other words a name ("Petrov 724411983" needs both)."""
+    body = f"{message.subject}\n{message.body}"
+    whole, number, names = _split_query(text)
+    if number:
+        documents = content_documents(message) | text_documents(body)
+        if whole in documents:
             return True
-    query = prepare(text)
+        if number not in documents:
+            return False
+    query = prepare(names)
     if not query.tokens:
-        return False
+        return bool(number)
     if any(name_similarity(query, name).score >= NAME_MATCH for name in content_names(message)):
         return True
-    return _text_mentions(query, f"{message.subject}\n{message.body}")
+    return _text_mentions(query, body)
 
 
 def _text_mentions(query: PreparedName, text: str) -> bool:
-    """A run of up to as many words as the query has tokens, scoring NAME_MATCH
-    or more; only runs through a word that shares a key with the query are
-    scored, and they are scored as written, so that their script counts."""
+    """A run of words with as many name tokens as the query, scoring
+    NAME_MATCH or more. Only runs through a word that shares a key with the
+    query are scored, and they are scored as written, so that their script
+    counts; never a shorter run, which would match "Ana Petrova" on "Ana"."""
     wanted = set(index_keys(query)) | query.folds
     words = list(_text_words(text, MAX_SCORED_WORDS))
-    longest = len(query.tokens)
-    tried: set[tuple[int, int]] = set()
+    size = len(query.tokens)
+    tried: set[int] = set()
     for i, (_, tokens) in enumerate(words):
         if not any(token_keys(t) & wanted or t.fold in wanted for t in tokens):
             continue
-        for size in range(1, longest + 1):
-            for start in range(max(0, i - size + 1), min(i, len(words) - size) + 1):
-                if (start, size) in tried:
-                    continue
-                tried.add((start, size))
-                window = " ".join(word for word, _ in words[start : start + size])
-                if name_similarity(query, window).score >= NAME_MATCH:
-                    return True
+        for start in range(max(0, i - size + 1), i + 1):
+            if start in tried:
+                continue
+            tried.add(start)
+            end, count = start, 0
+            while end < len(words) and count < size:
+                count += len(words[end][1])
+                end += 1
+            if count < size or end <= i:
+                continue
+            window = " ".join(word for word, _ in words[start:end])
+            if name_similarity(query, window).score >= NAME_MATCH:
+                return True
     return False

@@ -1,0 +1,44 @@
+"""The text filter's two steps: keys a message is found by, and the scoring
+that decides whether it really mentions a name or a document number."""
+
+from __future__ import annotations
+
+from icore.messaging.v1 import message_pb2 as pb
+from services.messaging.mentions import index_terms, mentions, query_terms
+from tests.messaging.conftest import message, person
+
+
+def _found(sent: pb.Message, text: str) -> bool:
+    """What ListMessages does: a candidate by shared keys, then scored."""
+    return bool(query_terms(text) & index_terms(sent)) and mentions(sent, text)
+
+
+def test_names_in_the_content_are_found_from_any_script_and_with_a_typo() -> None:
+    sent = message(entities=[person("p1", "Юрий Щербаков"), person("p2", "王小明")])
+    assert _found(sent, "Yuri Shcherbakov")
+    assert _found(sent, "Iurii Scherbakow")
+    assert _found(sent, "Yuri Shcherbakv")
+    assert _found(sent, "Wang Xiaoming")
+    assert not _found(sent, "Yuri Petrov")
+
+
+def test_names_in_the_subject_and_body_are_found_as_written() -> None:
+    sent = message(subject="Courier seen at Chiasso", body="Witnesses name محمد الرشيد and a woman, Ana García-López.")
+    assert _found(sent, "Mohammed al-Rashid")
+    assert _found(sent, "Ana Garcia Lopez")
+    assert not _found(sent, "Ana Petrova")
+
+
+def test_document_numbers_match_however_they_are_spaced() -> None:
+    in_content = message(entities=[person("p1", "Ivan Petrov", documents=[
+        dict(document_type="PASSPORT", number="72 4411-983")])])
+    in_body = message(body="He travelled on passport AB 123456 last week.")
+    assert _found(in_content, "724411983")
+    assert _found(in_content, "72-4411 983")
+    assert _found(in_body, "AB123456")
+    assert not _found(in_body, "AB123457")
+
+
+def test_a_long_body_gives_a_bounded_number_of_keys() -> None:
+    words = " ".join(f"word{i}x" for i in range(20_000))
+    assert len(index_terms(message(body=words))) < 5000
