@@ -1,14 +1,216 @@
-"""Wiring of the query server. Every RPC answers UNIMPLEMENTED until the unified query (issue 6) lands."""
+"""QueryService over gRPC: requests to domain calls and back, and `create_server`.
+
+Storage work runs in worker threads (`asyncio.to_thread`), so one slow query never
+holds up the event loop and its other calls.
+"""
 
 from __future__ import annotations
 
-from icore.query.v1 import query_service_pb2, query_service_pb2_grpc
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+import structlog
+
+from icore.query.v1 import query_service_pb2 as pb
+from icore.query.v1 import query_service_pb2_grpc as pb_grpc
+from icore.uim.v1 import entity_pb2, link_pb2
+from services.bootstrap.audit import DELETE, MATCH, READ, WRITE, AuditLog
+from services.bootstrap.database import open_database
+from services.bootstrap.errors import (
+    FieldErrors,
+    InvalidFieldError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from services.bootstrap.identity import require_caller
+from services.bootstrap.paging import PageRequest
 from services.bootstrap.server import IcoreServer, Registration
 from services.bootstrap.settings import Settings
+from services.query.changes import ChangeSignal, decode_cursor, encode_cursor
+from services.query.criteria import parse_search
+from services.query.ingest import MAX_BATCH, check_links, prepare_entities, stored_link
+from services.query.related import related
+from services.query.search import Searcher
+from services.query.storage import ChangeOp, Repository
 
-SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
+log = structlog.get_logger(__name__)
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QueryService"].full_name
+#: Rejections listed in one UpsertEntitiesResponse; the count covers them all.
+MAX_REJECTIONS_LISTED = 1000
+EXPORT_PAGE = 500
+MAX_DEPTH = 3
+
+
+def _entity_id(value: str, field: str = "entity_id") -> str:
+    if not value:
+        raise InvalidFieldError(field, "required")
+    if len(value) > 64:
+        raise InvalidFieldError(field, "longer than 64 characters")
+    return value
+
+
+class QueryServicer(pb_grpc.QueryServiceServicer):
+    """The unified repository's RPCs; each acts for the calling country only."""
+
+    def __init__(self, repository: Repository, audit: AuditLog) -> None:
+        self._repository = repository
+        self._searcher = Searcher(repository)
+        self._audit = audit
+        self._changed = ChangeSignal()
+
+    async def UpsertEntities(self, request_iterator: AsyncIterator[pb.UpsertEntitiesRequest],
+                             context: grpc.aio.ServicerContext) -> pb.UpsertEntitiesResponse:
+        owner = require_caller().country
+        response = pb.UpsertEntitiesResponse()
+        position = 0
+        async for request in request_iterator:
+            if len(request.entities) > MAX_BATCH:
+                raise InvalidFieldError("entities", f"at most {MAX_BATCH} entities per message")
+            batch = list(request.entities)
+            accepted, rejected = await asyncio.to_thread(prepare_entities, batch, owner, position)
+            position += len(batch)
+            for rejection in rejected:
+                response.rejected_count += 1
+                if len(response.rejected) < MAX_REJECTIONS_LISTED:
+                    more = f" (and {rejection.more} more problems)" if rejection.more else ""
+                    response.rejected.add(index=rejection.index, source_record_id=rejection.source_record_id,
+                                          field=rejection.violation.field,
+                                          description=rejection.violation.description + more)
+            if accepted:
+                outcome = await asyncio.to_thread(self._repository.upsert_entities, accepted)
+                response.created_count += outcome.created
+                response.updated_count += outcome.updated
+                if outcome.written:
+                    self._audit.record(WRITE, [(entity_id, owner) for entity_id in outcome.written])
+                    self._changed.notify()
+        return response
+
+    async def GetEntity(self, request: pb.GetEntityRequest, context: grpc.aio.ServicerContext) -> pb.GetEntityResponse:
+        country = require_caller().country
+        found = await asyncio.to_thread(self._repository.get_entity, _entity_id(request.entity_id), country)
+        if found is None:
+            raise NotFoundError(f"no entity {request.entity_id!r}")
+        body, owner = found
+        self._audit.record(READ, [(request.entity_id, owner)])
+        return pb.GetEntityResponse(entity=entity_pb2.Entity.FromString(body))
+
+    async def DeleteEntity(self, request: pb.DeleteEntityRequest,
+                           context: grpc.aio.ServicerContext) -> pb.DeleteEntityResponse:
+        country = require_caller().country
+        entity_id = _entity_id(request.entity_id)
+        owner = await asyncio.to_thread(self._repository.owner_of, entity_id, country)
+        if owner is None:
+            raise NotFoundError(f"no entity {entity_id!r}")
+        if owner != country:
+            raise PermissionDeniedError(f"only its data owner {owner} may delete {entity_id}")
+        deleted = await asyncio.to_thread(self._repository.delete_entity, entity_id, country)
+        if deleted is None:
+            raise NotFoundError(f"no entity {entity_id!r}")
+        self._audit.record(DELETE, [(entity_id, owner)])
+        self._changed.notify()
+        return pb.DeleteEntityResponse(entity_id=entity_id, deleted_link_count=deleted[1])
+
+    async def UpsertLinks(self, request: pb.UpsertLinksRequest,
+                          context: grpc.aio.ServicerContext) -> pb.UpsertLinksResponse:
+        owner = require_caller().country
+        errors = FieldErrors()
+        check_links(list(request.links), errors)
+        if len(request.links) > MAX_BATCH:
+            errors.raise_if_any()
+        ends = {end for link in request.links for end in (link.from_entity_id, link.to_entity_id) if end}
+        pks = await asyncio.to_thread(self._repository.visible_pks, ends, owner)
+        named = {v.field for v in errors.violations}
+        for i, link in enumerate(request.links):
+            for end in ("from_entity_id", "to_entity_id"):
+                field = f"links[{i}].{end}"
+                if field not in named:
+                    errors.check(getattr(link, end) in pks, field, f"no entity {getattr(link, end)!r} that you can see")
+        errors.raise_if_any()
+        batch = []
+        for link in request.links:
+            stored, digest = stored_link(link, owner)
+            batch.append((stored, pks[link.from_entity_id], pks[link.to_entity_id], digest))
+        created, updated, bodies = await asyncio.to_thread(self._repository.upsert_links, batch, owner)
+        self._audit.record(WRITE, [(link.id, owner) for link, _, _, _ in batch])
+        self._changed.notify()
+        return pb.UpsertLinksResponse(links=[link_pb2.Link.FromString(b) for b in bodies],
+                                      created_count=created, updated_count=updated)
+
+    async def GetRelated(self, request: pb.GetRelatedRequest,
+                         context: grpc.aio.ServicerContext) -> pb.GetRelatedResponse:
+        country = require_caller().country
+        errors = FieldErrors()
+        if not request.entity_id or len(request.entity_id) > 64:
+            errors.add("entity_id", "required, at most 64 characters")
+        errors.check(0 <= request.depth <= MAX_DEPTH, "depth", f"must be 1 to {MAX_DEPTH} (0 means 1)")
+        for i, link_type in enumerate(request.link_types):
+            errors.check(link_type in link_pb2.LinkType.values() and link_type != link_pb2.LINK_TYPE_UNSPECIFIED,
+                         f"link_types[{i}]", "not a link type")
+        page = PageRequest.parse(request.page_size, request.page_token, default=100, maximum=500, errors=errors)
+        errors.raise_if_any()
+        start = await asyncio.to_thread(self._repository.visible_pks, [request.entity_id], country)
+        if not start:
+            raise NotFoundError(f"no entity {request.entity_id!r}")
+        found = await asyncio.to_thread(related, self._repository, start[request.entity_id], request.depth or 1,
+                                        list(request.link_types), country, page)
+        response = pb.GetRelatedResponse(next_page_token=page.next_token(found.total))
+        for _, distance, body in found.entities:
+            response.related.add(entity=entity_pb2.Entity.FromString(body), distance=distance)
+        response.links.extend(link_pb2.Link.FromString(link.body) for link in found.links)
+        self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner) for r in response.related])
+        return response
+
+    async def ExportEntities(self, request: pb.ExportEntitiesRequest,
+                             context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ExportEntitiesResponse]:
+        country = require_caller().country
+        seq = decode_cursor(request.cursor)
+        if seq is None:
+            raise InvalidFieldError("cursor", "not a cursor from a previous response")
+        while True:
+            wake = self._changed.current()
+            found, seq = await asyncio.to_thread(self._repository.changes_after, seq, country, EXPORT_PAGE)
+            touched = []
+            for change in found:
+                reply = pb.ExportEntitiesResponse(cursor=encode_cursor(change.seq))
+                if change.op == ChangeOp.ENTITY_UPSERTED and change.body is not None:
+                    reply.entity.ParseFromString(change.body)
+                    touched.append((reply.entity.id, reply.entity.provenance.data_owner))
+                elif change.op == ChangeOp.LINK_UPSERTED and change.body is not None:
+                    reply.link.ParseFromString(change.body)
+                elif change.op == ChangeOp.ENTITY_DELETED:
+                    reply.deleted_entity_id = change.target_id
+                else:
+                    reply.deleted_link_id = change.target_id
+                yield reply
+            if touched:
+                self._audit.record(READ, touched)
+            if len(found) == EXPORT_PAGE:
+                continue
+            if not request.follow:
+                return
+            await self._changed.wait(wake)
+
+    async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:
+        country = require_caller().country
+        errors = FieldErrors()
+        criteria = parse_search(request, errors)
+        errors.raise_if_any()
+        hits, total = await asyncio.to_thread(self._searcher.search, criteria, country)
+        response = pb.SearchResponse(next_page_token=criteria.page.next_token(total))
+        for hit in hits:
+            response.hits.add(entity=hit.entity, score=hit.scored.score, explanations=[
+                pb.MatchExplanation(criterion=e.criterion, score=e.score, detail=e.detail)
+                for e in hit.scored.explanations])
+        self._audit.record(MATCH, [(h.entity.id, h.entity.provenance.data_owner) for h in hits])
+        return response
 
 
 async def create_server(settings: Settings) -> IcoreServer:
-    servicer = query_service_pb2_grpc.QueryServiceServicer()
-    return IcoreServer(settings, [Registration(SERVICE_NAME, query_service_pb2_grpc.add_QueryServiceServicer_to_server, servicer)])
+    """Open (and migrate) the repository database and wire the servicer."""
+    engine = await asyncio.to_thread(open_database, settings.resolved_database_url, "query")
+    audit = await asyncio.to_thread(AuditLog, engine, "query")
+    servicer = QueryServicer(Repository(engine), audit)
+    return IcoreServer(settings, [Registration(SERVICE_NAME, pb_grpc.add_QueryServiceServicer_to_server, servicer)],
+                       closers=[engine.dispose], audit=audit)

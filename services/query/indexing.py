@@ -1,0 +1,170 @@
+"""What the repository stores about an entity so that search never scans: the
+search keys of its names and attributes, its normalised document numbers, and the
+columns access filtering and event filters need.
+
+Keys are hashed to 64-bit integers: a narrow (key, entity) row keeps the index
+small and the bulk insert fast; a hash collision only adds a candidate that
+scoring then drops. Key kinds:
+
+- name keys from services.uim.names.index_keys (normalised tokens, joined tokens,
+  phonetic codes, consonant skeletons, one-deletion variants) of every name and
+  transliteration of a person or organization, of a location's name and town,
+  and of an event's title and place;
+- "n:FRA" per nationality, "y:1980" per year of birth and "b:1980-05-12" per full
+  date of birth, so that structured criteria also find candidates through the index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from icore.uim.v1 import access_pb2, dates_pb2, entity_pb2
+from services.uim.access import Policy
+from services.uim.names import index_keys, normalise_document_number
+
+KIND_NUMBERS = {"person": entity_pb2.ENTITY_KIND_PERSON, "organization": entity_pb2.ENTITY_KIND_ORGANIZATION,
+                "event": entity_pb2.ENTITY_KIND_EVENT, "location": entity_pb2.ENTITY_KIND_LOCATION}
+#: One entity in SAMPLE_EVERY contributes to the key statistics (see `sampled`).
+SAMPLE_EVERY = 8
+#: The statistics row that counts entities.
+ALL_ENTITIES_KEY = "*"
+
+
+@lru_cache(maxsize=1 << 18)
+def key_hash(key: str) -> int:
+    """A signed 64-bit hash of a search key (the database column type)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def content_hash(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+
+
+def sampled(entity_id: str) -> bool:
+    """Whether an entity counts in the key statistics. Counting every key of every
+    entity would double the writes of an ingest; a fixed sample, chosen by id so that
+    updates and deletions undo exactly what was counted, estimates how many rows a
+    key has well enough to choose the selective keys of a query."""
+    return key_hash(entity_id) % SAMPLE_EVERY == 0
+
+
+def entity_names(entity: entity_pb2.Entity) -> list[str]:
+    """Every name an entity is known by, as written and as transliterated."""
+    kind = entity.WhichOneof("kind")
+    names: list[str] = []
+    if kind == "person":
+        for name in entity.person.names:
+            full = name.full_name.strip() or f"{name.given_names} {name.family_name}".strip()
+            if full:
+                names.append(full)
+            names.extend(t.text for t in name.transliterations if t.text.strip())
+    elif kind == "organization":
+        names.extend(n for n in entity.organization.names if n.strip())
+        names.extend(t.text for t in entity.organization.transliterations if t.text.strip())
+    elif kind == "location":
+        location = entity.location
+        names.extend(n for n in (location.name, location.locality) if n.strip())
+    elif kind == "event":
+        event = entity.event
+        names.extend(n for n in (event.title, event.location.name, event.location.locality) if n.strip())
+    return names
+
+
+def attribute_keys(entity: entity_pb2.Entity) -> set[str]:
+    if entity.WhichOneof("kind") != "person":
+        return set()
+    person = entity.person
+    keys = {f"n:{country}" for country in person.nationalities}
+    if person.HasField("date_of_birth"):
+        keys |= date_keys(person.date_of_birth)
+    return keys
+
+
+def date_keys(date: dates_pb2.PartialDate) -> set[str]:
+    keys = {f"y:{date.year}"}
+    if date.month and date.day:
+        keys.add(f"b:{date.year:04d}-{date.month:02d}-{date.day:02d}")
+    return keys
+
+
+def document_rows(entity: entity_pb2.Entity) -> list[tuple[str, str, str]]:
+    """(normalised number, type, issuing country) of each document or registration."""
+    kind = entity.WhichOneof("kind")
+    rows: dict[str, tuple[str, str, str]] = {}
+    if kind == "person":
+        for document in entity.person.documents:
+            number = normalise_document_number(document.number)
+            if number:
+                rows.setdefault(number, (number, document.document_type, document.issuing_country))
+    elif kind == "organization":
+        for registration in entity.organization.registration_numbers:
+            number = normalise_document_number(registration.number)
+            if number:
+                rows.setdefault(number, (number, "REGISTRATION", registration.country))
+    return list(rows.values())
+
+
+def search_keys(entity: entity_pb2.Entity) -> set[str]:
+    keys = attribute_keys(entity)
+    for name in entity_names(entity):
+        keys |= index_keys(name)
+    return keys
+
+
+@dataclass
+class IndexedEntity:
+    """An entity ready to store: its row, its keys and its documents."""
+
+    id: str
+    kind: int
+    data_owner: str
+    visibility: int
+    policy_countries: str
+    source_system: str
+    source_record_id: str
+    content_hash: int
+    entity: entity_pb2.Entity
+    key_hashes: list[int]
+    documents: list[tuple[str, str, str]]
+    event_country: str | None
+    event_time: dt.datetime | None
+
+    @property
+    def restricted(self) -> bool:
+        """Visible to fewer than all members: access needs a look at the entity row."""
+        return self.visibility != access_pb2.VISIBILITY_ALL_MEMBERS
+
+
+def index_entity(entity: entity_pb2.Entity, entity_id: str) -> IndexedEntity:
+    """Index a validated entity whose provenance and id are already the stored ones
+    (times aside: `content_hash` ignores them, so an unchanged reload is no change)."""
+    kind_name = entity.WhichOneof("kind")
+    assert kind_name is not None
+    event_country, event_time = None, None
+    if kind_name == "event":
+        event_country = entity.event.location.country or None
+        event_time = entity.event.start_time.ToDatetime(dt.UTC)
+    policy = Policy.from_proto(entity.access_policy)
+    return IndexedEntity(
+        id=entity_id,
+        kind=KIND_NUMBERS[kind_name],
+        data_owner=entity.provenance.data_owner,
+        visibility=entity.access_policy.visibility,
+        policy_countries=policy.countries_column(),
+        source_system=entity.provenance.source_system,
+        source_record_id=entity.provenance.source_record_id,
+        content_hash=content_hash(entity.SerializeToString(deterministic=True)),
+        entity=entity,
+        key_hashes=hashes(search_keys(entity)),
+        documents=document_rows(entity),
+        event_country=event_country,
+        event_time=event_time,
+    )
+
+
+def hashes(keys: Iterable[str]) -> list[int]:
+    return sorted({key_hash(k) for k in keys})

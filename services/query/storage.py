@@ -1,0 +1,541 @@
+"""The repository's tables and every read and write on them.
+
+Access filtering is part of each query (services.uim.access.visible_clause): a
+record the caller may not see is never loaded, returned or counted, and a link is
+visible only with both of its ends. Every write appends to the change log in the
+same transaction; on PostgreSQL an advisory lock held from the append to the
+commit makes sequence order commit order, so a follower's cursor never skips a
+change that commits late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.engine import Connection, Engine
+
+from icore.uim.v1 import entity_pb2, link_pb2
+from services.query.indexing import ALL_ENTITIES_KEY, SAMPLE_EVERY, IndexedEntity, index_entity, key_hash, sampled
+from services.uim.access import visible_clause
+
+log = structlog.get_logger(__name__)
+
+metadata = sa.MetaData()
+
+entities = sa.Table(
+    "query_entities", metadata,
+    sa.Column("pk", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(30), nullable=False, unique=True),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Column("data_owner", sa.String(3), nullable=False),
+    sa.Column("visibility", sa.SmallInteger, nullable=False),
+    sa.Column("policy_countries", sa.Text, nullable=False),
+    sa.Column("source_system", sa.String(100), nullable=False),
+    sa.Column("source_record_id", sa.String(200), nullable=False),
+    sa.Column("content_hash", sa.BigInteger, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("create_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("update_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("event_country", sa.String(3)),
+    sa.Column("event_time", sa.DateTime(timezone=True)),
+)
+search_keys = sa.Table(
+    "query_search_keys", metadata,
+    sa.Column("key_hash", sa.BigInteger, nullable=False),
+    sa.Column("entity_pk", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Column("restricted", sa.Boolean, nullable=False),
+)
+key_counts = sa.Table(
+    "query_key_counts", metadata,
+    sa.Column("key_hash", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("sampled_count", sa.BigInteger, nullable=False),
+)
+documents = sa.Table(
+    "query_documents", metadata,
+    sa.Column("number", sa.String(60), primary_key=True),
+    sa.Column("entity_pk", sa.BigInteger, primary_key=True),
+    sa.Column("document_type", sa.String(40), nullable=False),
+    sa.Column("issuing_country", sa.String(3), nullable=False),
+)
+links = sa.Table(
+    "query_links", metadata,
+    sa.Column("pk", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(30), nullable=False, unique=True),
+    sa.Column("from_pk", sa.BigInteger, nullable=False),
+    sa.Column("to_pk", sa.BigInteger, nullable=False),
+    sa.Column("link_type", sa.SmallInteger, nullable=False),
+    sa.Column("data_owner", sa.String(3), nullable=False),
+    sa.Column("visibility", sa.SmallInteger, nullable=False),
+    sa.Column("policy_countries", sa.Text, nullable=False),
+    sa.Column("source_record_id", sa.String(200), nullable=False),
+    sa.Column("content_hash", sa.BigInteger, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("create_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("update_time", sa.DateTime(timezone=True), nullable=False),
+)
+changes = sa.Table(
+    "query_changes", metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("op", sa.SmallInteger, nullable=False),
+    sa.Column("target_id", sa.String(30), nullable=False),
+    sa.Column("target_pk", sa.BigInteger, nullable=False),
+    sa.Column("data_owner", sa.String(3), nullable=False),
+    sa.Column("visibility", sa.SmallInteger),
+    sa.Column("policy_countries", sa.Text, nullable=False),
+    sa.Column("change_time", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Any constant: the PostgreSQL advisory lock that orders change-log appends.
+_CHANGE_LOCK = 0x1C0E6
+
+
+class ChangeOp(IntEnum):
+    ENTITY_UPSERTED = 1
+    ENTITY_DELETED = 2
+    LINK_UPSERTED = 3
+    LINK_DELETED = 4
+
+
+def visible(table: sa.Table | sa.sql.Alias, country: str) -> sa.ColumnElement[bool]:
+    """The shared access rule on a table (or alias) with the policy columns."""
+    return visible_clause(table.c.visibility, table.c.policy_countries, table.c.data_owner, country)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _with_times(entity: entity_pb2.Entity | link_pb2.Link, created: dt.datetime, updated: dt.datetime) -> bytes:
+    entity.provenance.create_time.FromDatetime(created)
+    entity.provenance.update_time.FromDatetime(updated)
+    return entity.SerializeToString()
+
+
+@dataclass
+class UpsertOutcome:
+    created: int = 0
+    updated: int = 0
+    #: Entity id -> data owner of every entity written (for the audit log).
+    written: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class StoredLink:
+    pk: int
+    from_pk: int
+    to_pk: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change as a follower sees it."""
+
+    seq: int
+    op: ChangeOp
+    target_id: str
+    #: The record's current body when it is to be sent whole; None for a deletion.
+    body: bytes | None
+
+
+class Repository:
+    """Reads and writes of the repository; every method is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+
+    # --- entities ---------------------------------------------------------------
+
+    def upsert_entities(self, batch: Sequence[IndexedEntity]) -> UpsertOutcome:
+        """Store validated, indexed entities; creates or replaces by id (the id is
+        derived from data owner and source record id). An unchanged entity is
+        counted as updated but not rewritten, so a reload adds no changes."""
+        unique = {item.id: item for item in batch}
+        outcome = UpsertOutcome(written=[])
+        now = _now()
+        with self.engine.begin() as connection:
+            existing = {
+                row.id: row for row in connection.execute(
+                    sa.select(entities.c.pk, entities.c.id, entities.c.content_hash, entities.c.body,
+                              entities.c.create_time, entities.c.visibility, entities.c.policy_countries,
+                              entities.c.data_owner)
+                    .where(entities.c.id.in_(list(unique))))
+            }
+            fresh = [item for item in unique.values() if item.id not in existing]
+            replaced = [item for item in unique.values()
+                        if item.id in existing and existing[item.id].content_hash != item.content_hash]
+            outcome.created = len(fresh)
+            outcome.updated = len(unique) - len(fresh)
+            counts: Counter[int] = Counter()
+            pks: dict[str, int] = {}
+            if replaced:
+                old_pks = [existing[item.id].pk for item in replaced]
+                for item in replaced:
+                    if sampled(item.id):
+                        old = entity_pb2.Entity.FromString(existing[item.id].body)
+                        counts.subtract(index_entity(old, item.id).key_hashes)
+                        counts[key_hash(ALL_ENTITIES_KEY)] -= 1
+                connection.execute(search_keys.delete().where(search_keys.c.entity_pk.in_(old_pks)))
+                connection.execute(documents.delete().where(documents.c.entity_pk.in_(old_pks)))
+                connection.execute(
+                    entities.update().where(entities.c.pk == sa.bindparam("b_pk")),
+                    [dict(b_pk=existing[item.id].pk, **self._entity_values(item, existing[item.id].create_time, now))
+                     for item in replaced])
+                pks.update({item.id: existing[item.id].pk for item in replaced})
+            if fresh:
+                rows = connection.execute(
+                    entities.insert().returning(entities.c.pk, entities.c.id, sort_by_parameter_order=True),
+                    [dict(id=item.id, **self._entity_values(item, now, now)) for item in fresh])
+                pks.update({row.id: row.pk for row in rows})
+            written = fresh + replaced
+            if not written:
+                return outcome
+            key_rows = [dict(key_hash=h, entity_pk=pks[item.id], kind=item.kind, restricted=item.restricted)
+                        for item in written for h in item.key_hashes]
+            self._insert_many(connection, search_keys, key_rows)
+            document_rows = [dict(number=n, entity_pk=pks[item.id], document_type=t, issuing_country=c)
+                             for item in written for n, t, c in item.documents]
+            if document_rows:
+                connection.execute(documents.insert(), document_rows)
+            for item in written:
+                if sampled(item.id):
+                    counts.update(item.key_hashes)
+                    counts[key_hash(ALL_ENTITIES_KEY)] += 1
+            self._count_keys(connection, counts)
+            self._append_changes(connection, [
+                dict(op=ChangeOp.ENTITY_UPSERTED, target_id=item.id, target_pk=pks[item.id],
+                     **self._previous_policy(existing.get(item.id), item.data_owner), change_time=now)
+                for item in written])
+            outcome.written = [item.id for item in written]
+        return outcome
+
+    @staticmethod
+    def _entity_values(item: IndexedEntity, created: dt.datetime, updated: dt.datetime) -> dict[str, object]:
+        return dict(kind=item.kind, data_owner=item.data_owner, visibility=item.visibility,
+                    policy_countries=item.policy_countries, source_system=item.source_system,
+                    source_record_id=item.source_record_id, content_hash=item.content_hash,
+                    body=_with_times(item.entity, _utc(created), updated), create_time=created, update_time=updated,
+                    event_country=item.event_country, event_time=item.event_time)
+
+    @staticmethod
+    def _previous_policy(row: sa.Row | None, owner: str) -> dict[str, object]:  # type: ignore[type-arg]
+        if row is None:
+            return dict(data_owner=owner, visibility=None, policy_countries="")
+        return dict(data_owner=row.data_owner, visibility=row.visibility, policy_countries=row.policy_countries)
+
+    def _insert_many(self, connection: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
+        """Bulk insert; COPY on PostgreSQL, where it is several times faster."""
+        if not rows:
+            return
+        if self.postgres:
+            columns = list(rows[0])
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            with raw.cursor() as cursor:  # type: ignore[attr-defined]
+                with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(tuple(row[c] for c in columns))
+            return
+        connection.execute(table.insert(), rows)
+
+    def _count_keys(self, connection: Connection, counts: Counter[int]) -> None:
+        deltas = sorted((h, n) for h, n in counts.items() if n)  # sorted: concurrent writers never deadlock
+        if not deltas:
+            return
+        if self.postgres:
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        statement = insert(key_counts)
+        statement = statement.on_conflict_do_update(
+            index_elements=[key_counts.c.key_hash],
+            set_={"sampled_count": key_counts.c.sampled_count + statement.excluded.sampled_count})
+        connection.execute(statement, [dict(key_hash=h, sampled_count=n) for h, n in deltas])
+
+    def _append_changes(self, connection: Connection, rows: list[dict[str, object]]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _CHANGE_LOCK})
+        connection.execute(changes.insert(), rows)
+
+    def get_entity(self, entity_id: str, country: str) -> tuple[bytes, str] | None:
+        """The body and data owner of an entity the caller may see, or None."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(entities.c.body, entities.c.data_owner)
+                .where(entities.c.id == entity_id, visible(entities, country))).first()
+        return (row.body, row.data_owner) if row else None
+
+    def entity_bodies(self, entity_ids: Sequence[str], country: str) -> dict[str, bytes]:
+        """Bodies of those of `entity_ids` the caller may see."""
+        if not entity_ids:
+            return {}
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(entities.c.id, entities.c.body)
+                                      .where(entities.c.id.in_(list(entity_ids)), visible(entities, country)))
+            return {row.id: row.body for row in rows}
+
+    def delete_entity(self, entity_id: str, country: str) -> tuple[str, int] | None:
+        """Delete an entity and every link of it; returns (data owner, number of the
+        deleted links the caller could see), or None when the caller cannot see it.
+        The caller must be the owner; the server checks that first with `owner_of`."""
+        now = _now()
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                sa.select(entities.c.pk, entities.c.data_owner, entities.c.visibility, entities.c.policy_countries,
+                          entities.c.body)
+                .where(entities.c.id == entity_id, visible(entities, country))).first()
+            if row is None or row.data_owner != country:
+                return None
+            other = entities.alias("other")
+            attached = connection.execute(
+                sa.select(links.c.pk, links.c.id, links.c.data_owner, links.c.visibility, links.c.policy_countries,
+                          visible(links, country).label("link_visible"), visible(other, country).label("end_visible"))
+                .join(other, sa.or_(
+                    sa.and_(links.c.from_pk == row.pk, other.c.pk == links.c.to_pk),
+                    sa.and_(links.c.to_pk == row.pk, other.c.pk == links.c.from_pk))))
+            attached = list(attached)
+            seen = sum(1 for link in attached if link.link_visible and link.end_visible)
+            log_rows = [dict(op=ChangeOp.LINK_DELETED, target_id=link.id, target_pk=link.pk, data_owner=link.data_owner,
+                             visibility=link.visibility, policy_countries=link.policy_countries, change_time=now)
+                        for link in attached]
+            if attached:
+                connection.execute(links.delete().where(links.c.pk.in_([link.pk for link in attached])))
+            if sampled(entity_id):
+                counts: Counter[int] = Counter()
+                counts.subtract(index_entity(entity_pb2.Entity.FromString(row.body), entity_id).key_hashes)
+                counts[key_hash(ALL_ENTITIES_KEY)] -= 1
+                self._count_keys(connection, counts)
+            connection.execute(search_keys.delete().where(search_keys.c.entity_pk == row.pk))
+            connection.execute(documents.delete().where(documents.c.entity_pk == row.pk))
+            connection.execute(entities.delete().where(entities.c.pk == row.pk))
+            log_rows.append(dict(op=ChangeOp.ENTITY_DELETED, target_id=entity_id, target_pk=row.pk,
+                                 data_owner=row.data_owner, visibility=row.visibility,
+                                 policy_countries=row.policy_countries, change_time=now))
+            self._append_changes(connection, log_rows)
+        return row.data_owner, seen
+
+    def owner_of(self, entity_id: str, country: str) -> str | None:
+        """The data owner of an entity the caller may see."""
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(entities.c.data_owner)  # type: ignore[no-any-return]
+                                      .where(entities.c.id == entity_id, visible(entities, country))).scalar()
+
+    def visible_pks(self, entity_ids: Iterable[str], country: str) -> dict[str, int]:
+        """Primary keys of those of `entity_ids` the caller may see."""
+        ids = list(set(entity_ids))
+        if not ids:
+            return {}
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(entities.c.id, entities.c.pk)
+                                      .where(entities.c.id.in_(ids), visible(entities, country)))
+            return {row.id: row.pk for row in rows}
+
+    # --- links ------------------------------------------------------------------
+
+    def upsert_links(self, batch: Sequence[tuple[link_pb2.Link, int, int, int]],
+                     country: str) -> tuple[int, int, list[bytes]]:
+        """Store links, each with its from and to primary keys and content hash;
+        returns (created, updated, stored bodies in request order). An unchanged
+        link is counted as updated but not rewritten."""
+        now = _now()
+        unique = {link.id: (link, from_pk, to_pk, digest) for link, from_pk, to_pk, digest in batch}
+        created = updated = 0
+        bodies: dict[str, bytes] = {}
+        log_rows = []
+        with self.engine.begin() as connection:
+            existing = {row.id: row for row in connection.execute(
+                sa.select(links.c.pk, links.c.id, links.c.content_hash, links.c.create_time, links.c.data_owner,
+                          links.c.visibility, links.c.policy_countries, links.c.body)
+                .where(links.c.id.in_(list(unique))))}
+            for link_id, (link, from_pk, to_pk, digest) in unique.items():
+                old = existing.get(link_id)
+                if old is not None and old.content_hash == digest:
+                    bodies[link_id] = old.body
+                    updated += 1
+                    continue
+                values = dict(from_pk=from_pk, to_pk=to_pk, link_type=link.link_type, data_owner=country,
+                              visibility=link.access_policy.visibility,
+                              policy_countries=_countries(link.access_policy.countries),
+                              source_record_id=link.provenance.source_record_id, content_hash=digest,
+                              update_time=now)
+                if old is None:
+                    body = _with_times(link, now, now)
+                    statement = links.insert().values(id=link_id, body=body, create_time=now, **values)
+                    created += 1
+                else:
+                    body = _with_times(link, _utc(old.create_time), now)
+                    statement = links.update().where(links.c.pk == old.pk).values(body=body, **values)
+                    updated += 1
+                pk = connection.execute(statement.returning(links.c.pk)).scalar_one()
+                bodies[link_id] = body
+                log_rows.append(dict(op=ChangeOp.LINK_UPSERTED, target_id=link_id, target_pk=pk,
+                                     **self._previous_policy(old, country), change_time=now))
+            self._append_changes(connection, log_rows)
+        return created, updated, [bodies[link.id] for link, _, _, _ in batch]
+
+    def links_of(self, pks: Sequence[int], country: str, link_types: Sequence[int]) -> list[StoredLink]:
+        """Visible links touching any of `pks` whose other end is visible too."""
+        if not pks:
+            return []
+        ends_from, ends_to = entities.alias("ends_from"), entities.alias("ends_to")
+        query = (sa.select(links.c.pk, links.c.from_pk, links.c.to_pk, links.c.body)
+                 .join(ends_from, ends_from.c.pk == links.c.from_pk)
+                 .join(ends_to, ends_to.c.pk == links.c.to_pk)
+                 .where(sa.or_(links.c.from_pk.in_(list(pks)), links.c.to_pk.in_(list(pks))),
+                        visible(links, country), visible(ends_from, country), visible(ends_to, country))
+                 .order_by(links.c.pk))
+        if link_types:
+            query = query.where(links.c.link_type.in_(list(link_types)))
+        with self.engine.connect() as connection:
+            return [StoredLink(r.pk, r.from_pk, r.to_pk, r.body) for r in connection.execute(query)]
+
+    def bodies_by_pk(self, pks: Sequence[int], country: str) -> dict[int, bytes]:
+        if not pks:
+            return {}
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(entities.c.pk, entities.c.body)
+                                      .where(entities.c.pk.in_(list(pks)), visible(entities, country)))
+            return {row.pk: row.body for row in rows}
+
+    # --- change log ---------------------------------------------------------------
+
+    def changes_after(self, seq: int, country: str, limit: int) -> tuple[list[Change], int]:
+        """Up to `limit` changes after `seq` that the caller may know of, and the last
+        sequence number looked at (hidden changes are skipped in SQL, not sent)."""
+        entity, ends_from, ends_to = entities.alias("entity"), entities.alias("ends_from"), entities.alias("ends_to")
+        link = links.alias("link")
+        before = visible(changes, country)  # the policy before the change, or of the deleted record
+        entity_now = sa.and_(entity.c.pk.is_not(None), visible(entity, country))
+        link_now = sa.and_(link.c.pk.is_not(None), visible(link, country), visible(ends_from, country),
+                           visible(ends_to, country))
+        upserted_entity = changes.c.op == ChangeOp.ENTITY_UPSERTED
+        upserted_link = changes.c.op == ChangeOp.LINK_UPSERTED
+        shown = sa.or_(
+            sa.and_(upserted_entity, entity_now),
+            sa.and_(upserted_link, link_now),
+            sa.and_(changes.c.visibility.is_not(None), before),  # a deletion, or a record now hidden
+        )
+        query = (
+            sa.select(changes.c.seq, changes.c.op, changes.c.target_id, entity.c.body.label("entity_body"),
+                      link.c.body.label("link_body"), entity_now.label("entity_visible"),
+                      link_now.label("link_visible"))
+            .select_from(changes)
+            .outerjoin(entity, sa.and_(upserted_entity, entity.c.pk == changes.c.target_pk))
+            .outerjoin(link, sa.and_(upserted_link, link.c.pk == changes.c.target_pk))
+            .outerjoin(ends_from, ends_from.c.pk == link.c.from_pk)
+            .outerjoin(ends_to, ends_to.c.pk == link.c.to_pk)
+            .where(changes.c.seq > seq, shown)
+            .order_by(changes.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = list(connection.execute(query))
+        found = []
+        for row in rows:
+            op = ChangeOp(row.op)
+            if op == ChangeOp.ENTITY_UPSERTED and row.entity_visible:
+                found.append(Change(row.seq, op, row.target_id, row.entity_body))
+            elif op == ChangeOp.LINK_UPSERTED and row.link_visible:
+                found.append(Change(row.seq, op, row.target_id, row.link_body))
+            elif op in (ChangeOp.ENTITY_UPSERTED, ChangeOp.ENTITY_DELETED):
+                found.append(Change(row.seq, ChangeOp.ENTITY_DELETED, row.target_id, None))
+            else:
+                found.append(Change(row.seq, ChangeOp.LINK_DELETED, row.target_id, None))
+        return found, rows[-1].seq if rows else seq
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))).scalar_one())
+
+    # --- search -----------------------------------------------------------------
+
+    def key_statistics(self, hashes: Sequence[int]) -> tuple[dict[int, int], int]:
+        """Estimated rows per key and estimated number of entities (from the sample)."""
+        everything = key_hash(ALL_ENTITIES_KEY)
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(key_counts.c.key_hash, key_counts.c.sampled_count)
+                                      .where(key_counts.c.key_hash.in_([*hashes, everything])))
+            counts = {row.key_hash: max(0, row.sampled_count) * SAMPLE_EVERY for row in rows}
+        return counts, max(1, counts.pop(everything, 0))
+
+    def candidates(self, weights: dict[int, int], kinds: Sequence[int], country: str,
+                   limit: int) -> list[tuple[int, int]]:
+        """(entity pk, summed key weight) of the visible entities sharing the most
+        weight of `weights`' keys, best first: one aggregate over an index range per
+        key; restricted rows alone are checked against their entity's policy."""
+        if not weights:
+            return []
+        weight = sa.case(*((search_keys.c.key_hash == h, w) for h, w in weights.items()), else_=0)
+        allowed = sa.select(entities.c.pk).where(entities.c.pk == search_keys.c.entity_pk,
+                                                 visible(entities, country)).exists()
+        total = sa.func.sum(weight).label("weight")
+        query = (sa.select(search_keys.c.entity_pk, total)
+                 .where(search_keys.c.key_hash.in_(list(weights)),
+                        sa.or_(search_keys.c.restricted.is_(False), allowed))
+                 .group_by(search_keys.c.entity_pk)
+                 .order_by(total.desc(), search_keys.c.entity_pk)
+                 .limit(limit))
+        if kinds:
+            query = query.where(search_keys.c.kind.in_(list(kinds)))
+        with self.engine.connect() as connection:
+            return [(row.entity_pk, int(row.weight)) for row in connection.execute(query)]
+
+    def by_document(self, numbers: Sequence[str], kinds: Sequence[int], country: str, limit: int) -> list[int]:
+        """Visible entities holding one of the (normalised) document numbers."""
+        if not numbers:
+            return []
+        query = (sa.select(documents.c.entity_pk).distinct()
+                 .join(entities, entities.c.pk == documents.c.entity_pk)
+                 .where(documents.c.number.in_(list(numbers)), visible(entities, country))
+                 .limit(limit))
+        if kinds:
+            query = query.where(entities.c.kind.in_(list(kinds)))
+        with self.engine.connect() as connection:
+            return [row.entity_pk for row in connection.execute(query)]
+
+    def events(self, country: str, event_country: str, start: dt.datetime | None, end: dt.datetime | None,
+               limit: int) -> list[int]:
+        """Visible events in a country and time range, latest first."""
+        query = (sa.select(entities.c.pk).where(entities.c.kind == 3, visible(entities, country))
+                 .order_by(entities.c.event_time.desc(), entities.c.pk).limit(limit))
+        if event_country:
+            query = query.where(entities.c.event_country == event_country)
+        if start is not None:
+            query = query.where(entities.c.event_time >= start)
+        if end is not None:
+            query = query.where(entities.c.event_time < end)
+        if start is None and end is None and not event_country:
+            query = query.where(entities.c.event_time.is_not(None))
+        with self.engine.connect() as connection:
+            return [row.pk for row in connection.execute(query)]
+
+    def load(self, pks: Sequence[int], country: str) -> dict[int, tuple[bytes, int, str | None, dt.datetime | None]]:
+        """(body, kind, event country, event time) of the visible entities among `pks`."""
+        if not pks:
+            return {}
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(entities.c.pk, entities.c.body, entities.c.kind, entities.c.event_country,
+                          entities.c.event_time)
+                .where(entities.c.pk.in_(list(pks)), visible(entities, country)))
+            return {row.pk: (row.body, row.kind, row.event_country,
+                             _utc(row.event_time) if row.event_time else None) for row in rows}
+
+
+def _countries(countries: Iterable[str]) -> str:
+    ordered = sorted(set(countries))
+    return "," + ",".join(ordered) + "," if ordered else ""

@@ -1,0 +1,285 @@
+"""QueryService over a real channel, on SQLite and PostgreSQL: upserts, reads,
+links, the change feed, search and validation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import grpc
+import pytest
+
+from icore.query.v1 import query_service_pb2 as pb
+from icore.uim.v1 import entity_pb2, link_pb2
+from tests.query.records import (
+    bad_fields,
+    event,
+    link,
+    only,
+    person,
+    search,
+    stored_id,
+    stub,
+    upsert,
+)
+from tests.support import RunningServer, country
+
+
+@pytest.fixture
+def query(database_url: str, start_service: Callable[..., RunningServer]) -> grpc.Channel:
+    """The server is stopped (and its audit log flushed) before its database is dropped."""
+    return start_service("query", database_url=database_url).channel
+
+
+def _export(channel: grpc.Channel, caller: str, cursor: str = "") -> list[pb.ExportEntitiesResponse]:
+    return list(stub(channel).ExportEntities(pb.ExportEntitiesRequest(cursor=cursor), metadata=country(caller),
+                                             timeout=30))
+
+
+def test_upsert_is_idempotent_on_source_record_id_and_owner(query: grpc.Channel) -> None:
+    first = person("FPR-1", "Jean Dupont", (1970, 1, 2))
+    first.provenance.data_owner = "DEU"  # ignored: the caller owns what it stores
+    second = person("FPR-2", "Marie Curie", (1967, 11, 7))
+    assert upsert(query, "FRA", first, second).created_count == 2
+    again = upsert(query, "FRA", first, second)
+    assert (again.created_count, again.updated_count) == (0, 2)
+    changed = person("FPR-1", "Jean-Pierre Dupont", (1970, 1, 2))
+    assert upsert(query, "FRA", changed).updated_count == 1
+    stored = stub(query).GetEntity(pb.GetEntityRequest(entity_id=stored_id("FRA", "FPR-1")),
+                                   metadata=country("FRA")).entity
+    assert stored.person.names[0].full_name == "Jean-Pierre Dupont"
+    assert stored.provenance.data_owner == "FRA"
+    assert stored.provenance.create_time.seconds > 0
+    assert upsert(query, "DEU", person("FPR-1", "Jean Dupont")).created_count == 1  # another owner's record
+    entity_changes = [c.entity.id for c in _export(query, "FRA") if c.HasField("entity")]
+    # The unchanged reload added no change; the update did.
+    assert sorted(entity_changes) == sorted([stored_id("FRA", "FPR-1"), stored_id("FRA", "FPR-2"),
+                                             stored_id("FRA", "FPR-1"), stored_id("DEU", "FPR-1")])
+
+
+def test_upsert_rejects_bad_records_by_field_and_stores_the_rest(query: grpc.Channel) -> None:
+    no_name = person("R-2", "x")
+    del no_name.person.names[:]
+    no_policy = person("R-5", "Anna Nowak")
+    no_policy.ClearField("access_policy")
+    response = upsert(query, "POL", person("R-1", "Jan Kowalski"), no_name,
+                      person("R-3", "Piotr Nowak", nationalities=["XXX"]), person("", "Ewa Zielinska"), no_policy)
+    assert (response.created_count, response.rejected_count) == (1, 4)
+    assert [(r.index, r.field) for r in response.rejected] == [
+        (1, "person.names"), (2, "person.nationalities[0]"), (3, "provenance.source_record_id"),
+        (4, "access_policy.visibility")]
+    assert response.rejected[0].source_record_id == "R-2"
+
+
+def test_search_crosses_scripts_both_ways(query: grpc.Channel) -> None:
+    upsert(query, "RUS", person("R-1", "Иван Петров", (1980, 5, 12), script="Cyrl"),
+           person("R-2", "Иван Петренко", (1980, 5, 12), script="Cyrl"))
+    upsert(query, "DEU", person("D-1", "Dmitri Sokolov", (1975, 2, 3)), person("D-2", "Dmitri Sobolev", (1975, 2, 3)),
+           person("D-3", "Wang Xiaoming", (1990, 8, 8)), person("D-4", "Giorgos Papadopoulos", (1966, 1, 1)),
+           person("D-5", "Mohammed Al-Rashid", (1985, 4, 4)))
+    cases = [("Ivan Petrov", (1980, 5, 12), stored_id("RUS", "R-1")),
+             ("Дмитрий Соколов", (1975, 2, 3), stored_id("DEU", "D-1")),
+             ("王小明", (1990, 8, 8), stored_id("DEU", "D-3")),
+             ("Γιώργος Παπαδόπουλος", (1966, 1, 1), stored_id("DEU", "D-4")),
+             ("محمد الرشيد", (1985, 4, 4), stored_id("DEU", "D-5"))]
+    for name, birth, expected in cases:
+        hits = search(query, name=name, birth=birth)
+        assert hits and hits[0].entity.id == expected, name
+        assert any("transliterated" in e.detail for e in hits[0].explanations), hits[0].explanations
+
+
+def test_search_finds_the_person_despite_order_typos_diacritics_and_partial_dates(query: grpc.Channel) -> None:
+    upsert(query, "ESP",
+           person("E-1", "José García López", (1975, 3, 2), nationalities=["ESP"]),
+           person("E-2", "José García Lorenzo", (1975, 3, 2)),
+           person("E-3", "María García López", (1975, 3, 2)),
+           person("E-4", "José García López", (1990, 6, 1)),
+           person("E-5", "Heinrich Müller", (1961,)),
+           person("E-6", "Heinrich Müller", (1958, 7, 14)))
+    target = stored_id("ESP", "E-1")
+    for name, birth in [("LÓPEZ GARCÍA José", (1975, 3, 2)), ("Jose Garcia Lopez", (1975, 3, 2)),
+                        ("José Garsia López", (1975, 3, 2)), ("José García López", (1975,)),
+                        ("Garcia-Lopez, Jose", (1975, 3))]:
+        hits = search(query, name=name, birth=birth)
+        assert hits[0].entity.id == target, (name, [h.entity.person.names[0].full_name for h in hits])
+    hits = search(query, name="Heinrich Mueller", birth=(1961, 7, 14))
+    assert hits[0].entity.id == stored_id("ESP", "E-5")  # the record knows only the year
+    detail = {e.criterion: e.detail for e in hits[0].explanations}
+    assert "month not known" in detail["date_of_birth"]
+
+
+def test_a_document_number_with_spaces_finds_the_person(query: grpc.Channel) -> None:
+    upsert(query, "ITA", person("I-1", "Mario Rossi", (1950, 1, 1), documents=["YA1234567"]),
+           person("I-2", "Mario Rossi", (1950, 1, 1), documents=["YA7654321"]))
+    for fields in ({"document_number": "ya 123 4567"}, {"text": "Rossi YA-123-4567"}):
+        hits = search(query, **fields)  # type: ignore[arg-type]
+        assert hits[0].entity.id == stored_id("ITA", "I-1"), fields
+        assert hits[0].explanations[-1].criterion == "document_number" or any(
+            e.criterion == "document_number" and e.score > 0 for e in hits[0].explanations)
+
+
+def test_text_finds_events_by_place_and_filters_by_country_and_time(query: grpc.Channel) -> None:
+    upsert(query, "FRA", event("V-1", "0501", 1_700_000_000, "Lyon", "FRA"),
+           event("V-2", "0501", 1_600_000_000, "Lyon", "FRA"), event("V-3", "0502", 1_700_000_000, "Paris", "FRA"))
+    upsert(query, "DEU", event("V-4", "0501", 1_700_000_000, "Berlin", "DEU"))
+    assert {h.entity.id for h in search(query, text="Lyon")} == {stored_id("FRA", "V-1"), stored_id("FRA", "V-2")}
+    request = pb.SearchRequest(event_country="FRA")
+    request.start_time.seconds = 1_650_000_000
+    hits = stub(query).Search(request, metadata=country("ESP")).hits
+    assert {h.entity.id for h in hits} == {stored_id("FRA", "V-1"), stored_id("FRA", "V-3")}
+
+
+def test_bad_search_criteria_are_rejected_field_by_field(query: grpc.Channel) -> None:
+    request = pb.SearchRequest(name="x" * 301, date_of_birth_tolerance_years=11, nationality="XYZ",
+                               entity_kinds=[99], page_size=-1, page_token="garbage!")
+    request.date_of_birth.year, request.date_of_birth.month = 1980, 13
+    request.start_time.seconds, request.end_time.seconds = 2_000, 1_000
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).Search(request, metadata=country("FRA"))
+    assert set(bad_fields(raised.value)) == {"name", "date_of_birth.month", "date_of_birth_tolerance_years",
+                                             "nationality", "entity_kinds[0]", "end_time", "page_size",
+                                             "page_token"}
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).Search(pb.SearchRequest(text="  ,; "), metadata=country("FRA"))
+    assert bad_fields(raised.value) == ["text"]
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).Search(pb.SearchRequest(name="Anna"))  # no caller country
+    assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_search_and_get_entity_never_show_hidden_records(query: grpc.Channel) -> None:
+    secret = person("S-1", "Lukas Schneider", (1988, 8, 8), policy=only("DEU"))
+    upsert(query, "FRA", secret, person("S-2", "Lukas Schneider", (1988, 8, 9)))
+    hidden = stored_id("FRA", "S-1")
+    assert hidden in {h.entity.id for h in search(query, "DEU", name="Lukas Schneider")}
+    assert hidden in {h.entity.id for h in search(query, "FRA", name="Lukas Schneider")}
+    response = stub(query).Search(pb.SearchRequest(name="Lukas Schneider", page_size=1), metadata=country("ESP"))
+    assert [h.entity.id for h in response.hits] == [stored_id("FRA", "S-2")]
+    assert response.next_page_token == ""  # the hidden record is not counted either
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).GetEntity(pb.GetEntityRequest(entity_id=hidden), metadata=country("ESP"))
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    assert stub(query).GetEntity(pb.GetEntityRequest(entity_id=hidden), metadata=country("DEU")).entity.id == hidden
+
+
+def test_only_the_data_owner_deletes_and_links_go_with_the_entity(query: grpc.Channel) -> None:
+    restricted = person("X-1", "Paolo Conte", (1960, 1, 1), policy=only("DEU"))
+    upsert(query, "ITA", restricted, person("X-2", "Lucia Conte", (1962, 2, 2)))
+    target, other = stored_id("ITA", "X-1"), stored_id("ITA", "X-2")
+    stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[link("L-1", target, other, link_pb2.LINK_TYPE_FAMILY)]),
+                            metadata=country("ITA"))
+    for caller, code in (("DEU", grpc.StatusCode.PERMISSION_DENIED), ("ESP", grpc.StatusCode.NOT_FOUND)):
+        with pytest.raises(grpc.RpcError) as raised:
+            stub(query).DeleteEntity(pb.DeleteEntityRequest(entity_id=target), metadata=country(caller))
+        assert raised.value.code() == code
+    deleted = stub(query).DeleteEntity(pb.DeleteEntityRequest(entity_id=target), metadata=country("ITA"))
+    assert deleted.deleted_link_count == 1
+    related = stub(query).GetRelated(pb.GetRelatedRequest(entity_id=other), metadata=country("ITA"))
+    assert list(related.related) == [] and list(related.links) == []
+    changes = _export(query, "ITA")
+    assert changes[-1].deleted_entity_id == target and changes[-2].deleted_link_id
+    assert all(c.deleted_entity_id != target for c in _export(query, "ESP"))  # ESP never saw it
+
+
+def test_get_related_follows_links_to_a_depth_and_never_through_hidden_entities(query: grpc.Channel) -> None:
+    hidden = person("G-H", "Hidden Middleman", policy=only("DEU"))
+    upsert(query, "NLD", person("G-A", "Jan de Vries"), hidden, person("G-C", "Piet Bakker"),
+           person("G-D", "Kees Visser"), person("G-E", "Sanne Smit"))
+    a, h, c, d, e = (stored_id("NLD", f"G-{x}") for x in "AHCDE")
+    secret_link = link("L-AE", a, e, policy=only("DEU"))
+    stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[
+        link("L-AH", a, h), link("L-HC", h, c), link("L-AD", a, d, link_pb2.LINK_TYPE_FAMILY), secret_link]),
+        metadata=country("NLD"))
+
+    def reached(caller: str, depth: int, **fields: object) -> dict[str, int]:
+        reply = stub(query).GetRelated(pb.GetRelatedRequest(entity_id=a, depth=depth, **fields),  # type: ignore[arg-type]
+                                       metadata=country(caller))
+        shown = {r.entity.id for r in reply.related} | {a}
+        assert all(lk.from_entity_id in shown and lk.to_entity_id in shown for lk in reply.links)
+        return {r.entity.id: r.distance for r in reply.related}
+
+    assert reached("DEU", 2) == {h: 1, d: 1, e: 1, c: 2}
+    assert reached("ESP", 3) == {d: 1}  # not H, not C behind it, not E behind a hidden link
+    assert reached("DEU", 1, link_types=[link_pb2.LINK_TYPE_FAMILY]) == {d: 1}
+    first = stub(query).GetRelated(pb.GetRelatedRequest(entity_id=a, depth=2, page_size=2), metadata=country("DEU"))
+    rest = stub(query).GetRelated(pb.GetRelatedRequest(entity_id=a, depth=2, page_size=2,
+                                                       page_token=first.next_page_token), metadata=country("DEU"))
+    assert [r.distance for r in first.related] == [1, 1] and [r.distance for r in rest.related] == [1, 2]
+    assert rest.next_page_token == ""
+    assert any(lk.from_entity_id == h and lk.to_entity_id == c for lk in rest.links)  # C's path comes with it
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).GetRelated(pb.GetRelatedRequest(entity_id=a, depth=4, link_types=[0]), metadata=country("DEU"))
+    assert set(bad_fields(raised.value)) == {"depth", "link_types[0]"}
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).GetRelated(pb.GetRelatedRequest(entity_id=h), metadata=country("ESP"))
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_upsert_links_needs_visible_ends_and_writes_nothing_otherwise(query: grpc.Channel) -> None:
+    hidden = person("U-2", "Hidden Person", policy=only("DEU"))
+    upsert(query, "POL", person("U-1", "Adam Nowak"), hidden)
+    mine = stored_id("POL", "U-1")
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[
+            link("L-1", mine, stored_id("POL", "U-1")), link("L-2", mine, "ent_nothing"),
+            link("L-3", mine, stored_id("POL", "U-2"))]), metadata=country("ESP"))
+    assert bad_fields(raised.value) == ["links[0].to_entity_id", "links[1].to_entity_id",
+                                        "links[2].to_entity_id"]
+    assert not any(c.HasField("link") for c in _export(query, "POL"))
+    made = stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[link("L-1", mine, stored_id("POL", "U-2"))]),
+                                   metadata=country("POL"))
+    assert made.created_count == 1 and made.links[0].id.startswith("lnk_")
+    again = stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[link("L-1", mine, stored_id("POL", "U-2"))]),
+                                    metadata=country("POL"))
+    assert (again.created_count, again.updated_count, again.links[0].id) == (0, 1, made.links[0].id)
+
+
+def test_export_follows_from_a_cursor_and_reports_what_became_hidden(query: grpc.Channel) -> None:
+    upsert(query, "GRC", person("E-1", "Nikos Pappas"), person("E-2", "Eleni Pappa"))
+    changes = _export(query, "ESP")
+    assert len(changes) == 2
+    assert [c.entity.provenance.source_record_id for c in _export(query, "ESP", changes[0].cursor)] == ["E-2"]
+    with pytest.raises(grpc.RpcError) as raised:
+        _export(query, "ESP", "not-a-cursor")
+    assert bad_fields(raised.value) == ["cursor"]
+
+    received: list[pb.ExportEntitiesResponse] = []
+    arrived = threading.Event()
+    stream = stub(query).ExportEntities(pb.ExportEntitiesRequest(cursor=changes[-1].cursor, follow=True),
+                                        metadata=country("ESP"), timeout=30)
+
+    def follow() -> None:
+        for reply in stream:
+            received.append(reply)
+            if len(received) == 2:
+                arrived.set()
+                return
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    hide = person("E-1", "Nikos Pappas", policy=only("DEU"))
+    upsert(query, "GRC", person("E-3", "Kostas Pappas"))
+    upsert(query, "GRC", hide)  # ESP saw E-1; now it is told the record is gone for it
+    assert arrived.wait(15)
+    stream.cancel()
+    reader.join(5)
+    assert received[0].entity.provenance.source_record_id == "E-3"
+    assert received[1].deleted_entity_id == stored_id("GRC", "E-1")
+    deu = _export(query, "DEU")
+    assert [c.entity.provenance.source_record_id for c in deu if c.HasField("entity")][-1] == "E-1"
+
+
+def test_every_read_needs_a_caller_and_bad_ids_are_named(query: grpc.Channel) -> None:
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).GetEntity(pb.GetEntityRequest())
+    assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).GetEntity(pb.GetEntityRequest(), metadata=country("FRA"))
+    assert bad_fields(raised.value) == ["entity_id"]
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).DeleteEntity(pb.DeleteEntityRequest(entity_id="x" * 65), metadata=country("FRA"))
+    assert bad_fields(raised.value) == ["entity_id"]
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).UpsertEntities(iter([pb.UpsertEntitiesRequest(entities=[entity_pb2.Entity()] * 1001)]),
+                                   metadata=country("FRA"))
+    assert bad_fields(raised.value) == ["entities"]
