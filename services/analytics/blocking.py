@@ -1,0 +1,242 @@
+"""Blocking: which record pairs are worth comparing, without comparing every pair.
+
+Each record gets blocking keys; two records are candidates when they share one. Keys
+come from the shared name analysis (`services.uim.names`: folded words, phonetic codes,
+consonant skeletons), so that the variations name matching forgives also meet here.
+Every key is built from two words of one name (never from one word alone, which would
+put every "Ivan" in one block) or from one word and the year of birth:
+
+- `d` a document or registration number;
+- `n` two words of a name, folded and sorted (token order, romanisation variants and
+  transliterations meet), and the same with one letter deleted from either word,
+  SymSpell style, so that one typo still meets; `t` three words, for long names;
+- `p` the Metaphone codes of two words: spellings that folding does not merge;
+- `y` one word, with one letter deleted or not, the year of birth and the first letter
+  of another word: a typo or a variant in either word, when the year is known;
+- `s` consonant skeletons of two words, or of one word with the year of birth: names
+  written in a script without short vowels (Arabic) against their Latin spellings;
+- `o` single words of organization names and one-word person names.
+
+Keys shared by many records select many wrong pairs: a key gives no pairs once more
+than its kind's cap of records share it (`CAPS`); the name-only kinds have low caps
+because a common name without a birth date cannot be resolved anyway, and the other
+kinds of the same records still pair them. Skeleton keys of Latin names are
+*targets*: they are indexed so that an Arabic-script name finds them, but two Latin
+names never pair through them, since a skeleton ("mrn") says little between two
+spellings that keep their vowels.
+
+Keys are hashed to 64-bit integers and kept in sorted numpy arrays, so a batch of new
+records finds its candidates among millions with `searchsorted`, and a whole store
+blocks with one sort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+from services.analytics.records import ORGANIZATION, IdentityRecord
+from services.uim.names.tokens import Token
+
+#: For each key kind, the most records that may share a key and still be paired by it.
+CAPS = {"d": 60, "n": 12, "m": 150, "t": 30, "p": 12, "y": 60, "s": 40, "o": 20}
+#: Words shorter than this get no one-letter deletions (too many short words collide).
+MIN_DELETION_LENGTH = 4
+#: Merge the delta into the main arrays when it grows beyond this share of them.
+_MERGE_SHARE = 0.1
+
+
+@dataclass
+class Keys:
+    """A record's keys by kind: `probes` pair with anything, `targets` only with probes."""
+
+    probes: dict[str, set[str]] = field(default_factory=dict)
+    targets: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, key: str, target: bool = False) -> None:
+        (self.targets if target else self.probes).setdefault(kind, set()).add(key)
+
+
+def _deletions(word: str) -> list[str]:
+    """The word and, from MIN_DELETION_LENGTH letters, each one-letter deletion of it."""
+    if len(word) < MIN_DELETION_LENGTH:
+        return [word]
+    return [word, *(word[:i] + word[i + 1 :] for i in range(len(word)))]
+
+
+def _words(tokens: tuple[Token, ...]) -> list[Token]:
+    return [t for t in tokens if not t.particle and not t.initial]
+
+
+def block_keys(record: IdentityRecord) -> Keys:
+    """The blocking keys of a record (see the module docstring)."""
+    keys = Keys()
+    prefix = "o" if record.kind == ORGANIZATION else "p"
+    for number in record.documents:
+        keys.add("d", f"{prefix}|{number}")
+    year = record.birth_date.year if record.birth_date else 0
+    arabic = any(name.vowelless for name in record.names)
+    for name in record.names:
+        words = _words(name.tokens)
+        if record.kind == ORGANIZATION or len(words) == 1:
+            for t in words:
+                keys.add("o", f"{prefix}|{t.fold}")
+        for x, y in combinations(words, 2):
+            for a, b in ((x, y), (y, x)):
+                for variant in _deletions(a.fold):
+                    keys.add("n", f"{prefix}|" + "|".join(sorted((variant, b.fold))))
+                    if year:
+                        keys.add("y", f"{prefix}|{variant}|{year}|{(b.skeleton or b.fold)[:1]}")
+            # Without a year of birth the y keys cannot pair a record, so its exact name
+            # pair probes a larger block, in which records with a year are only targets.
+            keys.add("m", f"{prefix}|" + "|".join(sorted((x.fold, y.fold))), target=bool(year))
+            if x.phonetic and y.phonetic:
+                keys.add("p", f"{prefix}|" + "|".join(sorted((x.phonetic, y.phonetic))))
+            if x.skeleton and y.skeleton:
+                keys.add("s", f"{prefix}|" + "|".join(sorted((x.skeleton, y.skeleton))), target=not arabic)
+        for triple in combinations(sorted(t.fold for t in words), 3):
+            keys.add("t", f"{prefix}|" + "|".join(triple))
+        if year:
+            for t in words:
+                if len(t.skeleton) >= 2:
+                    keys.add("s", f"{prefix}|{t.skeleton}|{year}", target=not arabic)
+    return keys
+
+
+_TRIANGLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _triangle(size: int) -> tuple[np.ndarray, np.ndarray]:
+    if size not in _TRIANGLES:
+        _TRIANGLES[size] = np.triu_indices(size, 1)
+    return _TRIANGLES[size]
+
+
+def _encode(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    low, high = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    return (low << 32) | high
+
+
+def decode(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (a < b) from their encoded form."""
+    return (pairs >> 32).astype(np.int64), (pairs & 0xFFFFFFFF).astype(np.int64)
+
+
+def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length of each run of equal values in a sorted array."""
+    if len(keys) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    lengths = np.diff(np.concatenate([starts, [len(keys)]]))
+    return starts, lengths
+
+
+class _Entries:
+    """Sorted (key, row, probe) arrays."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, np.int64)
+        self.rows = np.zeros(0, np.int64)
+        self.probes = np.zeros(0, bool)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def of(cls, keys: np.ndarray, rows: np.ndarray, probes: np.ndarray) -> _Entries:
+        order = np.argsort(keys, kind="stable")
+        entries = cls()
+        entries.keys, entries.rows, entries.probes = keys[order], rows[order], probes[order]
+        return entries
+
+    def extended(self, other: _Entries) -> _Entries:
+        return _Entries.of(np.concatenate([self.keys, other.keys]), np.concatenate([self.rows, other.rows]),
+                           np.concatenate([self.probes, other.probes]))
+
+    def count(self, keys: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.keys, keys, "right") - np.searchsorted(self.keys, keys, "left")
+
+
+class _KindIndex:
+    """The entries of one key kind: a large sorted main part and a small sorted delta."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.main = _Entries()
+        self.delta = _Entries()
+
+    def add(self, new: _Entries) -> list[np.ndarray]:
+        found = [self._within(new)]
+        for old in (self.main, self.delta):
+            if len(old):
+                found.append(self._across(new, old))
+        self.delta = self.delta.extended(new)
+        if len(self.delta) > _MERGE_SHARE * len(self.main):
+            self.main, self.delta = self.main.extended(self.delta), _Entries()
+        return found
+
+    def _old_count(self, keys: np.ndarray) -> np.ndarray:
+        return self.main.count(keys) + self.delta.count(keys)
+
+    def _within(self, new: _Entries) -> np.ndarray:
+        """Pairs among the new records, from every block of a usable size."""
+        starts, lengths = _runs(new.keys)
+        usable = (lengths >= 2) & (lengths + self._old_count(new.keys[starts]) <= self.cap)
+        pieces = [np.zeros(0, np.int64)]
+        for size in np.unique(lengths[usable]):
+            first = starts[usable & (lengths == size)]
+            i, j = _triangle(int(size))
+            left, right = (first[:, None] + i[None, :]).ravel(), (first[:, None] + j[None, :]).ravel()
+            keep = new.probes[left] | new.probes[right]
+            pieces.append(_encode(new.rows[left[keep]], new.rows[right[keep]]))
+        return np.concatenate(pieces)
+
+    def _across(self, new: _Entries, old: _Entries) -> np.ndarray:
+        """Pairs of a new record and an indexed one sharing a key of a usable size."""
+        starts, lengths = _runs(new.keys)
+        unique = new.keys[starts]
+        low = np.searchsorted(old.keys, unique, "left")
+        high = np.searchsorted(old.keys, unique, "right")
+        usable = (high > low) & (lengths + self._old_count(unique) <= self.cap)
+        pieces = [np.zeros(0, np.int64)]
+        for start, length, lo, hi in zip(starts[usable], lengths[usable], low[usable], high[usable], strict=True):
+            count = hi - lo
+            left = np.repeat(np.arange(start, start + length), count)
+            right = np.tile(np.arange(lo, hi), length)
+            keep = new.probes[left] | old.probes[right]
+            pieces.append(_encode(new.rows[left[keep]], old.rows[right[keep]]))
+        return np.concatenate(pieces)
+
+
+class BlockIndex:
+    """Blocking keys of every record seen, by kind, in sorted arrays."""
+
+    def __init__(self, caps: dict[str, int] | None = None) -> None:
+        self._kinds = {kind: _KindIndex(cap) for kind, cap in (caps or CAPS).items()}
+
+    def __len__(self) -> int:
+        return sum(len(k.main) + len(k.delta) for k in self._kinds.values())
+
+    def add(self, rows: Sequence[int], keys: Sequence[Keys]) -> np.ndarray:
+        """Index new records (row numbers and their keys); returns the encoded candidate
+        pairs (a < b) they form with each other and with every record indexed before."""
+        found = [np.zeros(0, np.int64)]
+        for kind, index in self._kinds.items():
+            hashes: list[int] = []
+            entry_rows: list[int] = []
+            probes: list[bool] = []
+            for row, record_keys in zip(rows, keys, strict=True):
+                for target, groups in ((False, record_keys.probes), (True, record_keys.targets)):
+                    for key in groups.get(kind, ()):
+                        hashes.append(hash(key))
+                        entry_rows.append(row)
+                        probes.append(not target)
+            if hashes:
+                new = _Entries.of(np.asarray(hashes, np.int64), np.asarray(entry_rows, np.int64),
+                                  np.asarray(probes, bool))
+                found += index.add(new)
+        pairs = np.unique(np.concatenate(found))
+        return pairs[(pairs >> 32) != (pairs & 0xFFFFFFFF)]
