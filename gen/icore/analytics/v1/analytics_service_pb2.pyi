@@ -25,18 +25,20 @@ TIME_BUCKET_WEEK: TimeBucket
 TIME_BUCKET_MONTH: TimeBucket
 
 class ResolveEntitiesRequest(_message.Message):
-    __slots__ = ("entity_ids", "entity_kind", "min_cluster_size", "page_size", "page_token")
+    __slots__ = ("entity_ids", "entity_kind", "min_cluster_size", "page_size", "page_token", "refresh")
     ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
     ENTITY_KIND_FIELD_NUMBER: _ClassVar[int]
     MIN_CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REFRESH_FIELD_NUMBER: _ClassVar[int]
     entity_ids: _containers.RepeatedScalarFieldContainer[str]
     entity_kind: _entity_pb2.EntityKind
     min_cluster_size: int
     page_size: int
     page_token: str
-    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., entity_kind: _Optional[_Union[_entity_pb2.EntityKind, str]] = ..., min_cluster_size: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    refresh: bool
+    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., entity_kind: _Optional[_Union[_entity_pb2.EntityKind, str]] = ..., min_cluster_size: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., refresh: _Optional[bool] = ...) -> None: ...
 
 class PairScore(_message.Message):
     __slots__ = ("entity_id_a", "entity_id_b", "score", "reasons")
@@ -61,14 +63,16 @@ class IdentityCluster(_message.Message):
     def __init__(self, cluster_id: _Optional[str] = ..., entity_ids: _Optional[_Iterable[str]] = ..., pairs: _Optional[_Iterable[_Union[PairScore, _Mapping]]] = ...) -> None: ...
 
 class ResolveEntitiesResponse(_message.Message):
-    __slots__ = ("clusters", "next_page_token", "threshold")
+    __slots__ = ("clusters", "next_page_token", "threshold", "method")
     CLUSTERS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
     clusters: _containers.RepeatedCompositeFieldContainer[IdentityCluster]
     next_page_token: str
     threshold: float
-    def __init__(self, clusters: _Optional[_Iterable[_Union[IdentityCluster, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., threshold: _Optional[float] = ...) -> None: ...
+    method: str
+    def __init__(self, clusters: _Optional[_Iterable[_Union[IdentityCluster, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., threshold: _Optional[float] = ..., method: _Optional[str] = ...) -> None: ...
 
 class FindPathsRequest(_message.Message):
     __slots__ = ("from_entity_id", "to_entity_id", "max_hops", "max_paths")
@@ -101,10 +105,12 @@ class Path(_message.Message):
     def __init__(self, steps: _Optional[_Iterable[_Union[PathStep, _Mapping]]] = ...) -> None: ...
 
 class FindPathsResponse(_message.Message):
-    __slots__ = ("paths",)
+    __slots__ = ("paths", "truncated")
     PATHS_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     paths: _containers.RepeatedCompositeFieldContainer[Path]
-    def __init__(self, paths: _Optional[_Iterable[_Union[Path, _Mapping]]] = ...) -> None: ...
+    truncated: bool
+    def __init__(self, paths: _Optional[_Iterable[_Union[Path, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
 
 class GetNeighbourhoodRequest(_message.Message):
     __slots__ = ("entity_id", "depth", "max_nodes", "link_types")
@@ -135,18 +141,20 @@ class GraphNode(_message.Message):
     def __init__(self, entity_id: _Optional[str] = ..., entity_kind: _Optional[_Union[_entity_pb2.EntityKind, str]] = ..., label: _Optional[str] = ..., data_owner: _Optional[str] = ..., cluster_id: _Optional[str] = ..., distance: _Optional[int] = ...) -> None: ...
 
 class GraphEdge(_message.Message):
-    __slots__ = ("from_entity_id", "to_entity_id", "link_type", "link_id", "role")
+    __slots__ = ("from_entity_id", "to_entity_id", "link_type", "link_id", "role", "identity_score")
     FROM_ENTITY_ID_FIELD_NUMBER: _ClassVar[int]
     TO_ENTITY_ID_FIELD_NUMBER: _ClassVar[int]
     LINK_TYPE_FIELD_NUMBER: _ClassVar[int]
     LINK_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_SCORE_FIELD_NUMBER: _ClassVar[int]
     from_entity_id: str
     to_entity_id: str
     link_type: _link_pb2.LinkType
     link_id: str
     role: str
-    def __init__(self, from_entity_id: _Optional[str] = ..., to_entity_id: _Optional[str] = ..., link_type: _Optional[_Union[_link_pb2.LinkType, str]] = ..., link_id: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+    identity_score: float
+    def __init__(self, from_entity_id: _Optional[str] = ..., to_entity_id: _Optional[str] = ..., link_type: _Optional[_Union[_link_pb2.LinkType, str]] = ..., link_id: _Optional[str] = ..., role: _Optional[str] = ..., identity_score: _Optional[float] = ...) -> None: ...
 
 class GetNeighbourhoodResponse(_message.Message):
     __slots__ = ("nodes", "edges", "truncated")
