@@ -27,7 +27,7 @@ from services.biometric.batcher import MicroBatcher
 from services.biometric.config import BiometricConfig, Modality
 from services.biometric.engine import BiometricEngine, IdentifyQuery, Stats
 from services.biometric.storage import Change, TemplateStore, create_schema
-from services.biometric.templates import Candidate, Rejection, Template, Vector, Verification, validate_template
+from services.biometric.templates import Candidate, Rejection, Template, Vector, Verification, validate_templates
 from services.bootstrap.errors import FieldViolation, InvalidArgumentError, NotFoundError, PermissionDeniedError
 from services.uim.access import may_see
 
@@ -99,6 +99,12 @@ class BiometricCore:
         create_schema(database)
         store = TemplateStore(database)
         engine = snapshot.load(config, config.snapshot_dir) if config.snapshot_dir else None
+        if engine is not None and engine.applied_seq > store.last_seq():
+            # The database is behind the snapshot (replaced or restored): it is
+            # the record of truth, so the snapshot is not used.
+            log.warning("snapshot_ahead_of_database", snapshot_seq=engine.applied_seq, database_seq=store.last_seq())
+            engine.close()
+            engine = None
         engine = engine or BiometricEngine(config)
         replayed = replay(engine, store.changes_since(engine.applied_seq))
         log.info("biometric_core_opened", seq=engine.applied_seq, replayed=replayed,
@@ -118,14 +124,8 @@ class BiometricCore:
     def enroll(self, templates: Sequence[Template]) -> EnrollResult:
         """Validate, persist and index templates; a bad one is refused alone.
         A template id enrolled by another data owner is refused, not replaced."""
-        result = EnrollResult()
-        valid: list[tuple[int, Template]] = []
-        for i, template in enumerate(templates):
-            try:
-                valid.append((i, validate_template(template, self.engine.dimensions)))
-            except InvalidArgumentError as exc:
-                result.rejected.extend(Rejection(i, template.template_id, v.field, v.description)
-                                       for v in exc.violations)
+        valid, rejected = validate_templates(templates, self.engine.dimensions)
+        result = EnrollResult(rejected=rejected)
         with self._write:
             accepted = []
             for i, template in valid:

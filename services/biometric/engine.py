@@ -241,9 +241,10 @@ class BiometricEngine:
         return results
 
     def _search(self, gallery: Gallery, probes: list[Probe]) -> list[list[Candidate]]:
-        visible = [None if p.country is None else self.policies.visible(p.country) for p in probes]
         with gallery.lock.shared():
             view = gallery.view()
+            # After the view: every row in it has a policy id the tables cover.
+            visible = [None if p.country is None else self.policies.visible(p.country) for p in probes]
             tops: list[TopK]
             if gallery.kind == IndexKind.EXACT and len(probes) < self.config.batch_min:
                 tops = [scan_float16(gallery, view, p, v, self._pool, self.config.scan_threads)

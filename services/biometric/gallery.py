@@ -151,8 +151,14 @@ class Chunk:
         mask = self.visible(slice(0, used), policy_visible, watchlist_mask)
         if not mask.any():
             found = Selection(False, None)
+        elif mask.all() and used == self.rows:
+            found = Selection(True, None)  # a full chunk cannot grow under the search
         elif mask.all():
-            found = Selection(True, None)
+            # Rows appended after the view must not take faiss's k slots.
+            selector = faiss.IDSelectorRange(0, used)
+            params = faiss.SearchParameters()
+            params.sel = selector
+            found = Selection(True, params, (selector,))
         else:
             bitmap = np.packbits(mask, bitorder="little")
             selector = faiss.IDSelectorBitmap(bitmap.size, faiss.swig_ptr(bitmap))

@@ -141,10 +141,9 @@ def _search_chunk(view_part: tuple[Chunk, int, int], part: int, probe: Probe, vi
         return None
     asked = min(asked, used)
     distances, labels = chunk.index.search(probe.vector[None], asked, params=selection.params)
-    found = labels[0] >= 0
+    found = labels[0] >= 0  # the selection keeps faiss within the view's rows
     complete = int(found.sum()) < asked or asked == used
-    ok = found & (labels[0] < used)  # rows appended after the view was taken are not ours
-    return _ChunkHits(part, asked, distances[0][ok], labels[0][ok].astype(np.int64) + base, complete)
+    return _ChunkHits(part, asked, distances[0][found], labels[0][found].astype(np.int64) + base, complete)
 
 
 def scan_float16(gallery: Gallery, view: View, probe: Probe, visible: BoolArray | None,

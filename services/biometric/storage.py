@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from services.biometric.config import Modality
@@ -82,20 +81,35 @@ class Change:
     template: Template | None
 
 
-def _to_row(template: Template, seq: int, now: datetime) -> dict[str, Any]:
-    return {
-        "template_id": template.template_id,
-        "subject_id": template.subject_id,
-        "modality": template.modality.value,
-        "watchlists": "," + ",".join(sorted(template.watchlists)) + ",",
-        "quality": float(template.quality),
-        "data_owner": template.data_owner,
-        "visibility": int(template.policy.visibility),
-        "policy_countries": template.policy.countries_column(),
-        "vector": template.vector.astype("<f4", copy=False).tobytes(),
-        "seq": seq,
-        "update_time": now,
-    }
+_COLUMNS = [c.name for c in templates_table.columns]
+
+
+def _upsert_sql(dialect: str) -> str:
+    """INSERT .. ON CONFLICT DO UPDATE, the same text for SQLite and PostgreSQL
+    but for the placeholders. Run through the DBAPI's executemany with tuples:
+    SQLAlchemy's per-row parameter processing cost as much as SQLite itself
+    (38k against 60k rows/s here)."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "template_id")
+    return (f"INSERT INTO {templates_table.name} ({', '.join(_COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(_COLUMNS))}) ON CONFLICT (template_id) DO UPDATE SET {updates}")
+
+
+def _to_row(template: Template, seq: int, now: datetime | str) -> tuple[Any, ...]:
+    """Values in _COLUMNS order."""
+    return (
+        template.template_id,
+        template.subject_id,
+        template.modality.value,
+        "," + ",".join(sorted(template.watchlists)) + ",",
+        float(template.quality),
+        template.data_owner,
+        int(template.policy.visibility),
+        template.policy.countries_column(),
+        template.vector.astype("<f4", copy=False).tobytes(),
+        seq,
+        now,
+    )
 
 
 def _from_row(row: Any) -> Template:
@@ -130,23 +144,20 @@ class TemplateStore:
                      for t in (templates_table, deletions_table))
         return max(stored, self._seq or 0)
 
-    def _upsert(self) -> Any:
-        dialect: Any = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(templates_table)
-        columns = {c.name: statement.excluded[c.name] for c in templates_table.columns if c.name != "template_id"}
-        return statement.on_conflict_do_update(index_elements=["template_id"], set_=columns)
-
     def upsert(self, templates: Sequence[Template]) -> int:
         """Insert or replace templates in one transaction; returns the last
         sequence number used. Within the batch, a later duplicate id wins."""
         latest = list({t.template_id: t for t in templates}.values())
-        statement = self._upsert()
-        now = datetime.now(UTC)
+        dialect = self.engine.dialect.name
+        sql = _upsert_sql(dialect)
+        now: datetime | str = datetime.now(UTC)
+        if dialect == "sqlite":  # as SQLAlchemy's DateTime stores it there
+            now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
         with self._lock, self.engine.begin() as connection:
             seq = self._last_seq(connection)
             for start in range(0, len(latest), self.batch_size):
                 rows = [_to_row(t, seq + 1 + i, now) for i, t in enumerate(latest[start:start + self.batch_size])]
-                connection.execute(statement, rows)
+                connection.exec_driver_sql(sql, rows)
                 seq += len(rows)
             self._seq = seq
         return seq

@@ -7,6 +7,7 @@ engine's errors into a BadRequest unchanged.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -16,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.biometric.config import Modality
-from services.bootstrap.errors import FieldErrors, InvalidFieldError
+from services.bootstrap.errors import FieldErrors, FieldViolation, InvalidFieldError
 from services.uim.access import ALL_EXCEPT_LISTED, ALL_MEMBERS, ONLY_LISTED, Policy
 from services.uim.codes import is_country
 
@@ -97,6 +98,23 @@ def normalise_vector(values: Sequence[float] | npt.ArrayLike, dimension: int, fi
     return unit
 
 
+def normalise_rows(matrix: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], list[str | None]]:
+    """normalise_vector for the rows of a matrix at once (bulk enrolment):
+    the unit rows, and per row None or why it was refused."""
+    wide = matrix.astype(np.float64)
+    finite = np.isfinite(wide).all(axis=1)
+    wide[~finite] = 0.0
+    norms = np.linalg.norm(wide, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    unit = (wide / safe[:, None]).astype(np.float32)
+    usable = np.isfinite(unit).all(axis=1) & unit.any(axis=1)
+    reasons: list[str | None] = [None] * matrix.shape[0]
+    for i in np.flatnonzero(~finite | (norms == 0) | ~usable).tolist():
+        reasons[i] = ("contains NaN or infinity" if not finite[i] else "is all zeros" if norms[i] == 0
+                      else "cannot be normalised")
+    return unit, reasons
+
+
 def check_id(errors: FieldErrors, value: str, field: str) -> None:
     """Ids are 1 to 128 printable characters (no newline: snapshots list them one a line)."""
     if not value:
@@ -129,16 +147,30 @@ def check_policy(errors: FieldErrors, policy: Policy, field: str) -> None:
         errors.check(is_country(country), f"{field}.countries[{i}]", f"unknown country code {country!r}")
 
 
-def validate_template(template: Template, dimensions: Mapping[Modality, int]) -> Template:
-    """The template with its vector normalised, or InvalidArgumentError naming every bad field."""
+@functools.lru_cache(maxsize=4096)
+def _shared_violations(watchlists: frozenset[str], owner: str, policy: Policy) -> tuple[FieldViolation, ...]:
+    """Checks of the parts that templates share (few distinct values), cached
+    so that a bulk load pays for them once."""
+    errors = FieldErrors()
+    check_watchlists(errors, sorted(watchlists), "watchlists", required=True)
+    errors.check(is_country(owner), "data_owner", "must be an ISO 3166-1 alpha-3 code")
+    check_policy(errors, policy, "access_policy")
+    return tuple(errors.violations)
+
+
+def _metadata_errors(template: Template) -> FieldErrors:
     errors = FieldErrors()
     check_id(errors, template.template_id, "template_id")
     check_id(errors, template.subject_id, "subject_id")
-    check_watchlists(errors, sorted(template.watchlists), "watchlists", required=True)
-    errors.check(is_country(template.data_owner), "data_owner", "must be an ISO 3166-1 alpha-3 code")
-    check_policy(errors, template.policy, "access_policy")
+    errors.violations.extend(_shared_violations(template.watchlists, template.data_owner, template.policy))
     errors.check(math.isfinite(template.quality) and 0.0 <= template.quality <= 1.0, "sample.quality",
                  "must be 0 to 1")
+    return errors
+
+
+def validate_template(template: Template, dimensions: Mapping[Modality, int]) -> Template:
+    """The template with its vector normalised, or InvalidArgumentError naming every bad field."""
+    errors = _metadata_errors(template)
     vector = template.vector
     if template.modality not in dimensions:
         errors.add("sample.modality", "required: a configured modality")
@@ -149,3 +181,44 @@ def validate_template(template: Template, dimensions: Mapping[Modality, int]) ->
             errors.add(exc.field, exc.reason)
     errors.raise_if_any()
     return replace(template, vector=vector)
+
+
+def validate_templates(templates: Sequence[Template], dimensions: Mapping[Modality, int]
+                       ) -> tuple[list[tuple[int, Template]], list[Rejection]]:
+    """validate_template for a bulk load: vectors are checked and normalised
+    per modality in one numpy pass. Returns (index, valid template) pairs and
+    a rejection per bad field, in input order."""
+    errors = [_metadata_errors(t) for t in templates]
+    vectors: list[Vector | None] = [None] * len(templates)
+    groups: dict[Modality, list[tuple[int, Vector]]] = {}
+    for i, t in enumerate(templates):
+        if t.modality not in dimensions:
+            errors[i].add("sample.modality", "required: a configured modality")
+            continue
+        try:
+            raw = np.asarray(t.vector, dtype=np.float32)
+        except (TypeError, ValueError):
+            errors[i].add("sample.vector", "is not a list of numbers")
+            continue
+        expected = dimensions[t.modality]
+        if raw.ndim != 1 or raw.shape[0] != expected:
+            errors[i].add("sample.vector", f"has {raw.size} values; the modality needs {expected}")
+            continue
+        groups.setdefault(t.modality, []).append((i, raw))
+    for members in groups.values():
+        unit, reasons = normalise_rows(np.stack([v for _, v in members]))
+        for (i, _), row, reason in zip(members, unit, reasons, strict=True):
+            if reason is None:
+                vectors[i] = row
+            else:
+                errors[i].add("sample.vector", reason)
+    valid: list[tuple[int, Template]] = []
+    rejected: list[Rejection] = []
+    for i, t in enumerate(templates):
+        vector = vectors[i]
+        if errors[i] or vector is None:
+            rejected.extend(Rejection(i, t.template_id, v.field, v.description) for v in errors[i].violations)
+        else:
+            valid.append((i, Template(t.template_id, t.subject_id, t.modality, vector, t.watchlists, t.data_owner,
+                                      t.policy, t.quality)))  # dataclasses.replace costs 3 us
+    return valid, rejected

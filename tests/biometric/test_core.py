@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from services.biometric.config import Modality
 from services.biometric.core import BiometricCore
 from services.biometric.engine import BiometricEngine, IdentifyQuery
+from services.biometric.storage import metadata
 from services.bootstrap.database import create_engine
 from services.bootstrap.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
 from tests.biometric.conftest import FACE_DIM, FINGER_DIM, make_config
@@ -118,6 +119,16 @@ def test_restart_from_a_snapshot_replays_only_later_changes(open_core: Opener) -
     assert other.replayed > 1000
     assert other.engine.galleries[Modality.FACE].live == 1000 + 300 - 50 - 2
     assert other.engine.galleries[Modality.FINGERPRINT].live == 0
+
+
+def test_a_snapshot_ahead_of_the_database_is_not_used(open_core: Opener, database: Engine) -> None:
+    core = open_core()
+    fill(core, np.random.default_rng(36))
+    core.save_snapshot()
+    core.close()
+    metadata.drop_all(database)  # the database was replaced: it, not the snapshot, is the truth
+    again = open_core()
+    assert [m.template_count for m in again.stats().modalities] == [0, 0]
 
 
 def test_only_the_owner_replaces_or_deletes(open_core: Opener) -> None:

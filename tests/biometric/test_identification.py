@@ -9,6 +9,7 @@ import pytest
 
 from services.biometric.config import BiometricConfig, Modality
 from services.biometric.engine import BiometricEngine, IdentifyQuery
+from services.biometric.identification import Probe, scan_float16, scan_float32
 from services.biometric.templates import validate_template
 from services.uim.access import Policy, may_see
 from tests.biometric.conftest import FACE_DIM, make_config
@@ -132,3 +133,21 @@ def test_candidates_carry_watch_lists_and_owner(engine: BiometricEngine) -> None
     (found,) = engine.identify(IdentifyQuery(vector, Modality.FACE, top_k=3))
     assert found.watchlists == ("red_notices", "stolen_identities")
     assert found.data_owner == "DEU" and abs(found.score - 1.0) < 1e-6
+
+
+def test_rows_appended_after_a_view_neither_appear_nor_take_a_slot(engine: BiometricEngine) -> None:
+    """A search works on the rows published when it started: near-copies of
+    the probe appended meanwhile (same chunk) must not push its rows out."""
+    rng = np.random.default_rng(8)
+    probe = unit_vectors(rng, 1, FACE_DIM)[0]
+    early = unit_vectors(rng, 100, FACE_DIM)
+    engine.enroll([validate_template(template(i, v), engine.dimensions) for i, v in enumerate(early)])
+    gallery = engine.galleries[Modality.FACE]
+    view = gallery.view()
+    engine.enroll([validate_template(template(f"late{i}", noisy(rng, probe, 0.01)), engine.dimensions)
+                   for i in range(50)])
+    expected = [i for i, _ in brute_force(early, probe, np.ones(100, bool), 5)]
+    top = scan_float16(gallery, view, Probe(probe, 5), None, None, 1)
+    assert [row for row, _ in top.ranked()] == expected
+    (top,) = scan_float32(view, [Probe(probe, 5)], [None])
+    assert [row for row, _ in top.ranked()] == expected

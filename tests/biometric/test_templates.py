@@ -9,7 +9,7 @@ import pytest
 
 from services.biometric.config import Modality
 from services.biometric.engine import BiometricEngine, IdentifyQuery
-from services.biometric.templates import normalise_vector, validate_template
+from services.biometric.templates import normalise_vector, validate_template, validate_templates
 from services.bootstrap.errors import InvalidArgumentError, InvalidFieldError
 from services.uim.access import Policy
 from tests.biometric.factories import template
@@ -69,3 +69,20 @@ def test_bad_probes_name_the_field(engine: BiometricEngine, changes: dict[str, o
     assert [v.field for v in caught.value.violations] == [field]
     with pytest.raises(InvalidFieldError):
         engine.verify(np.zeros(64, np.float32), "s1", Modality.FACE, "FRA")
+
+
+def test_bulk_validation_agrees_with_one_by_one() -> None:
+    batch = [GOOD, replace(GOOD, vector=np.zeros(8, np.float32)), replace(GOOD, vector=np.ones(3, np.float32)),
+             replace(GOOD, vector=np.full(8, np.nan, np.float32), template_id=""), replace(GOOD, data_owner="xx"),
+             replace(GOOD, modality=Modality.IRIS), replace(GOOD, vector=np.full(8, 3e38, np.float32))]
+    valid, rejected = validate_templates(batch, DIMS)
+    expected = []
+    for i, t in enumerate(batch):
+        try:
+            single = validate_template(t, DIMS)
+            assert valid[0][0] == i and valid[0][1].vector.tobytes() == single.vector.tobytes()
+            valid.pop(0)
+        except InvalidArgumentError as exc:
+            expected.extend((i, v.field, v.description) for v in exc.violations)
+    assert not valid
+    assert [(r.index, r.field, r.reason) for r in rejected] == expected

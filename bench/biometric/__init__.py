@@ -1,0 +1,1 @@
+"""Biometric engine benchmark (issue 5)."""
