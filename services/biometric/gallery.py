@@ -90,6 +90,12 @@ class Selection:
     keep: tuple[object, ...] = ()
 
 
+def _selected(selector: faiss.IDSelector, *keep: object) -> Selection:
+    params = faiss.SearchParameters()
+    params.sel = selector
+    return Selection(True, params, (selector, *keep))
+
+
 class Chunk:
     """`rows` preallocated gallery rows. Arrays are never reallocated."""
 
@@ -155,16 +161,10 @@ class Chunk:
             found = Selection(True, None)  # a full chunk cannot grow under the search
         elif mask.all():
             # Rows appended after the view must not take faiss's k slots.
-            selector = faiss.IDSelectorRange(0, used)
-            params = faiss.SearchParameters()
-            params.sel = selector
-            found = Selection(True, params, (selector,))
+            found = _selected(faiss.IDSelectorRange(0, used))
         else:
             bitmap = np.packbits(mask, bitorder="little")
-            selector = faiss.IDSelectorBitmap(bitmap.size, faiss.swig_ptr(bitmap))
-            params = faiss.SearchParameters()
-            params.sel = selector
-            found = Selection(True, params, (bitmap, selector))
+            found = _selected(faiss.IDSelectorBitmap(bitmap.size, faiss.swig_ptr(bitmap)), bitmap)
         selections = self.selections
         if len(selections) > 256:
             selections = self.selections = {}
@@ -247,9 +247,11 @@ class Gallery:
 
     def append(self, ids: list[str], subjects: list[str], vectors: npt.NDArray[np.float32],
                policy: npt.NDArray[np.int32], watchlists: npt.NDArray[np.uint64],
-               quality: npt.NDArray[np.float32]) -> None:
+               quality: npt.NDArray[np.float32], codes: npt.NDArray[np.float16] | None = None,
+               code_error: float = 0.0) -> None:
         """Add rows at the end. Caller holds the engine's write lock and has
-        removed any template these ids replace."""
+        removed any template these ids replace. `codes` (with the largest
+        error among them) are the float16 copies when a snapshot has them."""
         start = self.count
         done = 0
         total = len(ids)
@@ -263,7 +265,10 @@ class Gallery:
             end = offset + take
             part = vectors[done:done + take]
             chunk.vectors[offset:end] = part
-            if chunk.codes is not None:
+            if chunk.codes is not None and codes is not None:
+                chunk.codes[offset:end] = codes[done:done + take]
+                self.code_error = max(self.code_error, code_error)
+            elif chunk.codes is not None:
                 half = part.astype(np.float16)
                 chunk.codes[offset:end] = half
                 error = float(np.linalg.norm(part - half.astype(np.float32), axis=1).max())

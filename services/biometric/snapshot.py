@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import structlog
 
-from services.biometric.config import BiometricConfig, Modality
+from services.biometric.config import BiometricConfig, IndexKind, Modality
 from services.biometric.engine import BiometricEngine
 from services.biometric.gallery import Gallery
 from services.biometric.policies import PolicyTable
@@ -39,8 +39,8 @@ FORMAT = 1
 _COLUMNS = {"policy": np.int32, "watchlists": np.uint64, "quality": np.float32}
 
 
-def _save_gallery(gallery: Gallery, directory: Path) -> int:
-    """Write the live rows of one gallery; returns how many."""
+def _save_gallery(gallery: Gallery, directory: Path) -> tuple[int, float]:
+    """Write the live rows of one gallery; returns how many, and the float16 error bound."""
     name = gallery.modality.value
     with gallery.layout_lock:
         view = gallery.view()
@@ -48,6 +48,11 @@ def _save_gallery(gallery: Gallery, directory: Path) -> int:
         live = sum(int(alive.sum()) for _, _, alive in parts)
         vectors = np.lib.format.open_memmap(directory / f"{name}.vectors.npy", mode="w+", dtype=np.float32,
                                             shape=(live, gallery.dimension))
+        # The float16 copies too: recomputing them (and their error bound) was
+        # a third of the start-up time.
+        codes = None if gallery.kind != IndexKind.EXACT else np.lib.format.open_memmap(
+            directory / f"{name}.codes.npy", mode="w+", dtype=np.float16, shape=(live, gallery.dimension))
+        code_error = gallery.code_error
         columns = {column: np.empty(live, dtype) for column, dtype in _COLUMNS.items()}
         ids: list[str] = []
         subjects: list[str] = []
@@ -56,6 +61,8 @@ def _save_gallery(gallery: Gallery, directory: Path) -> int:
             rows = np.flatnonzero(alive)
             end = position + rows.shape[0]
             vectors[position:end] = chunk.vectors[rows]
+            if codes is not None and chunk.codes is not None:
+                codes[position:end] = chunk.codes[rows]
             for column, values in columns.items():
                 values[position:end] = getattr(chunk, column)[rows]
             ids.extend(gallery.ids[base + r] for r in rows.tolist())
@@ -63,11 +70,14 @@ def _save_gallery(gallery: Gallery, directory: Path) -> int:
             position = end
         vectors.flush()
         del vectors
+        if codes is not None:
+            codes.flush()
+            del codes
     for column, values in columns.items():
         np.save(directory / f"{name}.{column}.npy", values)
     (directory / f"{name}.ids.txt").write_text("\n".join(ids), encoding="utf-8")
     (directory / f"{name}.subjects.txt").write_text("\n".join(subjects), encoding="utf-8")
-    return live
+    return live, code_error
 
 
 @dataclass(frozen=True)
@@ -85,11 +95,13 @@ def save(engine: BiometricEngine, root: Path) -> Saved:
     work = root / f".tmp-{uuid.uuid4().hex}"
     work.mkdir()
     try:
-        counts = {m.value: _save_gallery(g, work) for m, g in engine.galleries.items()}
+        saved = {m.value: _save_gallery(g, work) for m, g in engine.galleries.items()}
+        counts = {name: rows for name, (rows, _) in saved.items()}
         manifest: dict[str, Any] = {
             "format": FORMAT,
             "seq": seq,
-            "modalities": {m.value: {"dimension": g.dimension, "rows": counts[m.value]}
+            "modalities": {m.value: {"dimension": g.dimension, "rows": saved[m.value][0],
+                                     "index_kind": g.kind.value, "code_error": saved[m.value][1]}
                            for m, g in engine.galleries.items()},
             "watchlists": engine.watchlists.names,
             "policies": [[p.visibility, sorted(p.countries), owner] for p, owner in engine.policies.entries],
@@ -130,17 +142,20 @@ def load(config: BiometricConfig, root: Path) -> BiometricEngine | None:
     policies = PolicyTable([(Policy(v, frozenset(countries)), owner) for v, countries, owner in manifest["policies"]])
     engine = BiometricEngine(config, policies=policies, watchlists=WatchlistBits(manifest["watchlists"]))
     for modality in config.modalities:
-        _load_gallery(engine.galleries[modality], directory, stored[modality.value]["rows"])
+        _load_gallery(engine.galleries[modality], directory, stored[modality.value])
     engine.applied_seq = int(manifest["seq"])
     log.info("snapshot_loaded", path=str(directory), seq=engine.applied_seq)
     return engine
 
 
-def _load_gallery(gallery: Gallery, directory: Path, rows: int) -> None:
+def _load_gallery(gallery: Gallery, directory: Path, stored: dict[str, Any]) -> None:
     name = Modality(gallery.modality).value
+    rows = int(stored["rows"])
     if not rows:
         return
     vectors = np.load(directory / f"{name}.vectors.npy", mmap_mode="r")
+    codes_path = directory / f"{name}.codes.npy"
+    codes = np.load(codes_path, mmap_mode="r") if gallery.kind == IndexKind.EXACT and codes_path.exists() else None
     columns = {column: np.load(directory / f"{name}.{column}.npy") for column in _COLUMNS}
     ids = (directory / f"{name}.ids.txt").read_text(encoding="utf-8").split("\n")
     subjects = (directory / f"{name}.subjects.txt").read_text(encoding="utf-8").split("\n")
@@ -148,4 +163,5 @@ def _load_gallery(gallery: Gallery, directory: Path, rows: int) -> None:
     for start in range(0, rows, step):
         end = min(rows, start + step)
         gallery.append(ids[start:end], subjects[start:end], np.asarray(vectors[start:end]),
-                       columns["policy"][start:end], columns["watchlists"][start:end], columns["quality"][start:end])
+                       columns["policy"][start:end], columns["watchlists"][start:end], columns["quality"][start:end],
+                       None if codes is None else np.asarray(codes[start:end]), float(stored["code_error"]))

@@ -102,7 +102,7 @@ def normalise_rows(matrix: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.floa
     """normalise_vector for the rows of a matrix at once (bulk enrolment):
     the unit rows, and per row None or why it was refused."""
     wide = matrix.astype(np.float64)
-    finite = np.isfinite(wide).all(axis=1)
+    finite = np.asarray(np.isfinite(wide).all(axis=1), dtype=np.bool_)
     wide[~finite] = 0.0
     norms = np.linalg.norm(wide, axis=1)
     safe = np.where(norms > 0, norms, 1.0)

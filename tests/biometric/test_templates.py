@@ -76,7 +76,7 @@ def test_bulk_validation_agrees_with_one_by_one() -> None:
              replace(GOOD, vector=np.full(8, np.nan, np.float32), template_id=""), replace(GOOD, data_owner="xx"),
              replace(GOOD, modality=Modality.IRIS), replace(GOOD, vector=np.full(8, 3e38, np.float32))]
     valid, rejected = validate_templates(batch, DIMS)
-    expected = []
+    expected: list[tuple[int, str, str]] = []
     for i, t in enumerate(batch):
         try:
             single = validate_template(t, DIMS)
