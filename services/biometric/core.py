@@ -28,6 +28,7 @@ from services.biometric.config import BiometricConfig, Modality
 from services.biometric.engine import BiometricEngine, IdentifyQuery, Stats
 from services.biometric.storage import Change, TemplateStore, create_schema
 from services.biometric.templates import Candidate, Rejection, Template, Vector, Verification, validate_templates
+from services.biometric.watchlist import MAX_WATCHLISTS
 from services.bootstrap.errors import FieldViolation, InvalidArgumentError, NotFoundError, PermissionDeniedError
 from services.uim.access import may_see
 
@@ -133,7 +134,11 @@ class BiometricCore:
                 if owner is not None and owner != template.data_owner:
                     result.rejected.append(Rejection(i, template.template_id, "template_id",
                                                      "enrolled by another data owner"))
+                elif not self.engine.watchlists.room_for(template.watchlists):
+                    result.rejected.append(Rejection(i, template.template_id, "watchlists",
+                                                     f"the service holds at most {MAX_WATCHLISTS} watch lists"))
                 else:
+                    self.engine.watchlists.assign(sorted(template.watchlists))
                     accepted.append(template)
             if accepted:
                 seq = self.store.upsert(accepted)

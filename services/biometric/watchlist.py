@@ -50,6 +50,12 @@ class WatchlistBits:
             mask |= 1 << bit
         return mask
 
+    def room_for(self, names: Iterable[str]) -> bool:
+        """Whether `names` can get bits: check before persisting a template, so
+        that the database never holds one the engine would refuse."""
+        new = {name for name in names if name not in self._bit}
+        return len(self._names) + len(new) <= MAX_WATCHLISTS
+
     def filter_mask(self, names: Iterable[str]) -> int:
         """The mask a filter on `names` tests against; unknown names match nothing."""
         mask = 0

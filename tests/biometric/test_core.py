@@ -188,3 +188,12 @@ def test_snapshots_are_written_in_the_background(open_core: Opener, tmp_path: Pa
     core._snapshot_thread.join()
     assert (tmp_path / "snapshots" / "CURRENT").exists()
 
+
+
+def test_a_65th_watch_list_is_refused_before_anything_is_stored(open_core: Opener) -> None:
+    core = open_core()
+    vectors = unit_vectors(np.random.default_rng(37), 66, FACE_DIM)
+    result = core.enroll([template(i, vectors[i], watchlists=[f"list_{i}"]) for i in range(66)])
+    assert len(result.enrolled) == 64
+    assert [(r.index, r.field) for r in result.rejected] == [(64, "watchlists"), (65, "watchlists")]
+    assert core.store.count() == 64
