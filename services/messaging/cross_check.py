@@ -165,8 +165,13 @@ async def check_message(message: pb.Message, readers: Iterable[str], backends: B
         known.score = max(known.score, hit.score)
         known.readers.add(reader)
 
+    down: set[str] = set()  # backends that failed in this attempt: not asked again
+
     async def one(probe: Probe, reader: str) -> None:
+        backend = QUERY if probe.search is not None else BIOMETRIC
         async with gate:
+            if backend in down:
+                return
             try:
                 if probe.search is not None:
                     response = await backends.search(reader, probe.search)
@@ -180,6 +185,7 @@ async def check_message(message: pb.Message, readers: Iterable[str], backends: B
                     for hit in _biometric_hits(probe.entity_id, response_, threshold):
                         keep(hit, reader)
             except BackendUnavailable as exc:
+                down.add(backend)
                 failures.append(str(exc))
             except BackendRejected as exc:
                 log.warning("cross_check_probe_rejected", entity_id=probe.entity_id, reader=reader, reason=str(exc))
@@ -234,22 +240,29 @@ Run = Callable[..., Awaitable[Any]]
 
 class CrossCheckWorker:
     """Runs pending checks in the background: at once for a new message, then
-    with a doubling pause while a backend stays down. Several replicas may
-    run one each: a claimed check is leased, so only one works on it."""
+    with a doubling pause while a backend stays down. While one is down the
+    worker itself pauses too (a circuit breaker), so that an outage costs one
+    small batch of calls per pause, not a failed call per message sent.
+    Several replicas may each run one: a claimed check is leased, so only one
+    works on it."""
 
     def __init__(self, store: CheckStore, run: Run, backends: Backends, *, retry_s: float, max_retry_s: float,
-                 concurrency: int, clock: Callable[[], dt.datetime], lease_s: float = 120.0) -> None:
+                 concurrency: int, clock: Callable[[], dt.datetime], lease_s: float = 120.0,
+                 batch: int = 16) -> None:
         self._store, self._run, self._backends = store, run, backends
         self._retry_s, self._max_retry_s, self._concurrency = retry_s, max_retry_s, concurrency
-        self._clock, self._lease = clock, dt.timedelta(seconds=lease_s)
+        self._clock, self._lease, self._batch = clock, dt.timedelta(seconds=lease_s), batch
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        #: Consecutive rounds in which a backend was down, and when to try again.
+        self._outages = 0
+        self._resume_at: dt.datetime | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="cross-check")
 
     def wake(self) -> None:
-        """A message was stored: look for due checks now."""
+        """A message was stored: look for due checks now (unless a backend is down)."""
         self._wake.set()
 
     async def stop(self) -> None:
@@ -265,23 +278,29 @@ class CrossCheckWorker:
     async def _loop(self) -> None:
         while True:
             self._wake.clear()
+            if self._resume_at is not None and (pause := (self._resume_at - self._clock()).total_seconds()) > 0:
+                await asyncio.sleep(pause)
+                continue
+            next_time = None
             try:
-                due = await self._run(self._store.claim_due_checks, self._clock(), self._lease, 16)
+                due = await self._run(self._store.claim_due_checks, self._clock(), self._lease, self._batch)
                 if due:
-                    await asyncio.gather(*(self._check(item) for item in due))
+                    complete = await asyncio.gather(*(self._check(item) for item in due))
+                    self._outages = 0 if all(complete) else self._outages + 1
+                    self._resume_at = self._clock() + self.pause_after(self._outages) if self._outages else None
                     continue
                 next_time = await self._run(self._store.next_check_time)
             except Exception:  # noqa: BLE001 - the database may be briefly away; keep the worker alive
                 log.exception("cross_check_worker_failed")
-                next_time = None
             wait = self._max_retry_s if next_time is None else (next_time - self._clock()).total_seconds()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, min(wait, self._max_retry_s)))
 
-    async def _check(self, item: DueCheck) -> None:
+    async def _check(self, item: DueCheck) -> bool:
         outcome = await check_message(item.message, item.readers, self._backends, self._concurrency)
         now = self._clock()
         next_attempt = None if outcome.complete else now + self.pause_after(item.attempts)
         if not outcome.complete:
             log.info("cross_check_pending", message_id=item.message.id, attempts=item.attempts, error=outcome.error)
         await self._run(self._store.save_check, item.message.id, outcome, now, next_attempt)
+        return outcome.complete

@@ -182,9 +182,12 @@ class MessageStore:
     def __init__(self, engine: Engine, workers: int = 8) -> None:
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
+        # Reads and single-statement writes need no BEGIN/COMMIT round trips:
+        # each statement is its own transaction (and sees one snapshot).
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="messaging-db")
         # SQLite has one writer at a time; taking turns here avoids its busy-wait backoff.
-        self._write_lock: AbstractContextManager[Any] = nullcontext() if self.postgres else threading.Lock()
+        self.write_lock: AbstractContextManager[Any] = nullcontext() if self.postgres else threading.Lock()
         if self.postgres:
             self._tx_id: sa.ColumnElement[int] = sa.literal_column("pg_current_xact_id()::text::bigint")
             self._horizon: sa.ColumnElement[int] | None = sa.literal_column(
@@ -193,7 +196,16 @@ class MessageStore:
             self._tx_id, self._horizon = sa.literal(0, sa.BigInteger), None
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        """Run `fn` on the store's threads; once more if the database had dropped
+        the connection (every store method is safe to repeat: a send is
+        idempotent on its key)."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, fn, *args)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return await loop.run_in_executor(self._executor, fn, *args)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -204,63 +216,54 @@ class MessageStore:
     def send(self, dispatch: Dispatch, sender: str) -> SendResult:
         """Store a message in one transaction, or find the one stored earlier
         under the same idempotency key. The insert is tried first: a resend
-        is rare, so a new message costs no extra read."""
+        is rare, so a new message costs no extra read.
+
+        This is the hot path, so it talks to the driver directly: on
+        PostgreSQL one statement (its own transaction) inserts the message,
+        its recipients, its cross-check and its search terms and NOTIFYs, in
+        one round trip; on SQLite a few statements and a commit, under the
+        process's write lock.
+        """
+        row = _send_row(dispatch, sender)
+        raw = self.engine.raw_connection()
         try:
-            with self._write_lock, self.engine.begin() as connection:
-                self._insert(connection, dispatch, sender)
-        except sa.exc.IntegrityError:
+            with self.write_lock:
+                if self.postgres:
+                    _send_postgres(raw, row)
+                else:
+                    _send_sqlite(raw, row)
+        except self.engine.dialect.loaded_dbapi.IntegrityError:
+            raw.rollback()
             # A concurrent send with the same key won the race; return its message.
             existing = self._by_key(sender, dispatch.idempotency_key)
             if existing is None:
                 raise
             return existing
+        except self.engine.dialect.loaded_dbapi.OperationalError as error:
+            if not _is_disconnect(self.engine, error, raw):
+                raw.rollback()
+                raise
+            raw.invalidate(error)
+            raise sa.exc.DBAPIError(None, None, error, connection_invalidated=True) from error
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            raw.close()
         return SendResult(dispatch.id, True, dispatch.fingerprint)
 
     def _by_key(self, sender: str, key: str) -> SendResult | None:
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             row = connection.execute(
                 sa.select(messages.c.id, messages.c.fingerprint)
                 .where(messages.c.sender_country == sender, messages.c.idempotency_key == key)).first()
         return None if row is None else SendResult(row.id, False, row.fingerprint)
 
-    def _insert(self, connection: Connection, dispatch: Dispatch, sender: str) -> None:
-        message = dispatch.message
-        created, due = dispatch.create_time, dispatch.response_due_time
-        row = connection.execute(
-            messages.insert().values(
-                id=dispatch.id, tx_id=self._tx_id, sender_country=sender, idempotency_key=dispatch.idempotency_key,
-                fingerprint=dispatch.fingerprint, message_type=message.message_type, priority=message.priority,
-                case_reference=message.case_reference, thread_root_id=dispatch.thread_root_id,
-                depth=dispatch.depth, create_time=created, response_due_time=due,
-                payload=message.SerializeToString(),
-            ).returning(messages.c.seq, messages.c.tx_id)).one()
-        connection.execute(recipients.insert(), [
-            dict(message_id=dispatch.id, country=country, tx_id=row.tx_id, seq=row.seq, create_time=created,
-                 response_due_time=due, state=pb.DELIVERY_STATE_QUEUED, update_time=created,
-                 reply_message_id=None, reply_time=None)
-            for country in dispatch.recipients])
-        connection.execute(cross_checks.insert().values(
-            message_id=dispatch.id, state=pb.CROSS_CHECK_STATE_PENDING, attempts=0, next_attempt_time=created,
-            update_time=None, hits="[]", last_error=""))
-        if dispatch.terms:
-            connection.execute(message_terms.insert(),
-                               [dict(term=term, message_id=dispatch.id) for term in sorted(dispatch.terms)])
-        if dispatch.answers:
-            connection.execute(
-                recipients.update()
-                .where(recipients.c.message_id == dispatch.answers, recipients.c.country == sender,
-                       recipients.c.reply_message_id.is_(None))
-                .values(reply_message_id=dispatch.id, reply_time=created))
-        if self.postgres:
-            payload = ",".join(dispatch.recipients)
-            connection.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL,
-                                                           payload if len(payload) <= _NOTIFY_LIMIT else "*")))
-
     # -- reading -------------------------------------------------------------------------
 
     def original(self, message_id: str) -> Original | None:
         """The facts a reply needs about the message it answers."""
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             row = connection.execute(sa.select(
                 messages.c.id, messages.c.sender_country, messages.c.case_reference, messages.c.thread_root_id,
                 messages.c.depth).where(messages.c.id == message_id)).first()
@@ -273,7 +276,7 @@ class MessageStore:
 
     def read(self, message_id: str, reader: str) -> StoredMessage | None:
         """A message `reader` sent or received, else None (it may as well not exist)."""
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             row = connection.execute(sa.select(messages.c.payload, messages.c.seq, messages.c.sender_country,
                                                messages.c.create_time)
                                      .where(messages.c.id == message_id)).first()
@@ -354,7 +357,7 @@ class MessageStore:
         if after is not None:
             query = query.where(sa.tuple_(m.create_time, m.seq) > sa.tuple_(*after))
         query = query.order_by(m.create_time, m.seq).limit(limit)
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             rows = connection.execute(query).all()
             found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time)), r.sender_country)  # type: ignore[arg-type]
                      for r in rows}
@@ -362,7 +365,7 @@ class MessageStore:
         return [(found[r.id][0], r.thread_root_id, r.depth) for r in rows]
 
     def _load(self, query: sa.Select[Any], reader: str) -> list[StoredMessage]:
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             rows = connection.execute(query).all()
             found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time)), r.sender_country)  # type: ignore[arg-type]
                      for r in rows}
@@ -384,7 +387,7 @@ class MessageStore:
                  .where(r.country == country, sa.tuple_(r.tx_id, r.seq) > sa.tuple_(after.tx, after.seq))
                  .order_by(r.tx_id, r.seq).limit(limit))
         items: list[StoredMessage] = []
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             rows = connection.execute(query).all()
         for row in rows:
             horizon = getattr(row, "horizon", None)
@@ -398,7 +401,7 @@ class MessageStore:
         return InboxBatch(items, held_back=False)
 
     def latest_position(self, country: str) -> InboxPosition | None:
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             row = connection.execute(sa.select(recipients.c.tx_id, recipients.c.seq)
                                      .where(recipients.c.country == country)
                                      .order_by(recipients.c.tx_id.desc(), recipients.c.seq.desc()).limit(1)).first()
@@ -410,7 +413,7 @@ class MessageStore:
         """Move `country`'s progress with a message forward to `state`; None
         when `country` is not one of its recipients."""
         r = recipients.c
-        with self._write_lock, self.engine.begin() as connection:
+        with self.write_lock, self._reads.connect() as connection:
             connection.execute(recipients.update()
                                .where(r.message_id == message_id, r.country == country, r.state < state)
                                .values(state=state, update_time=now))
@@ -423,7 +426,7 @@ class MessageStore:
         if not message_ids:
             return
         r = recipients.c
-        with self._write_lock, self.engine.begin() as connection:
+        with self.write_lock, self._reads.connect() as connection:
             connection.execute(recipients.update()
                                .where(r.country == country, r.message_id.in_(list(message_ids)),
                                       r.state < pb.DELIVERY_STATE_DELIVERED)
@@ -440,7 +443,7 @@ class MessageStore:
                  .order_by(c.next_attempt_time).limit(limit))
         if self.postgres:
             query = query.with_for_update(skip_locked=True)
-        with self._write_lock, self.engine.begin() as connection:
+        with self.write_lock, self.engine.begin() as connection:
             due = connection.execute(query).all()
             if not due:
                 return []
@@ -461,14 +464,14 @@ class MessageStore:
 
     def save_check(self, message_id: str, outcome: Outcome, now: dt.datetime, next_attempt: dt.datetime | None) -> None:
         state = pb.CROSS_CHECK_STATE_COMPLETE if outcome.complete else pb.CROSS_CHECK_STATE_PENDING
-        with self._write_lock, self.engine.begin() as connection:
+        with self.write_lock, self._reads.connect() as connection:
             connection.execute(cross_checks.update().where(cross_checks.c.message_id == message_id).values(
                 state=state, update_time=now, next_attempt_time=next_attempt, last_error=outcome.error[:1000],
                 hits=json.dumps([h.to_json() for h in outcome.hits], separators=(",", ":"))))
 
     def next_check_time(self) -> dt.datetime | None:
         c = cross_checks.c
-        with self.engine.connect() as connection:
+        with self._reads.connect() as connection:
             value = connection.execute(sa.select(sa.func.min(c.next_attempt_time))
                                        .where(c.state == pb.CROSS_CHECK_STATE_PENDING)).scalar()
         return _utc(value)
@@ -485,3 +488,95 @@ def _check(row: Any) -> CheckRow:
 
 def _hits(text: str) -> list[Hit]:
     return [Hit.from_json(item) for item in json.loads(text)] if text and text != "[]" else []
+
+
+# -- the send path, driver level --------------------------------------------------------
+
+_SEND_POSTGRES = f"""
+WITH m AS (
+    INSERT INTO messages (id, tx_id, sender_country, idempotency_key, fingerprint, message_type, priority,
+                          case_reference, thread_root_id, depth, create_time, response_due_time, payload)
+    VALUES (%(id)s, pg_current_xact_id()::text::bigint, %(sender)s, %(key)s, %(fingerprint)s, %(type)s,
+            %(priority)s, %(case)s, %(root)s, %(depth)s, %(created)s, %(due)s, %(payload)s)
+    RETURNING seq, tx_id
+), r AS (
+    INSERT INTO recipients (message_id, country, tx_id, seq, create_time, response_due_time, state, update_time)
+    SELECT %(id)s, country, m.tx_id, m.seq, %(created)s, %(due)s, {pb.DELIVERY_STATE_QUEUED}, %(created)s
+    FROM m, unnest(%(recipients)s::varchar[]) AS country
+), c AS (
+    INSERT INTO cross_checks (message_id, state, attempts, next_attempt_time, hits, last_error)
+    SELECT %(id)s, {pb.CROSS_CHECK_STATE_PENDING}, 0, %(created)s, '[]', '' FROM m
+), t AS (
+    INSERT INTO message_terms (term, message_id)
+    SELECT term, %(id)s FROM m, unnest(%(terms)s::varchar[]) AS term
+), a AS (
+    UPDATE recipients SET reply_message_id = %(id)s, reply_time = %(created)s
+    WHERE message_id = %(answers)s AND country = %(sender)s AND reply_message_id IS NULL
+      AND EXISTS (SELECT 1 FROM m)
+)
+SELECT pg_notify('{NOTIFY_CHANNEL}', %(notify)s) FROM m
+"""
+
+_SEND_SQLITE = (
+    "INSERT INTO messages (id, tx_id, sender_country, idempotency_key, fingerprint, message_type, priority, "
+    "case_reference, thread_root_id, depth, create_time, response_due_time, payload) VALUES (:id, 0, :sender, "
+    ":key, :fingerprint, :type, :priority, :case, :root, :depth, :created, :due, :payload)",
+    "INSERT INTO recipients (message_id, country, tx_id, seq, create_time, response_due_time, state, "
+    f"update_time) VALUES (:id, :country, 0, :seq, :created, :due, {pb.DELIVERY_STATE_QUEUED}, :created)",
+    "INSERT INTO cross_checks (message_id, state, attempts, next_attempt_time, hits, last_error) "
+    f"VALUES (:id, {pb.CROSS_CHECK_STATE_PENDING}, 0, :created, '[]', '')",
+    "INSERT INTO message_terms (term, message_id) VALUES (:term, :id)",
+    "UPDATE recipients SET reply_message_id = :id, reply_time = :created "
+    "WHERE message_id = :answers AND country = :sender AND reply_message_id IS NULL",
+)
+
+
+def _send_row(dispatch: Dispatch, sender: str) -> dict[str, Any]:
+    message = dispatch.message
+    notify = ",".join(dispatch.recipients)
+    return dict(
+        id=dispatch.id, sender=sender, key=dispatch.idempotency_key, fingerprint=dispatch.fingerprint,
+        type=message.message_type, priority=message.priority, case=message.case_reference,
+        root=dispatch.thread_root_id, depth=dispatch.depth, created=dispatch.create_time,
+        due=dispatch.response_due_time, payload=message.SerializeToString(), recipients=list(dispatch.recipients),
+        terms=sorted(dispatch.terms), answers=dispatch.answers, notify=notify if len(notify) <= _NOTIFY_LIMIT else "*")
+
+
+def _send_postgres(raw: Any, row: dict[str, Any]) -> None:
+    """One statement, in autocommit: it is its own transaction and one round trip."""
+    driver = raw.driver_connection
+    driver.autocommit = True
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(_SEND_POSTGRES, row)
+    finally:
+        driver.autocommit = False
+
+
+def _is_disconnect(engine: Engine, error: Exception, raw: Any) -> bool:
+    return bool(engine.dialect.is_disconnect(error, raw.driver_connection, None))
+
+
+def _sqlite_time(value: dt.datetime | None) -> str | None:
+    """A UTC time as SQLAlchemy's SQLite DateTime stores it, so that its reads
+    and comparisons see the same thing."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _send_sqlite(raw: Any, row: dict[str, Any]) -> None:
+    times = dict(row, created=_sqlite_time(row["created"]), due=_sqlite_time(row["due"]))
+    insert_message, insert_recipient, insert_check, insert_term, answer = _SEND_SQLITE
+    cursor = raw.cursor()
+    try:
+        cursor.execute(insert_message, times)
+        seq = cursor.lastrowid
+        cursor.executemany(insert_recipient, [dict(times, country=c, seq=seq) for c in row["recipients"]])
+        cursor.execute(insert_check, times)
+        cursor.executemany(insert_term, [dict(id=row["id"], term=t) for t in row["terms"]])
+        if row["answers"]:
+            cursor.execute(answer, times)
+    finally:
+        cursor.close()
+    raw.commit()

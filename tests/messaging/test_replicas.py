@@ -18,7 +18,7 @@ from services.bootstrap.database import create_engine, migrate
 from services.messaging.deadlines import DeadlinePolicy
 from services.messaging.delivery import START
 from services.messaging.dispatch import compose
-from services.messaging.storage import MessageStore
+from services.messaging.storage import _SEND_POSTGRES, MessageStore, _send_row
 from tests.messaging.conftest import message, send, take, unused_address
 from tests.support import RunningServer, fresh_postgres_database
 
@@ -93,14 +93,17 @@ def test_an_inbox_is_not_read_past_a_transaction_that_has_not_committed_yet(post
     slow = compose(message(to=["DEU"], subject="slow"), "FRA", "slow", None, DeadlinePolicy(), now)
     fast = compose(message(to=["DEU"], subject="fast"), "ITA", "fast", None, DeadlinePolicy(), now)
     try:
-        with engine.connect() as connection:
-            transaction = connection.begin()
-            store._insert(connection, slow, "FRA")  # stored, not committed yet
+        raw = engine.raw_connection()
+        try:
+            with raw.driver_connection.cursor() as cursor:
+                cursor.execute(_SEND_POSTGRES, _send_row(slow, "FRA"))  # stored, not committed yet
             store.send(fast, "ITA")  # a later transaction commits first
 
             held = store.inbox_after("DEU", START, 10)
             assert held.items == [] and held.held_back, "read past a transaction still running"
-            transaction.commit()
+            raw.commit()
+        finally:
+            raw.close()
 
         after = store.inbox_after("DEU", START, 10)
         assert [s.message().subject for s in after.items] == ["slow", "fast"] and not after.held_back
