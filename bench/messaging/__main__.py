@@ -1,0 +1,370 @@
+"""`python -m bench.messaging`: send throughput and send→stream latency of the
+messaging service, on SQLite and on PostgreSQL, each figure beside its target
+and beside a baseline measured in the same run on the same database.
+
+- Throughput: 64 concurrent senders (64 member countries) send as fast as
+  acknowledgements come back for `--seconds`; acknowledged sends per second.
+  Baseline: a bare INSERT + COMMIT loop of a row of the same size, one
+  connection, no gRPC, no validation.
+- Latency: 64 senders together offer 100 messages per second (open loop: a
+  send starts on schedule whether or not earlier ones finished) to 8
+  recipient countries, each holding an inbox stream; the time from the start
+  of SendMessage to the message arriving on the recipient's stream.
+  Baseline: the INSERT + COMMIT of the bare loop, one at a time.
+
+The server runs as its own process (`icore serve messaging`, as a pod runs
+it), its cross-check backends unreachable so that every message also goes
+through a failed check attempt; the clients run here with grpc.aio.
+PostgreSQL comes from ICORE_BENCH_POSTGRES_URL or ICORE_TEST_POSTGRES_URL
+(a fresh database is created and dropped); without either it is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import sqlalchemy as sa
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from icore.messaging.v1 import message_pb2 as pb
+from icore.messaging.v1 import messaging_service_pb2 as service_pb
+from icore.messaging.v1 import messaging_service_pb2_grpc as service_grpc
+from icore.uim.v1 import entity_pb2
+from services.uim.codes import code_tables
+
+ROOT = Path(__file__).resolve().parents[2]
+SENDERS = 64
+RECIPIENTS = ("DEU", "ITA", "ESP", "POL", "NLD", "BEL", "AUT", "SWE")
+OFFERED_PER_S = 100
+TARGET_SENDS_PER_S = 500
+TARGET_P99_MS = 50.0
+
+
+@dataclass
+class Figures:
+    database: str
+    baseline_commits_per_s: float
+    baseline_commit_ms: tuple[float, float]
+    sends_per_s: float
+    send_ms: tuple[float, float]
+    stream_ms: tuple[float, float]
+    #: SendMessage at the offered rate, for telling the send from the delivery.
+    ack_ms: tuple[float, float]
+    delivered: int
+    offered: int
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    if len(samples) < 2:
+        return (samples[0], samples[0]) if samples else (float("nan"), float("nan"))
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49], cuts[98]
+
+
+def _countries() -> list[str]:
+    taken = set(RECIPIENTS)
+    return [c.code for c in code_tables()["countries"] if c.code not in taken][:SENDERS]
+
+
+def _message(recipient: str, subject: str) -> pb.Message:
+    """A realistic small case message: a person with a date of birth and a passport."""
+    sent = pb.Message(recipient_countries=[recipient], message_type=pb.MESSAGE_TYPE_REQUEST_FOR_INFORMATION,
+                      priority=pb.PRIORITY_URGENT, case_reference="BENCH/2026/1", subject=subject, language="en",
+                      body="Please check the person below against your national records and reply.")
+    entity = entity_pb2.Entity(id="p1")
+    entity.person.names.add(full_name="Ivan Sergeyevich Petrov", script="Latn")
+    entity.person.date_of_birth.year, entity.person.date_of_birth.month = 1981, 4
+    entity.person.nationalities.append("RUS")
+    entity.person.documents.add(document_type="PASSPORT", number="72 4411983", issuing_country="RUS")
+    sent.content.entities.append(entity)
+    return sent
+
+
+# -- baseline ------------------------------------------------------------------------------
+
+
+def baseline(url: str, seconds: float) -> tuple[float, tuple[float, float]]:
+    """Bare INSERT + COMMIT of a message-sized row, one connection, as fast as it goes."""
+    engine = sa.create_engine(url)
+    table = f"bench_baseline_{uuid.uuid4().hex[:8]}"
+    payload = _message("DEU", "baseline").SerializeToString()
+    timings: list[float] = []
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+                connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            connection.exec_driver_sql(f"CREATE TABLE {table} (id VARCHAR(32) PRIMARY KEY, payload BYTEA)"
+                                       if engine.dialect.name == "postgresql" else
+                                       f"CREATE TABLE {table} (id VARCHAR(32) PRIMARY KEY, payload BLOB)")
+            connection.commit()
+            insert = sa.text(f"INSERT INTO {table} (id, payload) VALUES (:id, :payload)")
+            end = time.perf_counter() + seconds
+            while (started := time.perf_counter()) < end:
+                connection.execute(insert, {"id": uuid.uuid4().hex, "payload": payload})
+                connection.commit()
+                timings.append((time.perf_counter() - started) * 1000)
+            connection.exec_driver_sql(f"DROP TABLE {table}")
+            connection.commit()
+    finally:
+        engine.dispose()
+    return len(timings) / seconds, _percentiles(timings)
+
+
+# -- the server ----------------------------------------------------------------------------
+
+
+@contextmanager
+def messaging_servers(database_url: str, data_dir: Path, replicas: int) -> Iterator[list[str]]:
+    """`replicas` server processes on one database (replicas on SQLite share
+    nothing but the file, so SQLite gets one)."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(messaging_server(database_url, data_dir)) for _ in range(replicas)]
+
+
+@contextmanager
+def messaging_server(database_url: str, data_dir: Path) -> Iterator[str]:
+    port = _free_port()
+    dead = f"127.0.0.1:{_free_port()}"
+    env = {**os.environ, "ICORE_PORT": str(port), "ICORE_DATA_DIR": str(data_dir), "ICORE_PLAINTEXT": "1",
+           "ICORE_MESSAGING_DATABASE_URL": database_url, "ICORE_QUERY_ADDR": dead, "ICORE_BIOMETRIC_ADDR": dead,
+           "ICORE_RATE_LIMIT_PER_S": "100000", "ICORE_RATE_LIMIT_BURST": "100000",
+           "ICORE_MAX_STREAMS_PER_COUNTRY": "64"}
+    process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "messaging"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = f"127.0.0.1:{port}"
+    try:
+        _wait_serving(address, process)
+        yield address
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_serving(address: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    give_up = time.monotonic() + timeout
+    with grpc.insecure_channel(address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < give_up and process.poll() is None:
+            try:
+                if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
+                    return
+            except grpc.RpcError:
+                time.sleep(0.1)
+    raise RuntimeError(f"messaging server at {address} did not start")
+
+
+def _who(country: str) -> tuple[tuple[str, str], ...]:
+    return (("x-icore-country", country),)
+
+
+# -- throughput ----------------------------------------------------------------------------
+
+
+async def throughput(addresses: list[str], seconds: float) -> tuple[float, tuple[float, float]]:
+    """64 senders, each sending as soon as its previous send was acknowledged
+    (spread over the replicas, as a round-robin client would)."""
+    senders = _countries()
+    channels = [grpc.aio.insecure_channel(addresses[n % len(addresses)]) for n in range(4 * len(addresses))]
+    stubs = [service_grpc.MessagingServiceStub(c) for c in channels]
+    timings: list[float] = []
+    counted = 0
+    warmup_end = time.perf_counter() + 1.0
+    end = warmup_end + seconds
+
+    async def sender(n: int, country: str) -> None:
+        nonlocal counted
+        stub = stubs[n % len(stubs)]
+        i = 0
+        while (started := time.perf_counter()) < end:
+            request = service_pb.SendMessageRequest(message=_message(RECIPIENTS[i % len(RECIPIENTS)], f"t {n}/{i}"),
+                                                    idempotency_key=f"t-{n}-{i}")
+            await stub.SendMessage(request, metadata=_who(country), timeout=30)
+            done = time.perf_counter()
+            if started >= warmup_end and done <= end:
+                counted += 1
+                timings.append((done - started) * 1000)
+            i += 1
+
+    await asyncio.gather(*(sender(n, c) for n, c in enumerate(senders)))
+    for channel in channels:
+        await channel.close()
+    return counted / seconds, _percentiles(timings)
+
+
+# -- latency -------------------------------------------------------------------------------
+
+
+async def latency(addresses: list[str], seconds: float) -> tuple[tuple[float, float], tuple[float, float], int, int]:
+    """Open loop at OFFERED_PER_S from 64 senders; time from send start to stream arrival."""
+    senders = _countries()
+    channels = [grpc.aio.insecure_channel(a) for a in addresses]
+    stubs = [service_grpc.MessagingServiceStub(c) for c in channels]
+    stub = stubs[0]  # streams on the first replica; sends through all of them
+    started_at: dict[str, float] = {}
+    arrivals: list[float] = []
+    run = uuid.uuid4().hex[:8]
+    ready = asyncio.Event()
+    open_streams = 0
+
+    async def listen(country: str) -> None:
+        nonlocal open_streams
+        # Start after everything already in the inbox (earlier phases), from its latest cursor.
+        call = stub.StreamInbox(service_pb.StreamInboxRequest(cursor=await _latest_cursor(stub, country)),
+                                metadata=_who(country))
+        open_streams += 1
+        if open_streams == len(RECIPIENTS):
+            ready.set()
+        async for item in call:
+            sent = started_at.pop(item.message.subject, None)
+            if sent is not None:
+                arrivals.append((time.perf_counter() - sent) * 1000)
+
+    acknowledged: list[float] = []
+
+    async def timed_send(request: service_pb.SendMessageRequest, sender: str, subject: str) -> None:
+        started = started_at[subject]
+        await stubs[hash(subject) % len(stubs)].SendMessage(request, metadata=_who(sender), timeout=30)
+        acknowledged.append((time.perf_counter() - started) * 1000)
+
+    listeners = [asyncio.create_task(listen(c)) for c in RECIPIENTS]
+    await asyncio.wait_for(ready.wait(), 30)
+    await asyncio.sleep(0.5)
+    total = int(seconds * OFFERED_PER_S)
+    interval = 1.0 / OFFERED_PER_S
+    sends: list[asyncio.Future[None]] = []
+    begin = time.perf_counter()
+    for i in range(total):
+        delay = begin + i * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        subject = f"l {run} {i}"
+        request = service_pb.SendMessageRequest(message=_message(RECIPIENTS[i % len(RECIPIENTS)], subject),
+                                                idempotency_key=f"l-{run}-{i}")
+        started_at[subject] = time.perf_counter()
+        sends.append(asyncio.ensure_future(timed_send(request, senders[i % SENDERS], subject)))
+    await asyncio.gather(*sends)
+    give_up = time.perf_counter() + 10
+    while len(arrivals) < total and time.perf_counter() < give_up:
+        await asyncio.sleep(0.05)
+    for task in listeners:
+        task.cancel()
+    for channel in channels:
+        await channel.close()
+    return _percentiles(arrivals), _percentiles(acknowledged), len(arrivals), total
+
+
+async def _latest_cursor(stub: service_grpc.MessagingServiceStub, country: str) -> str:
+    """The cursor of the newest message already in an inbox ("" when empty)."""
+    cursor = ""
+    call = stub.StreamInbox(service_pb.StreamInboxRequest(), metadata=_who(country), timeout=2)
+    try:
+        async for item in call:
+            cursor = item.cursor
+    except grpc.aio.AioRpcError as error:
+        if error.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
+            raise
+    return cursor
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+def measure(name: str, url: str, data_dir: Path, seconds: float, replicas: int) -> Figures:
+    print(f"[{name}] baseline INSERT+COMMIT loop ...", flush=True)
+    commits_per_s, commit_ms = baseline(url, min(seconds, 5.0))
+    with messaging_servers(url, data_dir, replicas) as addresses:
+        print(f"[{name}] throughput, {SENDERS} senders, {len(addresses)} replica(s), {seconds:g}s ...", flush=True)
+        sends_per_s, send_ms = asyncio.run(throughput(addresses, seconds))
+        print(f"[{name}] send->stream latency at {OFFERED_PER_S} msg/s offered, {seconds:g}s ...", flush=True)
+        stream_ms, ack_ms, delivered, offered = asyncio.run(latency(addresses, seconds))
+    return Figures(f"{name} x{len(addresses)}", commits_per_s, commit_ms, sends_per_s, send_ms, stream_ms, ack_ms, delivered, offered)
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    url = sa.engine.make_url(admin_url).set(drivername="postgresql+psycopg")
+    name = f"icore_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def report(results: list[Figures]) -> None:
+    line = f"{'database':<14} {'figure':<38} {'measured':>12} {'target':>12} {'baseline':>22}"
+    print()
+    print(line)
+    print("-" * len(line))
+    for f in results:
+        target = f">= {TARGET_SENDS_PER_S}" if f.database.startswith("postgresql") else "-"
+        rows = [
+            ("acknowledged sends/s (64 senders)", f"{f.sends_per_s:,.0f}", target,
+             f"{f.baseline_commits_per_s:,.0f} commits/s"),
+            ("SendMessage p50 / p99 ms (64 senders)", f"{f.send_ms[0]:.1f} / {f.send_ms[1]:.1f}", "-",
+             f"{f.baseline_commit_ms[0]:.2f} / {f.baseline_commit_ms[1]:.2f} commit ms"),
+            (f"send->stream p50 ms ({OFFERED_PER_S} msg/s)", f"{f.stream_ms[0]:.1f}", "-",
+             f"{f.baseline_commit_ms[0]:.2f} commit ms"),
+            (f"send->stream p99 ms ({OFFERED_PER_S} msg/s)", f"{f.stream_ms[1]:.1f}", f"< {TARGET_P99_MS:g}",
+             f"{f.baseline_commit_ms[1]:.2f} commit ms"),
+            (f"SendMessage p50 / p99 ms ({OFFERED_PER_S} msg/s)", f"{f.ack_ms[0]:.1f} / {f.ack_ms[1]:.1f}", "-",
+             f"{f.baseline_commit_ms[0]:.2f} / {f.baseline_commit_ms[1]:.2f} commit ms"),
+            ("delivered / offered", f"{f.delivered} / {f.offered}", "all", ""),
+        ]
+        for figure, measured, wanted, base in rows:
+            print(f"{f.database:<14} {figure:<38} {measured:>12} {wanted:>12} {base:>22}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.messaging", description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement (default 10)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="server processes on PostgreSQL (default 1; SQLite always runs one)")
+    args = parser.parse_args(argv)
+    results: list[Figures] = []
+    with tempfile.TemporaryDirectory(prefix="icore-bench-messaging-") as directory:
+        if args.only in (None, "sqlite"):
+            url = f"sqlite:///{Path(directory) / 'messaging.sqlite'}"
+            results.append(measure("sqlite", url, Path(directory), args.seconds, 1))
+        admin_url = os.environ.get("ICORE_BENCH_POSTGRES_URL") or os.environ.get("ICORE_TEST_POSTGRES_URL")
+        if args.only in (None, "postgresql"):
+            if admin_url:
+                with postgres_database(admin_url) as url:
+                    results.append(measure("postgresql", url, Path(directory), args.seconds, args.replicas))
+            else:
+                print("postgresql: skipped (set ICORE_BENCH_POSTGRES_URL or ICORE_TEST_POSTGRES_URL)")
+    report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
