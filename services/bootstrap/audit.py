@@ -28,6 +28,7 @@ from services.bootstrap.errors import FieldErrors
 from services.bootstrap.identity import current_caller, current_method, require_caller
 from services.bootstrap.paging import PageRequest, decode_token, encode_token
 from services.bootstrap.tracing import current_trace_id
+from services.uim.validation import check_timestamp
 
 log = structlog.get_logger(__name__)
 
@@ -160,6 +161,9 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
                 problems.add("page_token", "not a token from a previous response")
             else:
                 after = (dt.datetime.fromisoformat(state["t"]), state["i"])
+        for field in ("start_time", "end_time"):
+            if request.HasField(field):
+                check_timestamp(problems, getattr(request, field), field)
         problems.raise_if_any()
         start = request.start_time.ToDatetime(dt.UTC) if request.HasField("start_time") else None
         end = request.end_time.ToDatetime(dt.UTC) if request.HasField("end_time") else None

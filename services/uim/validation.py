@@ -11,6 +11,7 @@ import calendar
 import math
 
 import numpy as np
+from google.protobuf import timestamp_pb2
 
 from icore.uim.v1 import (
     access_pb2,
@@ -56,6 +57,16 @@ def check_partial_date(errors: FieldErrors, date: dates_pb2.PartialDate, path: s
         errors.add(f"{path}.day", "a day needs a month")
     elif date.day and not 1 <= date.day <= calendar.monthrange(date.year, date.month)[1]:
         errors.add(f"{path}.day", f"not a day of {date.year}-{date.month:02d}")
+
+
+#: google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
+
+
+def check_timestamp(errors: FieldErrors, timestamp: timestamp_pb2.Timestamp, path: str) -> bool:
+    """A Timestamp within years 1–9999 with nanos 0–999,999,999; False when not."""
+    ok = _MIN_SECONDS <= timestamp.seconds <= _MAX_SECONDS and 0 <= timestamp.nanos <= 999_999_999
+    return errors.check(ok, path, "not a valid timestamp (years 1 to 9999, nanos 0 to 999,999,999)")
 
 
 def check_access_policy(errors: FieldErrors, policy: access_pb2.AccessPolicy, path: str, *, required: bool) -> None:
@@ -122,7 +133,10 @@ def check_organization(errors: FieldErrors, organization: organization_pb2.Organ
 
 def check_event(errors: FieldErrors, event: event_pb2.Event, path: str) -> None:
     check_code(errors, "iccs", event.iccs_code, f"{path}.iccs_code", required=True)
-    errors.check(event.HasField("start_time"), f"{path}.start_time", "required")
+    if errors.check(event.HasField("start_time"), f"{path}.start_time", "required"):
+        check_timestamp(errors, event.start_time, f"{path}.start_time")
+    if event.HasField("end_time"):
+        check_timestamp(errors, event.end_time, f"{path}.end_time")
     if event.HasField("end_time") and event.HasField("start_time"):
         errors.check(event.end_time.ToNanoseconds() >= event.start_time.ToNanoseconds(),
                      f"{path}.end_time", "before start_time")
