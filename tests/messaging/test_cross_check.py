@@ -249,3 +249,35 @@ def test_a_pending_check_completes_when_the_backends_come_up_and_hits_are_filter
     assert germany == {("query", "ent_open"), ("biometric", "tpl_1")}, "Germany saw Italy's restricted record"
     streamed = _take_one(messaging, "DEU")[0].message.cross_check
     assert {h.record_id for h in streamed.hits} == {"ent_open", "tpl_1"}
+
+
+def _repository_person(source_id: str, visibility: int, countries: tuple[str, ...] = ()) -> entity_pb2.Entity:
+    entity = person("", "Ivan Petrov")
+    entity.person.date_of_birth.year = 1980
+    entity.provenance.source_record_id = source_id
+    entity.access_policy.visibility = visibility  # type: ignore[assignment]
+    entity.access_policy.countries.extend(countries)
+    return entity
+
+
+def test_hits_from_the_real_query_service_are_filtered_per_reader(
+        fast_retries: None, start_service: Callable[..., RunningServer]) -> None:
+    query = start_service("query")
+    upsert = query_grpc.QueryServiceStub(query.channel).UpsertEntities(iter([query_pb.UpsertEntitiesRequest(entities=[
+        _repository_person("ita-open", access_pb2.VISIBILITY_ALL_MEMBERS),
+        _repository_person("ita-for-france", access_pb2.VISIBILITY_ONLY_LISTED, ("FRA",)),
+        _repository_person("ita-own", access_pb2.VISIBILITY_ONLY_LISTED, ("ESP",)),
+    ])]), metadata=country("ITA"))
+    assert upsert.created_count == 3
+    messaging = start_service("messaging", peers={"query": query.address, "biometric": unused_address()})
+    petrov = person("p1", "Ivan Petrov")
+    petrov.person.date_of_birth.year = 1980
+    sent = send(messaging, "FRA", message(to=["DEU"], entities=[petrov]))
+
+    assert _wait_for(lambda: _check(messaging, sent.message.id, "FRA").state == pb.CROSS_CHECK_STATE_COMPLETE)
+    france = _check(messaging, sent.message.id, "FRA").hits
+    germany = _check(messaging, sent.message.id, "DEU").hits
+    assert len(france) == 2 and len(germany) == 1, (france, germany)
+    assert {h.message_entity_id for h in france} == {"p1"} and all(h.backend == "query" for h in france)
+    assert germany[0].record_id in {h.record_id for h in france}
+    assert all(h.score >= 0.7 and h.explanation for h in france)
