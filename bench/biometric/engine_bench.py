@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import faiss
@@ -33,9 +34,11 @@ import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
 
-from services.biometric.config import BiometricConfig, Modality, ModalityConfig
+from services.biometric import snapshot
+from services.biometric.config import BiometricConfig, IndexKind, Modality, ModalityConfig
 from services.biometric.core import BiometricCore
 from services.biometric.engine import IdentifyQuery
+from services.biometric.identification import Probe, scan_codes, scan_float32
 from services.biometric.templates import Template
 from services.bootstrap.database import create_engine
 from services.uim.access import ALL_EXCEPT_LISTED, ALL_MEMBERS, ONLY_LISTED, Policy, may_see
@@ -146,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     database = create_engine(url)
     try:
         run(args, n, d, x, mates_at, probes, config, database)
+        compare_kinds(config, probes[:40])
+        row("peak resident memory (whole benchmark)", f"{rss()[1] / 2**30:.2f} GiB")
     finally:
         database.dispose()
         if not args.workdir:
@@ -208,7 +213,7 @@ def run(args: argparse.Namespace, n: int, d: int, x: Matrix, mates_at: npt.NDArr
     p50, p99 = percentiles(samples)
     base = baseline_numpy(x, probes[: min(repeat, 60)])
     faiss_flat = baseline_faiss(x, probes[: min(repeat, 20)])
-    row("Identify p50 (float16 scan + float32 rescoring)", ms(p50), "<= 45 ms", f"numpy {ms(base[0])}")
+    row("Identify p50 (int8 scan + float32 rescoring)", ms(p50), "<= 45 ms", f"numpy {ms(base[0])}")
     row("Identify p99", ms(p99), "<= 100 ms", f"numpy {ms(base[1])}")
     row("  faiss float32 flat scan, one probe, p50", ms(faiss_flat), "", "(not chosen)")
     filtered = [IdentifyQuery(p, Modality.FACE, top_k=10, country="ITA", watchlists=["red_notices"])
@@ -273,12 +278,47 @@ def run(args: argparse.Namespace, n: int, d: int, x: Matrix, mates_at: npt.NDArr
         esamples.append(time.perf_counter() - t0)
     e50, e99 = percentiles(esamples)
     row("delete, in-memory index p50 / p99", f"{ms(e50)} / {ms(e99)}", "< 1 ms")
-    _, peak = rss()
     row("index memory (GetStats)", f"{stats.memory_bytes / 2**30:.2f} GiB", "",
         f"float32 matrix {x.nbytes / 2**30:.2f} GiB")
     row("resident memory after start-up (incl. bench data)", f"{resident / 2**30:.2f} GiB", "24 GiB machine")
-    row("peak resident memory", f"{peak / 2**30:.2f} GiB")
     core.close()
+
+
+def compare_kinds(config: BiometricConfig, probes: Matrix) -> None:
+    """The index kinds on the same snapshot: one probe's latency, and where
+    one float32 product for a batch beats one compact scan per probe."""
+    print("index kinds and the batching crossover (same snapshot)", flush=True)
+    assert config.snapshot_dir is not None
+    face = config.modalities[Modality.FACE]
+    for kind in (IndexKind.EXACT, IndexKind.EXACT_FP16, IndexKind.EXACT_FP32):
+        other = replace(config, modalities={Modality.FACE: replace(face, index_kind=kind)})
+        engine = snapshot.load(other, config.snapshot_dir)
+        assert engine is not None
+        gallery = engine.galleries[Modality.FACE]
+        queries = [IdentifyQuery(p, Modality.FACE, top_k=10) for p in probes]
+        engine.identify(queries[0])
+        samples = []
+        for query in queries:
+            t0 = time.perf_counter()
+            engine.identify(query)
+            samples.append(time.perf_counter() - t0)
+        p50, p99 = percentiles(samples)
+        row(f"  one probe, {kind.value}", f"{ms(p50)} / {ms(p99)}", "p50 / p99",
+            f"index {gallery.nbytes / 2**30:.2f} GiB")
+        if kind != IndexKind.EXACT_FP32:
+            with gallery.lock.shared():
+                view = gallery.view()
+                for b in (4, 8, 16, 32):
+                    batch = [Probe(p, 10) for p in probes[:b]]
+                    t0 = time.perf_counter()
+                    for probe in batch:
+                        scan_codes(gallery, view, probe, None, engine._pool, config.scan_threads)
+                    t1 = time.perf_counter()
+                    scan_float32(view, batch, [None] * b)
+                    t2 = time.perf_counter()
+                    row(f"  {b} probes, per probe: one scan each vs one sgemm", f"{ms((t1 - t0) / b)} / "
+                        f"{ms((t2 - t1) / b)}", "", "sets batch_min")
+        engine.close()
 
 
 def baseline_numpy(x: Matrix, probes: Matrix) -> tuple[float, float, float]:

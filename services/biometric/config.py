@@ -20,17 +20,19 @@ class Modality(StrEnum):
 
 
 class IndexKind(StrEnum):
-    """How a modality's gallery is searched. Both kinds are exact: they return
+    """How a modality's gallery is searched. Every kind is exact: it returns
     what a full float32 inner-product scan returns.
 
-    EXACT keeps a float16 copy of every vector beside the float32 one and scans
-    that copy with faiss (half the memory traffic of float32, which is what the
-    scan is bound by), then rescores every candidate the float16 error bound
-    cannot rule out with float32 (see identification.py). EXACT_FP32 scans the
-    float32 matrix only: a third less memory, about 1.8 times slower per query.
+    EXACT keeps an int8 copy of every vector beside the float32 one and scans
+    that copy with faiss (a quarter of the bytes; the scan is bound by memory
+    reads), then rescores in float32 every row the copy's error bound cannot
+    rule out (see identification.py and codecs.py). EXACT_FP16 does the same
+    with a float16 copy (tighter bound, twice the bytes). EXACT_FP32 scans the
+    float32 matrix only: the least memory, the slowest probe.
     """
 
     EXACT = "exact-inner-product"
+    EXACT_FP16 = "exact-inner-product-fp16"
     EXACT_FP32 = "exact-inner-product-fp32"
 
 
@@ -66,7 +68,7 @@ class BiometricConfig:
     #: ICORE_BIOMETRIC_MAX_BATCH: most concurrent probes scanned together.
     max_batch: int = 32
     #: ICORE_BIOMETRIC_BATCH_MIN: from this many probes of one modality on, a
-    #: batch is one float32 matrix-matrix product instead of one float16 scan
+    #: batch is one float32 matrix-matrix product instead of one compact scan
     #: per probe (measured crossover on 2 cores: about 5; see the benchmark).
     batch_min: int = 5
     #: ICORE_BIOMETRIC_SNAPSHOT_DIR: where gallery snapshots go; empty: none.

@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 import structlog
 
-from services.biometric.config import BiometricConfig, IndexKind, Modality
+from services.biometric.config import BiometricConfig, Modality
 from services.biometric.gallery import Gallery
-from services.biometric.identification import Probe, TopK, scan_float16, scan_float32
+from services.biometric.identification import Probe, TopK, scan_codes, scan_float32
 from services.biometric.policies import PolicyTable
 from services.biometric.templates import Candidate, Template, Vector, Verification, normalise_vector
 from services.biometric.watchlist import WatchlistBits
@@ -246,8 +246,8 @@ class BiometricEngine:
             # After the view: every row in it has a policy id the tables cover.
             visible = [None if p.country is None else self.policies.visible(p.country) for p in probes]
             tops: list[TopK]
-            if gallery.kind == IndexKind.EXACT and len(probes) < self.config.batch_min:
-                tops = [scan_float16(gallery, view, p, v, self._pool, self.config.scan_threads)
+            if gallery.codec is not None and len(probes) < self.config.batch_min:
+                tops = [scan_codes(gallery, view, p, v, self._pool, self.config.scan_threads)
                         for p, v in zip(probes, visible, strict=True)]
             else:
                 tops = scan_float32(view, probes, visible)

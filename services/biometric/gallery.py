@@ -1,5 +1,5 @@
 """One modality's gallery: the enrolled vectors as preallocated chunks of a
-float32 matrix (plus their float16 copy for the fast scan), an id map, and
+float32 matrix (plus their compact copy for the fast scan), an id map, and
 per-row policy id, watch-list bits, quality and a live flag.
 
 Why chunks: a single matrix that grows must be copied (2 GB at 1M x 512) and
@@ -31,6 +31,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from services.biometric.codecs import ByteCodec, Codec, HalfCodec
 from services.biometric.config import IndexKind, Modality
 
 Rows = npt.NDArray[np.int64]
@@ -99,7 +100,7 @@ def _selected(selector: faiss.IDSelector, *keep: object) -> Selection:
 class Chunk:
     """`rows` preallocated gallery rows. Arrays are never reallocated."""
 
-    def __init__(self, rows: int, dimension: int, with_codes: bool) -> None:
+    def __init__(self, rows: int, dimension: int, codec: Codec | None) -> None:
         self.rows = rows
         # np.zeros maps fresh zero pages: memory is committed as rows fill.
         self.vectors = np.zeros((rows, dimension), np.float32)
@@ -107,25 +108,31 @@ class Chunk:
         self.watchlists = np.zeros(rows, np.uint64)
         self.quality = np.zeros(rows, np.float32)
         self.alive = np.zeros(rows, np.bool_)
+        #: Rows the compact copy may not stand for (codecs.py); always rescored.
+        self.exact_only = np.zeros(rows, np.bool_)
+        self.exceptions = 0
         self.used = 0
         self.version = 0
         self.selections: dict[tuple[int, int, str | None, int], Selection] = {}
         self.index: faiss.IndexScalarQuantizer | None = None
-        self.codes: npt.NDArray[np.float16] | None = None
-        if with_codes:
-            # The float16 codes live inside a faiss index whose storage is sized
-            # once; we write them through a numpy view and set ntotal, so faiss
-            # never reallocates (its add() would grow a std::vector).
-            index = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
-            index.codes.resize(rows * dimension * 2)
-            raw = faiss.rev_swig_ptr(index.codes.data(), rows * dimension * 2)
-            self.codes = raw.view(np.float16).reshape(rows, dimension)
+        self.codes: npt.NDArray[Any] | None = None
+        if codec is not None:
+            # The codes live inside a faiss index whose storage is sized once;
+            # we write them through a numpy view and set ntotal, so faiss never
+            # reallocates (its add() would grow a std::vector).
+            index = faiss.IndexScalarQuantizer(dimension, codec.qtype, faiss.METRIC_INNER_PRODUCT)
+            size = rows * index.code_size
+            index.codes.resize(size)
+            self.codes = faiss.rev_swig_ptr(index.codes.data(), size).view(codec.dtype).reshape(rows, dimension)
             self.index = index
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.vectors, self.policy, self.watchlists, self.quality, self.alive)
+        arrays = (self.vectors, self.policy, self.watchlists, self.quality, self.alive, self.exact_only)
         return sum(a.nbytes for a in arrays) + (self.codes.nbytes if self.codes is not None else 0)
+
+    def count_exceptions(self) -> None:
+        self.exceptions = int(np.count_nonzero(self.exact_only[: self.used]))
 
     def changed(self, used: int | None = None) -> None:
         """Publish `used` rows to faiss and forget cached selections."""
@@ -173,6 +180,16 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Encoded:
+    """Compact copies computed earlier (a snapshot): codes, exact-only flags,
+    and the largest error among the rows that are not exact-only."""
+
+    codes: npt.NDArray[Any]
+    exact_only: BoolArray
+    error: float
+
+
+@dataclass(frozen=True)
 class View:
     """What one search sees: the first `count` rows of `chunks`."""
 
@@ -209,7 +226,10 @@ class Gallery:
         self.row_of: dict[str, int] = {}
         self.subject_rows: dict[str, list[int]] = {}
         self.mask_counts: Counter[int] = Counter()
-        #: Largest ||x - float16(x)|| over enrolled rows: the float16 scan's error bound.
+        self.codec: Codec | None = {IndexKind.EXACT: ByteCodec(dimension), IndexKind.EXACT_FP16: HalfCodec(),
+                                    IndexKind.EXACT_FP32: None}[kind]
+        #: Largest |x - decoded x| over rows that are not exact-only: the bound
+        #: on how far the compact copy's score is from the float32 one.
         self.code_error = 0.0
 
     @property
@@ -247,11 +267,10 @@ class Gallery:
 
     def append(self, ids: list[str], subjects: list[str], vectors: npt.NDArray[np.float32],
                policy: npt.NDArray[np.int32], watchlists: npt.NDArray[np.uint64],
-               quality: npt.NDArray[np.float32], codes: npt.NDArray[np.float16] | None = None,
-               code_error: float = 0.0) -> None:
+               quality: npt.NDArray[np.float32], encoded: Encoded | None = None) -> None:
         """Add rows at the end. Caller holds the engine's write lock and has
-        removed any template these ids replace. `codes` (with the largest
-        error among them) are the float16 copies when a snapshot has them."""
+        removed any template these ids replace. `encoded` carries the compact
+        copies when a snapshot has them (else they are computed here)."""
         start = self.count
         done = 0
         total = len(ids)
@@ -259,25 +278,29 @@ class Gallery:
             row = start + done
             c, offset = divmod(row, self.chunk_rows)
             if c == len(self.chunks):
-                self.chunks.append(Chunk(self.chunk_rows, self.dimension, self.kind == IndexKind.EXACT))
+                self.chunks.append(Chunk(self.chunk_rows, self.dimension, self.codec))
             chunk = self.chunks[c]
             take = min(total - done, self.chunk_rows - offset)
             end = offset + take
             part = vectors[done:done + take]
             chunk.vectors[offset:end] = part
-            if chunk.codes is not None and codes is not None:
-                chunk.codes[offset:end] = codes[done:done + take]
-                self.code_error = max(self.code_error, code_error)
-            elif chunk.codes is not None:
-                half = part.astype(np.float16)
-                chunk.codes[offset:end] = half
-                error = float(np.linalg.norm(part - half.astype(np.float32), axis=1).max())
+            if chunk.codes is not None and self.codec is not None:
+                if encoded is not None:
+                    codes, exact_only, error = (encoded.codes[done:done + take],
+                                                encoded.exact_only[done:done + take], encoded.error)
+                else:
+                    codes, errors = self.codec.encode(part)
+                    exact_only = errors > self.codec.cap
+                    error = float(errors[~exact_only].max()) if not exact_only.all() else 0.0
+                chunk.codes[offset:end] = codes
+                chunk.exact_only[offset:end] = exact_only
                 self.code_error = max(self.code_error, error)
             chunk.policy[offset:end] = policy[done:done + take]
             chunk.watchlists[offset:end] = watchlists[done:done + take]
             chunk.quality[offset:end] = quality[done:done + take]
             chunk.alive[offset:end] = True
             chunk.changed(end)
+            chunk.count_exceptions()
             done += take
         self.ids.extend(ids)
         self.subjects.extend(subjects)
@@ -346,8 +369,8 @@ class Gallery:
         return np.concatenate(found).astype(np.int64) if found else np.empty(0, np.int64)
 
     def _move(self, sources: Rows, holes: Rows) -> None:
-        columns = ["vectors", "policy", "watchlists", "quality"]
-        if self.kind == IndexKind.EXACT:
+        columns = ["vectors", "policy", "watchlists", "quality", "exact_only"]
+        if self.codec is not None:
             columns.append("codes")
         for column in columns:
             self._scatter(holes, column, self.gather(sources, column))
@@ -361,6 +384,7 @@ class Gallery:
             rows[rows.index(s)] = h
         for c in np.unique(np.concatenate([sources, holes]) // self.chunk_rows).tolist():
             self.chunks[c].changed()
+            self.chunks[c].count_exceptions()
 
     def _trim(self) -> None:
         """Drop trailing deleted rows from `count` and free emptied chunks."""
@@ -384,3 +408,4 @@ class Gallery:
         del self.chunks[keep:]
         if keep:
             self.chunks[-1].changed(count - (keep - 1) * self.chunk_rows)
+            self.chunks[-1].count_exceptions()

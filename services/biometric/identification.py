@@ -7,25 +7,29 @@ visible row returns):
 - `scan_float32`: one BLAS matrix product per chunk for a batch of probes.
   Measured on 2 cores at 1M x 512: one probe 70 ms (sgemv is memory-bound),
   16 probes 230 ms, so batches of concurrent probes raise throughput 4-5x.
-- `scan_float16`: one probe. faiss scans the float16 copy of the gallery
-  (`IndexScalarQuantizer` QT_fp16, one chunk per call, chunks spread over the
-  scan threads; faiss releases the GIL), which reads half the bytes: 38 ms at
-  1M x 512 against 70 ms for numpy/BLAS float32 and 165 ms for faiss's float32
-  `knn` (one thread for one query). Every row the float16 error bound cannot
-  rule out is rescored in float32, which makes the answer exact:
+- `scan_codes`: one probe. faiss scans the gallery's compact copy (codecs.py:
+  int8 by default, one chunk per call, chunks spread over the scan threads;
+  faiss releases the GIL). That reads a quarter of the bytes: float32 scans
+  of 1M x 512 took 70 ms with numpy/BLAS and 165 ms with faiss's flat `knn`
+  (one thread for one query); the float16 copy 38 ms. Every row the copy's
+  error bound cannot rule out is then rescored in float32, which makes the
+  answer exact:
 
-  For a row x with float16 copy x' and a unit probe q, |q.x - q.x'| <= |x - x'|
-  <= e, the largest such error in the gallery (kept by Gallery.code_error),
-  plus float32 rounding of the two sums (`_SLACK`). Call d = e + slack. If a_k
-  is the k-th best float16 score, k rows score at least a_k - d exactly, so
-  every true top-k row scores at least a_k - d exactly and at least a_k - 2d in
-  float16. Rescoring every row with float16 score >= a_k - 2d (and >= min_score
-  - d) therefore finds the true top-k. faiss returns each chunk's best k' rows;
+  For a row x with decoded copy x' and a unit probe q, |q.x - q.x'| <= |x - x'|
+  <= e, the largest such error among rows that are not exact-only
+  (Gallery.code_error), plus float32 rounding of the two sums (`_SLACK`); let
+  d = e + slack (int8 adds the probe's own rounding, codecs.py). Exact-only
+  rows are scored exactly. Let L be the k-th largest
+  of {copy score - d} over the first pass's rows and {exact score} over the
+  exact-only rows: k rows score at least L exactly, so every true top-k row
+  scores at least L, and a first-pass row of the true top-k has a copy score
+  of at least L - d. Rescoring every row over that bound (and over min_score -
+  d) therefore finds the true top-k. faiss returns each chunk's best k' rows;
   a chunk whose k'-th row still clears the bound is searched again with a
   larger k', so no such row is missed.
 
 Filters (live flag, access policy for the caller's country, watch lists) are
-applied before selection: as a faiss IDSelectorBitmap per chunk in the float16
+applied before selection: as a faiss IDSelector per chunk in the compact
 scan, and on the rows over the running threshold in the float32 scan. A row
 the caller may not see therefore never takes a top-k slot.
 """
@@ -39,12 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from services.biometric.codecs import ProbeCode
 from services.biometric.gallery import BoolArray, Chunk, Gallery, Rows, View
 from services.biometric.templates import Vector
-
-#: Extra rows asked of faiss per chunk beyond top_k, so that the bound rarely
-#: needs a second call.
-EXTRA_PER_CHUNK = 16
 
 
 def _slack(dimension: int) -> float:
@@ -133,53 +134,72 @@ class _ChunkHits:
     complete: bool
 
 
-def _search_chunk(view_part: tuple[Chunk, int, int], part: int, probe: Probe, visible: BoolArray | None,
-                  asked: int) -> _ChunkHits | None:
+def _search_chunk(part: int, view_part: tuple[Chunk, int, int], query: ProbeCode, probe: Probe,
+                  visible: BoolArray | None, asked: int) -> _ChunkHits | None:
     chunk, used, base = view_part
     selection = chunk.selection(used, probe.country, visible, probe.watchlist_mask)
     if not selection.any or chunk.index is None:
         return None
     asked = min(asked, used)
-    distances, labels = chunk.index.search(probe.vector[None], asked, params=selection.params)
+    distances, labels = chunk.index.search(query.vector[None], asked, params=selection.params)
     found = labels[0] >= 0  # the selection keeps faiss within the view's rows
     complete = int(found.sum()) < asked or asked == used
-    return _ChunkHits(part, asked, distances[0][found], labels[0][found].astype(np.int64) + base, complete)
+    scores = (distances[0][found] * np.float32(query.factor)).astype(np.float32)
+    return _ChunkHits(part, asked, scores, labels[0][found].astype(np.int64) + base, complete)
 
 
-def scan_float16(gallery: Gallery, view: View, probe: Probe, visible: BoolArray | None,
-                 pool: Executor | None, threads: int) -> TopK:
-    """Exact top-k of one probe: float16 scan by faiss, float32 rescoring of
-    every row the error bound keeps (see the module docstring)."""
+def _exact_only(parts: list[tuple[Chunk, int, int]], probe: Probe, visible: BoolArray | None) -> Rows:
+    """Visible rows that the compact copy may not stand for."""
+    found = [np.flatnonzero(chunk.exact_only[:used] & chunk.visible(slice(0, used), visible, probe.watchlist_mask))
+             + base for chunk, used, base in parts if chunk.exceptions]
+    return np.concatenate(found).astype(np.int64) if found else np.empty(0, np.int64)
+
+
+def scan_codes(gallery: Gallery, view: View, probe: Probe, visible: BoolArray | None,
+               pool: Executor | None, threads: int) -> TopK:
+    """Exact top-k of one probe: faiss scans the compact copy, float32
+    rescoring of every row the error bound keeps (see the module docstring)."""
+    assert gallery.codec is not None
     parts = list(view.parts())
-    asked = probe.top_k + EXTRA_PER_CHUNK
+    query = gallery.codec.query(probe.vector)
+    asked = probe.top_k + gallery.codec.extra
 
     def scan(indices: list[int]) -> list[_ChunkHits]:
-        hits = (_search_chunk(parts[i], i, probe, visible, asked) for i in indices)
+        hits = (_search_chunk(i, parts[i], query, probe, visible, asked) for i in indices)
         return [h for h in hits if h is not None]
 
-    groups = [list(range(t, len(parts), threads)) for t in range(threads)]
     if pool is None or threads < 2 or len(parts) < 2:
         found = scan(list(range(len(parts))))
     else:
+        groups = [list(range(t, len(parts), threads)) for t in range(threads)]
         found = [h for group in pool.map(scan, [g for g in groups if g]) for h in group]
     top = TopK(probe.top_k, probe.min_score)
-    if not found:
-        return top
-    margin = gallery.code_error + _slack(gallery.dimension)
-    approx = np.concatenate([h.scores for h in found])
+    error = gallery.code_error
+    margin = error + query.error * (1.0 + error) + _slack(gallery.dimension)
+    special = _exact_only(parts, probe, visible)
+    special_scores = (gallery.gather(special) @ probe.vector).astype(np.float32)
+
+    def trusted(hits: _ChunkHits) -> npt.NDArray[np.bool_]:
+        chunk = parts[hits.part][0]
+        return ~chunk.exact_only[hits.rows - parts[hits.part][2]]
+
+    approx = [h.scores[trusted(h)] for h in found]
+    lower = np.concatenate([*approx, special_scores + margin]) - margin
     bound = -math.inf
-    if approx.shape[0] >= probe.top_k:
-        bound = float(np.partition(approx, approx.shape[0] - probe.top_k)[approx.shape[0] - probe.top_k]) - 2 * margin
+    if lower.shape[0] >= probe.top_k:
+        bound = float(np.partition(lower, lower.shape[0] - probe.top_k)[lower.shape[0] - probe.top_k]) - margin
     if probe.min_score is not None:
         bound = max(bound, probe.min_score - margin)
     for i, hits in enumerate(found):
         while not hits.complete and hits.scores.shape[0] and float(hits.scores.min()) >= bound:
-            again = _search_chunk(parts[hits.part], hits.part, probe, visible, hits.asked * 4)
+            again = _search_chunk(hits.part, parts[hits.part], query, probe, visible, hits.asked * 4)
             if again is None:
                 break
             hits = found[i] = again
-    rows = np.concatenate([h.rows[h.scores >= bound] for h in found])
+    keep = [h.rows[(h.scores >= bound) & trusted(h)] for h in found]
+    rows = np.concatenate(keep) if keep else np.empty(0, np.int64)
     if rows.shape[0]:
         exact = gallery.gather(rows) @ probe.vector
         top.offer(exact.astype(np.float32), rows)
+    top.offer(special_scores, special)
     return top

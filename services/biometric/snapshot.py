@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import structlog
 
-from services.biometric.config import BiometricConfig, IndexKind, Modality
+from services.biometric.config import BiometricConfig, Modality
 from services.biometric.engine import BiometricEngine
-from services.biometric.gallery import Gallery
+from services.biometric.gallery import Encoded, Gallery
 from services.biometric.policies import PolicyTable
 from services.biometric.watchlist import WatchlistBits
 from services.uim.access import Policy
@@ -36,11 +37,11 @@ from services.uim.access import Policy
 log = structlog.get_logger(__name__)
 
 FORMAT = 1
-_COLUMNS = {"policy": np.int32, "watchlists": np.uint64, "quality": np.float32}
+_COLUMNS = {"policy": np.int32, "watchlists": np.uint64, "quality": np.float32, "exact_only": np.bool_}
 
 
-def _save_gallery(gallery: Gallery, directory: Path) -> tuple[int, float]:
-    """Write the live rows of one gallery; returns how many, and the float16 error bound."""
+def _save_gallery(gallery: Gallery, directory: Path) -> dict[str, Any]:
+    """Write the live rows of one gallery; returns its manifest entry."""
     name = gallery.modality.value
     with gallery.layout_lock:
         view = gallery.view()
@@ -48,12 +49,14 @@ def _save_gallery(gallery: Gallery, directory: Path) -> tuple[int, float]:
         live = sum(int(alive.sum()) for _, _, alive in parts)
         vectors = np.lib.format.open_memmap(directory / f"{name}.vectors.npy", mode="w+", dtype=np.float32,
                                             shape=(live, gallery.dimension))
-        # The float16 copies too: recomputing them (and their error bound) was
-        # a third of the start-up time.
-        codes = None if gallery.kind != IndexKind.EXACT else np.lib.format.open_memmap(
-            directory / f"{name}.codes.npy", mode="w+", dtype=np.float16, shape=(live, gallery.dimension))
-        code_error = gallery.code_error
-        columns = {column: np.empty(live, dtype) for column, dtype in _COLUMNS.items()}
+        # The compact copies too: recomputing them (and their error bound) was
+        # two thirds of the start-up time.
+        codes = None if gallery.codec is None else np.lib.format.open_memmap(
+            directory / f"{name}.codes.npy", mode="w+", dtype=gallery.codec.dtype, shape=(live, gallery.dimension))
+        entry = {"dimension": gallery.dimension, "rows": live, "index_kind": gallery.kind.value,
+                 "codec": None if gallery.codec is None else gallery.codec.describe(),
+                 "code_error": gallery.code_error}
+        columns: dict[str, npt.NDArray[Any]] = {column: np.empty(live, dtype) for column, dtype in _COLUMNS.items()}
         ids: list[str] = []
         subjects: list[str] = []
         position = 0
@@ -77,7 +80,7 @@ def _save_gallery(gallery: Gallery, directory: Path) -> tuple[int, float]:
         np.save(directory / f"{name}.{column}.npy", values)
     (directory / f"{name}.ids.txt").write_text("\n".join(ids), encoding="utf-8")
     (directory / f"{name}.subjects.txt").write_text("\n".join(subjects), encoding="utf-8")
-    return live, code_error
+    return entry
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,11 @@ def save(engine: BiometricEngine, root: Path) -> Saved:
     work.mkdir()
     try:
         saved = {m.value: _save_gallery(g, work) for m, g in engine.galleries.items()}
-        counts = {name: rows for name, (rows, _) in saved.items()}
+        counts = {name: entry["rows"] for name, entry in saved.items()}
         manifest: dict[str, Any] = {
             "format": FORMAT,
             "seq": seq,
-            "modalities": {m.value: {"dimension": g.dimension, "rows": saved[m.value][0],
-                                     "index_kind": g.kind.value, "code_error": saved[m.value][1]}
-                           for m, g in engine.galleries.items()},
+            "modalities": saved,
             "watchlists": engine.watchlists.names,
             "policies": [[p.visibility, sorted(p.countries), owner] for p, owner in engine.policies.entries],
         }
@@ -149,19 +150,23 @@ def load(config: BiometricConfig, root: Path) -> BiometricEngine | None:
 
 
 def _load_gallery(gallery: Gallery, directory: Path, stored: dict[str, Any]) -> None:
+    """Append a gallery's rows; its compact copies too when the snapshot's codec
+    is the one the settings ask for (else they are recomputed)."""
     name = Modality(gallery.modality).value
     rows = int(stored["rows"])
     if not rows:
         return
     vectors = np.load(directory / f"{name}.vectors.npy", mmap_mode="r")
-    codes_path = directory / f"{name}.codes.npy"
-    codes = np.load(codes_path, mmap_mode="r") if gallery.kind == IndexKind.EXACT and codes_path.exists() else None
+    same = gallery.codec is not None and stored.get("codec") == gallery.codec.describe()
+    codes = np.load(directory / f"{name}.codes.npy", mmap_mode="r") if same else None
     columns = {column: np.load(directory / f"{name}.{column}.npy") for column in _COLUMNS}
     ids = (directory / f"{name}.ids.txt").read_text(encoding="utf-8").split("\n")
     subjects = (directory / f"{name}.subjects.txt").read_text(encoding="utf-8").split("\n")
     step = gallery.chunk_rows
     for start in range(0, rows, step):
         end = min(rows, start + step)
+        encoded = None if codes is None else Encoded(np.asarray(codes[start:end]), columns["exact_only"][start:end],
+                                                     float(stored["code_error"]))
         gallery.append(ids[start:end], subjects[start:end], np.asarray(vectors[start:end]),
                        columns["policy"][start:end], columns["watchlists"][start:end], columns["quality"][start:end],
-                       None if codes is None else np.asarray(codes[start:end]), float(stored["code_error"]))
+                       encoded)

@@ -9,7 +9,7 @@ import pytest
 
 from services.biometric.config import BiometricConfig, Modality
 from services.biometric.engine import BiometricEngine, IdentifyQuery
-from services.biometric.identification import Probe, scan_float16, scan_float32
+from services.biometric.identification import Probe, scan_codes, scan_float32
 from services.biometric.templates import validate_template
 from services.uim.access import Policy, may_see
 from tests.biometric.conftest import FACE_DIM, make_config
@@ -51,7 +51,7 @@ def test_mate_of_a_noisy_probe_is_at_rank_one(dimension: int) -> None:
 
 @pytest.mark.parametrize("batch", [1, 6])
 def test_answers_equal_brute_force_with_every_filter(any_kind_config: BiometricConfig, batch: int) -> None:
-    """batch 1 takes the float16 scan (EXACT) or one sgemv; 6 probes one sgemm."""
+    """batch 1 takes the compact scan (int8, float16) or one sgemv; 6 probes one sgemm."""
     engine = BiometricEngine(any_kind_config)
     rng = np.random.default_rng(2)
     vectors, meta = enrol_gallery(engine, rng)
@@ -69,9 +69,10 @@ def test_answers_equal_brute_force_with_every_filter(any_kind_config: BiometricC
     engine.close()
 
 
-def test_float16_bound_finds_the_exact_order_among_near_duplicates(engine: BiometricEngine) -> None:
-    """200 near-copies of one vector (closer together than float16 resolves)
-    spread over many chunks: the float32 rescoring still ranks them exactly."""
+def test_bound_finds_the_exact_order_among_near_duplicates(any_kind_config: BiometricConfig) -> None:
+    """200 near-copies of one vector (closer together than the compact copies
+    resolve) spread over many chunks: the float32 rescoring ranks them exactly."""
+    engine = BiometricEngine(any_kind_config)
     rng = np.random.default_rng(3)
     base = unit_vectors(rng, 1, FACE_DIM)[0]
     copies = np.stack([noisy(rng, base, 1e-3) for _ in range(200)])
@@ -83,6 +84,7 @@ def test_float16_bound_finds_the_exact_order_among_near_duplicates(engine: Biome
         expected = brute_force(vectors, base, np.ones(len(vectors), bool), k)
         assert np.allclose([c.score for c in found], [s for _, s in expected], atol=1e-6)
         assert {c.template_id for c in found} <= {f"t{i}" for i in range(700, 900)}
+    engine.close()
 
 
 def test_hidden_and_unlisted_candidates_never_take_a_slot(engine: BiometricEngine) -> None:
@@ -147,7 +149,27 @@ def test_rows_appended_after_a_view_neither_appear_nor_take_a_slot(engine: Biome
     engine.enroll([validate_template(template(f"late{i}", noisy(rng, probe, 0.01)), engine.dimensions)
                    for i in range(50)])
     expected = [i for i, _ in brute_force(early, probe, np.ones(100, bool), 5)]
-    top = scan_float16(gallery, view, Probe(probe, 5), None, None, 1)
+    top = scan_codes(gallery, view, Probe(probe, 5), None, None, 1)
     assert [row for row, _ in top.ranked()] == expected
     (top,) = scan_float32(view, [Probe(probe, 5)], [None])
     assert [row for row, _ in top.ranked()] == expected
+
+
+def test_rows_the_int8_copy_cannot_hold_are_scored_exactly() -> None:
+    """A spiky vector (one component near 1) overflows int8's clipping range:
+    it is exact-only, found at its exact score, and does not loosen the bound."""
+    config = make_config(modalities={Modality.FACE: make_config().modalities[Modality.FACE].__class__(512, 0.5)})
+    engine = BiometricEngine(config)
+    rng = np.random.default_rng(9)
+    vectors = unit_vectors(rng, 600, 512)
+    spiky = np.zeros(512, np.float32)
+    spiky[[3, 100]] = [0.99, np.sqrt(1 - 0.99**2)]
+    vectors[417] = spiky
+    engine.enroll([validate_template(template(i, v), engine.dimensions) for i, v in enumerate(vectors)])
+    gallery = engine.galleries[Modality.FACE]
+    assert sum(c.exceptions for c in gallery.chunks) == 1 and gallery.code_error < 0.03
+    for probe in (spiky, noisy(rng, spiky, 0.3), vectors[5]):
+        found = engine.identify(IdentifyQuery(probe, Modality.FACE, top_k=5))
+        expected = brute_force(vectors, probe, np.ones(600, bool), 5)
+        assert [c.template_id for c in found] == [f"t{i}" for i, _ in expected]
+    engine.close()
