@@ -301,7 +301,8 @@ def measure(name: str, url: str, data_dir: Path, seconds: float, replicas: int) 
         sends_per_s, send_ms = asyncio.run(throughput(addresses, seconds))
         print(f"[{name}] send->stream latency at {OFFERED_PER_S} msg/s offered, {seconds:g}s ...", flush=True)
         stream_ms, ack_ms, delivered, offered = asyncio.run(latency(addresses, seconds))
-    return Figures(f"{name} x{len(addresses)}", commits_per_s, commit_ms, sends_per_s, send_ms, stream_ms, ack_ms, delivered, offered)
+    return Figures(f"{name} x{len(addresses)}", commits_per_s, commit_ms, sends_per_s, send_ms, stream_ms, ack_ms,
+                   delivered, offered)
 
 
 @contextmanager

@@ -553,7 +553,7 @@ def _send_postgres(raw: Any, row: dict[str, Any]) -> None:
         driver.autocommit = False
 
 
-def _is_disconnect(engine: Engine, error: Exception, raw: Any) -> bool:
+def _is_disconnect(engine: Engine, error: Any, raw: Any) -> bool:
     return bool(engine.dialect.is_disconnect(error, raw.driver_connection, None))
 
 

@@ -26,7 +26,7 @@ from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.query.v1 import query_service_pb2_grpc as query_grpc
-from icore.uim.v1 import access_pb2, entity_pb2
+from icore.uim.v1 import access_pb2, biometrics_pb2, entity_pb2
 from services.messaging.cross_check import BackendRejected, BackendUnavailable, check_message, hits_for, probes
 from tests.messaging.conftest import message, person, send, stub, take, unused_address
 from tests.support import RunningServer, country
@@ -35,7 +35,7 @@ from tests.support import RunningServer, country
 def _face(values: float = 0.5) -> pb.Attachment:
     attachment = pb.Attachment()
     attachment.biometric.subject_entity_id = "p1"
-    attachment.biometric.sample.modality = 1
+    attachment.biometric.sample.modality = biometrics_pb2.MODALITY_FACE
     attachment.biometric.sample.vector.extend([values] * 8)
     return attachment
 
@@ -150,8 +150,9 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _check(server: RunningServer, message_id: str, reader: str) -> pb.CrossCheck:
-    return stub(server).GetMessage(service_pb.GetMessageRequest(message_id=message_id),
-                                   metadata=country(reader)).message.cross_check
+    found: service_pb.GetMessageResponse = stub(server).GetMessage(
+        service_pb.GetMessageRequest(message_id=message_id), metadata=country(reader))
+    return found.message.cross_check
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 10) -> bool:
@@ -205,7 +206,8 @@ class StandInQuery(query_grpc.QueryServiceServicer):
 class StandInBiometric(biometric_grpc.BiometricServiceServicer):
     def GetStats(self, request: biometric_pb.GetStatsRequest,
                  context: grpc.ServicerContext) -> biometric_pb.GetStatsResponse:
-        return biometric_pb.GetStatsResponse(modalities=[biometric_pb.ModalityStats(modality=1, verify_threshold=0.8)])
+        face = biometric_pb.ModalityStats(modality=biometrics_pb2.MODALITY_FACE, verify_threshold=0.8)
+        return biometric_pb.GetStatsResponse(modalities=[face])
 
     def Identify(self, request: biometric_pb.IdentifyRequest,
                  context: grpc.ServicerContext) -> biometric_pb.IdentifyResponse:

@@ -10,7 +10,7 @@ from grpc_status import rpc_status
 
 from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
-from icore.uim.v1 import entity_pb2
+from icore.uim.v1 import entity_pb2, person_pb2
 from services.bootstrap.errors import FieldErrors
 from services.messaging.message_rules import MAX_DOCUMENT_BYTES, check_send
 from services.messaging.threads import Original
@@ -52,7 +52,7 @@ def test_type_priority_language_subject_and_key_are_required() -> None:
 
 def test_content_follows_the_uim_rules() -> None:
     nameless = entity_pb2.Entity(id="p1")
-    nameless.person.sex = 1
+    nameless.person.sex = person_pb2.SEX_MALE
     event = entity_pb2.Entity(id="e1")
     event.event.iccs_code = "99999"
     event.event.start_time.GetCurrentTime()
@@ -117,7 +117,7 @@ def _violations(error: grpc.RpcError) -> set[str]:
 def test_bad_fields_are_named_over_grpc_and_nothing_is_stored(messaging: RunningServer) -> None:
     hidden = send(messaging, "DEU", message(to=["ITA"]))  # France may not see this one
     nameless = entity_pb2.Entity(id="p1")
-    nameless.person.sex = 1
+    nameless.person.sex = person_pb2.SEX_MALE
     event = entity_pb2.Entity(id="e1")
     event.event.iccs_code = "99999"
     event.event.start_time.GetCurrentTime()

@@ -95,7 +95,9 @@ def test_an_inbox_is_not_read_past_a_transaction_that_has_not_committed_yet(post
     try:
         raw = engine.raw_connection()
         try:
-            with raw.driver_connection.cursor() as cursor:
+            driver = raw.driver_connection
+            assert driver is not None
+            with driver.cursor() as cursor:
                 cursor.execute(_SEND_POSTGRES, _send_row(slow, "FRA"))  # stored, not committed yet
             store.send(fast, "ITA")  # a later transaction commits first
 

@@ -4,6 +4,7 @@ idempotency, acknowledgements, cases, cursors, access, deadlines and lists."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import grpc
 import pytest
@@ -190,7 +191,7 @@ def test_lists_filter_by_mailbox_case_type_priority_and_page(messaging: RunningS
     b = send(messaging, "DEU", message(to=["FRA"], case_reference="C1", priority=pb.PRIORITY_URGENT))
     c = send(messaging, "FRA", message(to=["ITA"], message_type=pb.MESSAGE_TYPE_ALERT))
 
-    def ids(**request: object) -> list[str]:
+    def ids(**request: Any) -> list[str]:
         listed = stub(messaging).ListMessages(service_pb.ListMessagesRequest(**request), metadata=country("FRA"))
         return [m.id for m in listed.messages]
 
@@ -256,7 +257,7 @@ def test_overdue_replies_are_listed_for_who_owes_them_and_who_waits(short_deadli
     send(messaging, "ITA", message(to=["FRA"], message_type=pb.MESSAGE_TYPE_REPLY, in_reply_to=urgent.message.id))
     time.sleep(0.4)
 
-    def overdue(who: str, mailbox: int) -> list[str]:
+    def overdue(who: str, mailbox: service_pb.Mailbox) -> list[str]:
         listed = stub(messaging).ListMessages(service_pb.ListMessagesRequest(overdue_only=True, mailbox=mailbox),
                                               metadata=country(who))
         return [m.id for m in listed.messages]
