@@ -1,0 +1,217 @@
+"""The analytics graph: every entity and link of the repository in memory, with who
+may see what, so that paths, neighbourhoods and communities never touch the database.
+
+Nodes and edges are rows of parallel lists (ids, kinds, labels, owners, policies) and
+each node keeps the list of its incident edges, so that a million links fit in a few
+hundred megabytes and a breadth-first search reads nothing but lists of ints. Access
+policies are interned: each distinct (policy, data owner) pair gets a number, and a
+country's view is one list of booleans over those numbers, computed once per country
+with the shared rule `services.uim.access.may_see`. A link is visible when its own
+policy, and both of its entities, are visible.
+
+A link may arrive before one of its entities (the repository streams changes in its
+own order); that entity is a placeholder, visible to no one, until it arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from icore.uim.v1 import entity_pb2, link_pb2
+from services.uim.access import Policy, may_see
+
+#: Policy number of placeholders and deleted records: visible to no country.
+HIDDEN = 0
+_NOBODY = (Policy(0, frozenset()), "")
+
+
+class PolicyRegistry:
+    """Interned (policy, data owner) pairs and, per country, which of them it may see."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[Policy, str], int] = {_NOBODY: HIDDEN}
+        self._pairs: list[tuple[Policy, str]] = [_NOBODY]
+        self._views: dict[str, list[bool]] = {}
+
+    def intern(self, policy: Policy, owner: str) -> int:
+        key = (policy, owner)
+        number = self._ids.get(key)
+        if number is None:
+            number = self._ids[key] = len(self._pairs)
+            self._pairs.append(key)
+        return number
+
+    def view(self, country: str) -> list[bool]:
+        """For each policy number, whether `country` may see records under it."""
+        view = self._views.setdefault(country, [False])
+        for number in range(len(view), len(self._pairs)):
+            policy, owner = self._pairs[number]
+            view.append(may_see(policy, owner, country))
+        return view
+
+
+def entity_label(entity: entity_pb2.Entity) -> str:
+    """What a link chart writes on a node: a name, an event's title, a place."""
+    kind = entity.WhichOneof("kind")
+    if kind == "person" and entity.person.names:
+        name = entity.person.names[0]
+        return name.full_name or f"{name.given_names} {name.family_name}".strip()
+    if kind == "organization" and entity.organization.names:
+        return entity.organization.names[0]
+    if kind == "event":
+        event = entity.event
+        day = event.start_time.ToDatetime().date().isoformat() if event.HasField("start_time") else ""
+        return event.title or " ".join(filter(None, [event.iccs_code, day]))
+    if kind == "location":
+        place = entity.location
+        return place.name or ", ".join(filter(None, [place.street, place.locality, place.country]))
+    return entity.id
+
+
+_KINDS = {"person": entity_pb2.ENTITY_KIND_PERSON, "organization": entity_pb2.ENTITY_KIND_ORGANIZATION,
+          "event": entity_pb2.ENTITY_KIND_EVENT, "location": entity_pb2.ENTITY_KIND_LOCATION}
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One link as a path or a chart needs it."""
+
+    index: int
+    link_id: str
+    source: int
+    target: int
+    link_type: int
+    role: str
+
+
+class EntityGraph:
+    """Entities (nodes) and links (edges), with interned access policies."""
+
+    def __init__(self, policies: PolicyRegistry | None = None) -> None:
+        self.policies = policies or PolicyRegistry()
+        self.node_ids: list[str] = []
+        self.node_kinds: list[int] = []
+        self.node_labels: list[str] = []
+        self.node_owners: list[str] = []
+        self.node_policies: list[int] = []
+        self.adjacency: list[list[int]] = []
+        self._node_of: dict[str, int] = {}
+        self.edge_ids: list[str] = []
+        self.edge_sources: list[int] = []
+        self.edge_targets: list[int] = []
+        self.edge_types: list[int] = []
+        self.edge_roles: list[str] = []
+        self.edge_policies: list[int] = []
+        self._edge_of: dict[str, int] = {}
+        #: Changes with every write, so that caches (communities) know when to recompute.
+        self.version = 0
+
+    # -- reading -------------------------------------------------------------------
+
+    def node(self, entity_id: str) -> int | None:
+        return self._node_of.get(entity_id)
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._node_of
+
+    @property
+    def node_count(self) -> int:
+        return len(self.node_ids)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self._edge_of)
+
+    def edge(self, index: int) -> Edge:
+        return Edge(index, self.edge_ids[index], self.edge_sources[index], self.edge_targets[index],
+                    self.edge_types[index], self.edge_roles[index])
+
+    def other_end(self, edge: int, node: int) -> int:
+        source = self.edge_sources[edge]
+        return self.edge_targets[edge] if source == node else source
+
+    def node_visible(self, node: int, view: list[bool]) -> bool:
+        return view[self.node_policies[node]]
+
+    def edge_visible(self, edge: int, view: list[bool]) -> bool:
+        policies = self.node_policies
+        return (view[self.edge_policies[edge]] and view[policies[self.edge_sources[edge]]]
+                and view[policies[self.edge_targets[edge]]])
+
+    # -- writing -------------------------------------------------------------------
+
+    def _ensure_node(self, entity_id: str) -> int:
+        node = self._node_of.get(entity_id)
+        if node is None:
+            node = self._node_of[entity_id] = len(self.node_ids)
+            self.node_ids.append(entity_id)
+            self.node_kinds.append(entity_pb2.ENTITY_KIND_UNSPECIFIED)
+            self.node_labels.append("")
+            self.node_owners.append("")
+            self.node_policies.append(HIDDEN)
+            self.adjacency.append([])
+        return node
+
+    def put_entity(self, entity: entity_pb2.Entity) -> int:
+        """Add or replace an entity; its links stay."""
+        node = self._ensure_node(entity.id)
+        owner = entity.provenance.data_owner
+        self.node_kinds[node] = _KINDS.get(entity.WhichOneof("kind") or "", entity_pb2.ENTITY_KIND_UNSPECIFIED)
+        self.node_labels[node] = entity_label(entity)
+        self.node_owners[node] = owner
+        self.node_policies[node] = self.policies.intern(Policy.from_proto(entity.access_policy), owner)
+        self.version += 1
+        return node
+
+    def put_link(self, link: link_pb2.Link) -> int | None:
+        """Add or replace a link (ends that are not known yet become placeholders)."""
+        if not link.id or not link.from_entity_id or not link.to_entity_id or \
+                link.from_entity_id == link.to_entity_id:
+            return None
+        old = self._edge_of.get(link.id)
+        if old is not None:
+            self._unlink(old)
+        source, target = self._ensure_node(link.from_entity_id), self._ensure_node(link.to_entity_id)
+        edge = self._edge_of[link.id] = len(self.edge_ids)
+        self.edge_ids.append(link.id)
+        self.edge_sources.append(source)
+        self.edge_targets.append(target)
+        self.edge_types.append(link.link_type)
+        self.edge_roles.append(link.role)
+        self.edge_policies.append(self.policies.intern(Policy.from_proto(link.access_policy),
+                                                       link.provenance.data_owner))
+        self.adjacency[source].append(edge)
+        self.adjacency[target].append(edge)
+        self.version += 1
+        return edge
+
+    def _unlink(self, edge: int) -> None:
+        for node in (self.edge_sources[edge], self.edge_targets[edge]):
+            adjacent = self.adjacency[node]
+            if edge in adjacent:
+                adjacent.remove(edge)
+        self.edge_policies[edge] = HIDDEN
+        del self._edge_of[self.edge_ids[edge]]
+
+    def delete_link(self, link_id: str) -> bool:
+        edge = self._edge_of.get(link_id)
+        if edge is None:
+            return False
+        self._unlink(edge)
+        self.version += 1
+        return True
+
+    def delete_entity(self, entity_id: str) -> list[str]:
+        """Hide an entity and drop its links (the repository deletes them with it);
+        returns the ids of the dropped links."""
+        node = self._node_of.get(entity_id)
+        if node is None:
+            return []
+        dropped = [self.edge_ids[e] for e in list(self.adjacency[node])]
+        for link_id in dropped:
+            self.delete_link(link_id)
+        self.node_policies[node] = HIDDEN
+        self.node_kinds[node] = entity_pb2.ENTITY_KIND_UNSPECIFIED
+        self.node_labels[node] = ""
+        self.version += 1
+        return dropped

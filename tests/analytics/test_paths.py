@@ -1,0 +1,129 @@
+"""Paths and neighbourhoods through links and resolved identities, as a country sees them."""
+
+from __future__ import annotations
+
+import pytest
+
+from icore.uim.v1 import link_pb2
+from services.analytics.graph import EntityGraph
+from services.analytics.paths import NoIdentities, find_paths, neighbourhood
+from services.analytics.records import identity_record
+from services.analytics.resolution import Resolver
+from tests.analytics.entities import ONLY, link, organization, person
+
+
+def _world() -> tuple[EntityGraph, Resolver]:
+    """A small world: a chain, one person recorded twice (FRA in Latin, DEU in
+    Cyrillic), and a go-between visible only to Germany."""
+    entities = [
+        person("anna", "Anna Weber"), person("bert", "Bert Kranz"), person("carl", "Carl Ott"),
+        person("ivan_fra", "Ivan PETROV", born=(1980, 1, 2), nationality="RUS", passport="72 1234567"),
+        person("ivan_deu", "Иван Петров", owner="DEU", born=(1980, 1, 2), nationality="RUS", passport="721234567"),
+        organization("shell", "Baltic Trading Ltd"),
+        person("xena", "Xena Roth"), person("yuri", "Yuri Lang"),
+        person("hidden", "Hans Geheim", owner="DEU", visibility=ONLY, countries=("DEU",)),
+    ]
+    links = [
+        link("l_ab", "anna", "bert"), link("l_bc", "bert", "carl"),
+        link("l_ai", "anna", "ivan_fra"), link("l_is", "ivan_deu", "shell", link_pb2.LINK_TYPE_DIRECTOR_OF,
+                                                owner="DEU"),
+        link("l_xh", "xena", "hidden", owner="DEU"), link("l_hy", "hidden", "yuri", owner="DEU"),
+    ]
+    graph = EntityGraph()
+    for entity in entities:
+        graph.put_entity(entity)
+    for item in links:
+        graph.put_link(item)
+    resolver = Resolver()
+    resolver.add([r for r in map(identity_record, entities) if r is not None])
+    return graph, resolver
+
+
+def _describe(graph: EntityGraph, steps) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"{graph.node_ids[s.source]}>{graph.node_ids[s.target]}:{'=' if s.edge is None else graph.edge_ids[s.edge]}"
+            for s in steps]
+
+
+def test_the_shortest_path_comes_first_with_its_links() -> None:
+    graph, resolver = _world()
+    found = find_paths(graph, resolver, "FRA", "anna", "carl", max_hops=4, max_paths=10)
+    assert _describe(graph, found.paths[0]) == ["anna>bert:l_ab", "bert>carl:l_bc"]
+    assert not found.truncated
+
+
+def test_a_path_goes_through_a_resolved_identity() -> None:
+    graph, resolver = _world()
+    assert set(resolver.members("ivan_fra")) == {"ivan_fra", "ivan_deu"}
+    found = find_paths(graph, resolver, "FRA", "anna", "shell", max_hops=2, max_paths=10)
+    assert _describe(graph, found.paths[0]) == ["anna>ivan_fra:l_ai", "ivan_fra>ivan_deu:=", "ivan_deu>shell:l_is"]
+    assert found.paths[0][1].identity_score > 0.5
+
+
+def test_without_resolution_there_is_no_such_path() -> None:
+    graph, _ = _world()
+    assert find_paths(graph, NoIdentities(), "FRA", "anna", "shell", max_hops=4, max_paths=10).paths == []
+
+
+def test_a_path_only_through_a_hidden_entity_is_not_returned() -> None:
+    graph, resolver = _world()
+    assert find_paths(graph, resolver, "FRA", "xena", "yuri", max_hops=4, max_paths=10).paths == []
+    seen_by_germany = find_paths(graph, resolver, "DEU", "xena", "yuri", max_hops=4, max_paths=10).paths
+    assert _describe(graph, seen_by_germany[0]) == ["xena>hidden:l_xh", "hidden>yuri:l_hy"]
+
+
+def test_a_hidden_end_is_not_found() -> None:
+    graph, resolver = _world()
+    with pytest.raises(KeyError):
+        find_paths(graph, resolver, "FRA", "xena", "hidden", max_hops=4, max_paths=10)
+
+
+def test_max_hops_and_max_paths_bound_the_answer() -> None:
+    graph = EntityGraph()
+    for name in ["s", "t", *(f"m{i}" for i in range(6)), "a", "b"]:
+        graph.put_entity(person(name, name.upper() + " Test"))
+    for i in range(6):  # six two-hop paths s-m_i-t, and one three-hop path s-a-b-t
+        graph.put_link(link(f"s{i}", "s", f"m{i}"))
+        graph.put_link(link(f"t{i}", f"m{i}", "t"))
+    for item in (link("sa", "s", "a"), link("ab", "a", "b"), link("bt", "b", "t")):
+        graph.put_link(item)
+    assert find_paths(graph, NoIdentities(), "FRA", "s", "t", max_hops=1, max_paths=10).paths == []
+    two = find_paths(graph, NoIdentities(), "FRA", "s", "t", max_hops=2, max_paths=10).paths
+    assert len(two) == 6 and all(len(p) == 2 for p in two)
+    three = find_paths(graph, NoIdentities(), "FRA", "s", "t", max_hops=3, max_paths=10).paths
+    assert [len(p) for p in three] == [2] * 6 + [3]
+    assert len(find_paths(graph, NoIdentities(), "FRA", "s", "t", max_hops=3, max_paths=4).paths) == 4
+
+
+def test_neighbourhood_is_nearest_first_and_draws_an_identity_once() -> None:
+    graph, resolver = _world()
+    around = neighbourhood(graph, resolver, "FRA", "anna", depth=2, max_nodes=50)
+    nodes = [(graph.node_ids[n], d) for n, d in around.nodes]
+    assert nodes[0] == ("anna", 0)
+    assert {n for n, d in nodes if d == 1} == {"bert", "ivan_fra", "ivan_deu"}
+    assert {n for n, d in nodes if d == 2} == {"carl", "shell"}
+    identity = [e for e in around.edges if e.edge is None]
+    assert len(identity) == 1 and {graph.node_ids[identity[0].source], graph.node_ids[identity[0].target]} == \
+        {"ivan_fra", "ivan_deu"}
+    assert not around.truncated
+
+
+def test_neighbourhood_is_capped_and_hides_what_the_caller_may_not_see() -> None:
+    graph, resolver = _world()
+    capped = neighbourhood(graph, resolver, "FRA", "anna", depth=2, max_nodes=3)
+    assert len(capped.nodes) == 3 and capped.truncated
+    assert [graph.node_ids[n] for n, _ in neighbourhood(graph, resolver, "FRA", "xena", 2, 50).nodes] == ["xena"]
+    assert {graph.node_ids[n] for n, _ in neighbourhood(graph, resolver, "DEU", "xena", 2, 50).nodes} == \
+        {"xena", "hidden", "yuri"}
+
+
+def test_link_type_filter_limits_the_neighbourhood() -> None:
+    graph, resolver = _world()
+    only_directors = neighbourhood(graph, resolver, "FRA", "ivan_fra", 2, 50,
+                                   frozenset({link_pb2.LINK_TYPE_DIRECTOR_OF}))
+    assert {graph.node_ids[n] for n, _ in only_directors.nodes} == {"ivan_fra", "ivan_deu", "shell"}
+
+
+def test_a_deleted_entity_takes_its_links_away() -> None:
+    graph, resolver = _world()
+    graph.delete_entity("bert")
+    assert find_paths(graph, resolver, "FRA", "anna", "carl", max_hops=4, max_paths=10).paths == []
