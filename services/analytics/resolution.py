@@ -145,9 +145,7 @@ class Resolver:
             if row is None:
                 continue
             touched |= self._detach(row)
-        changed = {self._id(r) for r in touched if self._records[r] is not None}
-        self._recluster(touched)
-        return changed
+        return {self._id(r) for r in self._recluster(touched)}
 
     def _detach(self, row: int) -> set[int]:
         key = self._cluster_of.pop(row, None)
@@ -189,8 +187,7 @@ class Resolver:
                 self._matches.setdefault(i, {})[j] = p
                 self._matches.setdefault(j, {})[i] = p
         touched.update(rows)
-        self._recluster(touched)
-        return {self._id(r) for r in touched if self._records[r] is not None}
+        return {self._id(r) for r in self._recluster(touched)}
 
     def _live_pairs(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a, b = decode(pairs)
@@ -225,9 +222,13 @@ class Resolver:
         comparison: Comparison = compare(a, b)
         return self.model.probability(self.model.weight(comparison.levels, self._adjustment(a, b)))
 
-    def _recluster(self, rows: Iterable[int]) -> None:
+    def _recluster(self, rows: Iterable[int]) -> set[int]:
+        """Re-cluster the components of the match graph around `rows`; returns every
+        live row whose cluster may have changed."""
         live = [r for r in rows if self._records[r] is not None]
+        changed: set[int] = set()
         for part in components(live, self._matches):
+            changed.update(part)
             for row in part:
                 key = self._cluster_of.pop(row, None)
                 if key is not None:
@@ -241,6 +242,7 @@ class Resolver:
                 self._clusters[key] = cluster
                 for row in cluster:
                     self._cluster_of[row] = key
+        return changed
 
     def resolve_all(self, records: Sequence[IdentityRecord] | None = None, *, reestimate: bool = True) -> ResolutionStats:
         """Resolve every record from scratch (the given ones, or those held), first
@@ -273,6 +275,20 @@ class Resolver:
         return stats
 
     # -- persistence ---------------------------------------------------------------
+
+    def rows_for(self, entity_ids: Iterable[str]) -> tuple[list[tuple[str, str, float]], list[tuple[str, str]]]:
+        """Matched pairs and cluster memberships of some records, for storage."""
+        pairs: list[tuple[str, str, float]] = []
+        members: list[tuple[str, str]] = []
+        for entity_id in entity_ids:
+            row = self._row_of.get(entity_id)
+            if row is None:
+                continue
+            pairs += [(entity_id, self._id(other), p) for other, p in self._matches.get(row, {}).items()]
+            key = self._cluster_of.get(row)
+            if key is not None:
+                members.append((entity_id, self._id(key)))
+        return pairs, members
 
     def snapshot(self) -> tuple[list[tuple[str, str, float]], list[tuple[str, str]]]:
         """Matched pairs and cluster memberships by entity id, for storage."""
