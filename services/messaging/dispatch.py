@@ -19,6 +19,14 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _OUTPUT_ONLY = ("id", "sender_country", "create_time", "response_due_time", "recipient_states", "cross_check")
 
 
+def _clear_output_only(message: pb.Message) -> None:
+    for name in _OUTPUT_ONLY:
+        message.ClearField(name)
+    for attachment in message.attachments:
+        if attachment.HasField("document"):
+            attachment.document.ClearField("size_bytes")
+
+
 def new_message_id(now: dt.datetime | None = None) -> str:
     """"msg_" and a ULID: 48 bits of milliseconds then 80 random bits, in
     Crockford base 32, so ids sort by time and never collide in practice."""
@@ -65,9 +73,11 @@ def compose(
     """The stored form of a message the rules accepted."""
     message = pb.Message()
     message.CopyFrom(sent)
-    for name in _OUTPUT_ONLY:
-        message.ClearField(name)
+    _clear_output_only(message)
     digest = fingerprint(message)
+    for attachment in message.attachments:
+        if attachment.HasField("document"):
+            attachment.document.size_bytes = len(attachment.document.content)
     message.id = new_message_id(now)
     message.sender_country = sender
     message.create_time.FromDatetime(now)

@@ -54,6 +54,9 @@ MAX_TEXT = 200
 STREAM_BATCH = 100
 #: Candidates the text filter scores per page before it returns what it has.
 MAX_TEXT_SCAN = 2000
+#: A list page stops early at this size (messages may each carry 100,000
+#: characters of text; the transport takes 16 MiB).
+MAX_PAGE_BYTES = 4 * 1024 * 1024
 #: While a newer message waits for an older transaction to commit (usually a
 #: millisecond or two), a stream looks again after this pause, growing by half
 #: each time up to the maximum.
@@ -152,13 +155,13 @@ class MessagingServicer(service_grpc.MessagingServiceServicer):
             if len(batch) < chunk:
                 exhausted = True
                 break
+        shown = found[: page.size]
+        messages, last = _fill_page(shown, lambda s: render(s, reader, now, documents=False))
         token = ""
-        if len(found) > page.size:
-            found = found[: page.size]
-            token = _token(found[-1].create_time, found[-1].seq)
+        if last < len(shown) or len(found) > page.size:
+            token = _token(shown[last - 1].create_time, shown[last - 1].seq)
         elif not exhausted and cursor is not None:
             token = _token(*cursor)  # scanned enough for one call; the next page goes on from here
-        messages = [render(stored, reader, now) for stored in found]
         self._audited(READ, messages)
         return service_pb.ListMessagesResponse(messages=messages, next_page_token=token)
 
@@ -250,15 +253,29 @@ class MessagingServicer(service_grpc.MessagingServiceServicer):
         rows = await self._store.call(self._store.case, reader, request.case_reference, after, page.size + 1)
         if not rows and after is None:
             raise NotFoundError(f"no case {request.case_reference!r} among your messages")
-        token = ""
-        if len(rows) > page.size:
-            rows = rows[: page.size]
-            token = _token(rows[-1][0].create_time, rows[-1][0].seq)
         now = self._clock()
-        entries = [service_pb.CaseEntry(message=render(stored, reader, now), thread_root_id=root, depth=depth)
-                   for stored, root, depth in rows]
+        messages, last = _fill_page([stored for stored, _, _ in rows[: page.size]],
+                                    lambda s: render(s, reader, now, documents=False))
+        token = ""
+        if last < len(rows):
+            token = _token(rows[last - 1][0].create_time, rows[last - 1][0].seq)
+        entries = [service_pb.CaseEntry(message=message, thread_root_id=root, depth=depth)
+                   for message, (_, root, depth) in zip(messages, rows, strict=False)]
         self._audited(READ, [e.message for e in entries])
         return service_pb.GetCaseResponse(entries=entries, next_page_token=token)
+
+
+def _fill_page(found: list[StoredMessage], show: Callable[[StoredMessage], pb.Message]) -> tuple[list[pb.Message], int]:
+    """The messages that fit in MAX_PAGE_BYTES (at least one), and how many of `found` that is."""
+    page: list[pb.Message] = []
+    size = 0
+    for stored in found:
+        message = show(stored)
+        size += message.ByteSize()
+        if page and size > MAX_PAGE_BYTES:
+            break
+        page.append(message)
+    return page, len(page)
 
 
 def _list_filter(request: service_pb.ListMessagesRequest, problems: FieldErrors) -> ListFilter:

@@ -20,10 +20,15 @@ def recipient_state(delivery: Delivery, now: dt.datetime) -> pb.RecipientState:
     return state
 
 
-def render(stored: StoredMessage, reader: str, now: dt.datetime) -> pb.Message:
+def render(stored: StoredMessage, reader: str, now: dt.datetime, *, documents: bool = True) -> pb.Message:
     """The message as `reader` may see it (`stored` holds only what the reader may see
-    of the deliveries; hits are filtered here)."""
+    of the deliveries; hits are filtered here). Without `documents`, document
+    attachments come without their bytes, as lists return them."""
     message = stored.message()
+    if not documents:
+        for attachment in message.attachments:
+            if attachment.HasField("document"):
+                attachment.document.ClearField("content")
     own_only = message.sender_country != reader
     message.recipient_states.extend(recipient_state(d, now) for d in stored.deliveries
                                     if not own_only or d.country == reader)

@@ -269,3 +269,35 @@ def test_overdue_replies_are_listed_for_who_owes_them_and_who_waits(short_deadli
                                         metadata=country("FRA")).message.recipient_states
     assert {s.country: (s.overdue, bool(s.reply_message_id)) for s in states} == {
         "DEU": (True, False), "ITA": (False, True)}
+
+
+def test_lists_leave_document_bytes_out_and_stop_a_page_at_4_mib(messaging: RunningServer) -> None:
+    big = 3 * 1024 * 1024
+    sent_ids = []
+    for i in range(3):
+        sent = message(to=["DEU"], case_reference="DOCS", subject=f"scan {i}")
+        sent.attachments.add().document.CopyFrom(pb.DocumentAttachment(
+            file_name=f"scan{i}.pdf", media_type="application/pdf", content=bytes([i]) * big))
+        sent_ids.append(send(messaging, "FRA", sent).message.id)
+        assert len(sent.attachments[0].document.content) == big
+
+    listed = stub(messaging).ListMessages(service_pb.ListMessagesRequest(), metadata=country("DEU"))
+    documents = [m.attachments[0].document for m in listed.messages]
+    assert [d.size_bytes for d in documents] == [big] * 3 and not any(d.content for d in documents)
+    whole = stub(messaging).GetMessage(service_pb.GetMessageRequest(message_id=sent_ids[0]), metadata=country("DEU"))
+    assert whole.message.attachments[0].document.content == bytes([0]) * big
+    assert take(messaging, "DEU", 1)[0].message.attachments[0].document.content == bytes([0]) * big
+
+    long_body = "x" * 100_000
+    for i in range(60):  # 60 messages of 100,000 characters: more than 4 MiB
+        send(messaging, "ITA", message(to=["DEU"], case_reference="LONG", body=long_body, subject=f"long {i}"))
+    first = stub(messaging).ListMessages(service_pb.ListMessagesRequest(case_reference="LONG", page_size=500),
+                                         metadata=country("DEU"))
+    assert 0 < len(first.messages) < 60 and first.next_page_token
+    rest = stub(messaging).ListMessages(service_pb.ListMessagesRequest(case_reference="LONG", page_size=500,
+                                                                       page_token=first.next_page_token),
+                                        metadata=country("DEU"))
+    assert len(first.messages) + len(rest.messages) == 60 and not rest.next_page_token
+    case = stub(messaging).GetCase(service_pb.GetCaseRequest(case_reference="LONG", page_size=500),
+                                   metadata=country("DEU"))
+    assert 0 < len(case.entries) < 60 and case.next_page_token

@@ -30,35 +30,35 @@ from icore.uim.v1 import link_pb2 as icore_dot_uim_dot_v1_dot_link__pb2
 from icore.uim.v1 import notices_pb2 as icore_dot_uim_dot_v1_dot_notices__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n icore/messaging/v1/message.proto\x12\x12icore.messaging.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19icore/uim/v1/access.proto\x1a\x1dicore/uim/v1/biometrics.proto\x1a\x19icore/uim/v1/entity.proto\x1a\x17icore/uim/v1/link.proto\x1a\x1aicore/uim/v1/notices.proto\"L\n\x12\x44ocumentAttachment\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x12\n\nmedia_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\"_\n\x13\x42iometricAttachment\x12\x19\n\x11subject_entity_id\x18\x01 \x01(\t\x12-\n\x06sample\x18\x02 \x01(\x0b\x32\x1d.icore.uim.v1.BiometricSample\"\x8e\x01\n\nAttachment\x12:\n\x08\x64ocument\x18\x01 \x01(\x0b\x32&.icore.messaging.v1.DocumentAttachmentH\x00\x12<\n\tbiometric\x18\x02 \x01(\x0b\x32\'.icore.messaging.v1.BiometricAttachmentH\x00\x42\x06\n\x04kind\"[\n\x0eMessageContent\x12&\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x14.icore.uim.v1.Entity\x12!\n\x05links\x18\x02 \x03(\x0b\x32\x12.icore.uim.v1.Link\"\xb8\x01\n\x0eRecipientState\x12\x0f\n\x07\x63ountry\x18\x01 \x01(\t\x12\x39\n\x0e\x64\x65livery_state\x18\x02 \x01(\x0e\x32!.icore.messaging.v1.DeliveryState\x12/\n\x0bupdate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10reply_message_id\x18\x04 \x01(\t\x12\x0f\n\x07overdue\x18\x05 \x01(\x08\"\x86\x01\n\rCrossCheckHit\x12\x19\n\x11message_entity_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x13\n\x0b\x65xplanation\x18\x05 \x01(\t\x12\x12\n\nwatchlists\x18\x06 \x03(\t\"\xa2\x01\n\nCrossCheck\x12\x32\n\x05state\x18\x01 \x01(\x0e\x32#.icore.messaging.v1.CrossCheckState\x12/\n\x04hits\x18\x02 \x03(\x0b\x32!.icore.messaging.v1.CrossCheckHit\x12/\n\x0bupdate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xfe\x05\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x16\n\x0esender_country\x18\x02 \x01(\t\x12\x1b\n\x13recipient_countries\x18\x03 \x03(\t\x12\x11\n\tbroadcast\x18\x04 \x01(\x08\x12\x35\n\x0cmessage_type\x18\x05 \x01(\x0e\x32\x1f.icore.messaging.v1.MessageType\x12.\n\x08priority\x18\x06 \x01(\x0e\x32\x1c.icore.messaging.v1.Priority\x12\x16\n\x0e\x63\x61se_reference\x18\x07 \x01(\t\x12\x0f\n\x07subject\x18\x08 \x01(\t\x12\x0c\n\x04\x62ody\x18\t \x01(\t\x12\x10\n\x08language\x18\n \x01(\t\x12\x33\n\x07\x63ontent\x18\x0b \x01(\x0b\x32\".icore.messaging.v1.MessageContent\x12\x33\n\x0b\x61ttachments\x18\x0c \x03(\x0b\x32\x1e.icore.messaging.v1.Attachment\x12\x31\n\raccess_policy\x18\r \x01(\x0b\x32\x1a.icore.uim.v1.AccessPolicy\x12\x13\n\x0bin_reply_to\x18\x0e \x01(\t\x12-\n\x0bnotice_type\x18\x0f \x01(\x0e\x32\x18.icore.uim.v1.NoticeType\x12\x33\n\x0e\x64iffusion_type\x18\x10 \x01(\x0e\x32\x1b.icore.uim.v1.DiffusionType\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11response_due_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12<\n\x10recipient_states\x18\x13 \x03(\x0b\x32\".icore.messaging.v1.RecipientState\x12\x33\n\x0b\x63ross_check\x18\x14 \x01(\x0b\x32\x1e.icore.messaging.v1.CrossCheck*\xef\x01\n\x0bMessageType\x12\x1c\n\x18MESSAGE_TYPE_UNSPECIFIED\x10\x00\x12(\n$MESSAGE_TYPE_REQUEST_FOR_INFORMATION\x10\x01\x12\x16\n\x12MESSAGE_TYPE_REPLY\x10\x02\x12\x1f\n\x1bMESSAGE_TYPE_NOTICE_REQUEST\x10\x03\x12\x1a\n\x16MESSAGE_TYPE_DIFFUSION\x10\x04\x12\x16\n\x12MESSAGE_TYPE_ALERT\x10\x05\x12+\n\'MESSAGE_TYPE_ACKNOWLEDGEMENT_OF_RECEIPT\x10\x06*g\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x14\n\x10PRIORITY_ROUTINE\x10\x01\x12\x13\n\x0fPRIORITY_URGENT\x10\x02\x12\x16\n\x12PRIORITY_IMMEDIATE\x10\x03*\xa2\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x44\x45LIVERY_STATE_QUEUED\x10\x01\x12\x1c\n\x18\x44\x45LIVERY_STATE_DELIVERED\x10\x02\x12\x17\n\x13\x44\x45LIVERY_STATE_READ\x10\x03\x12\x1f\n\x1b\x44\x45LIVERY_STATE_ACKNOWLEDGED\x10\x04*s\n\x0f\x43rossCheckState\x12!\n\x1d\x43ROSS_CHECK_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43ROSS_CHECK_STATE_PENDING\x10\x01\x12\x1e\n\x1a\x43ROSS_CHECK_STATE_COMPLETE\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n icore/messaging/v1/message.proto\x12\x12icore.messaging.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19icore/uim/v1/access.proto\x1a\x1dicore/uim/v1/biometrics.proto\x1a\x19icore/uim/v1/entity.proto\x1a\x17icore/uim/v1/link.proto\x1a\x1aicore/uim/v1/notices.proto\"`\n\x12\x44ocumentAttachment\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x12\n\nmedia_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x04 \x01(\x03\"_\n\x13\x42iometricAttachment\x12\x19\n\x11subject_entity_id\x18\x01 \x01(\t\x12-\n\x06sample\x18\x02 \x01(\x0b\x32\x1d.icore.uim.v1.BiometricSample\"\x8e\x01\n\nAttachment\x12:\n\x08\x64ocument\x18\x01 \x01(\x0b\x32&.icore.messaging.v1.DocumentAttachmentH\x00\x12<\n\tbiometric\x18\x02 \x01(\x0b\x32\'.icore.messaging.v1.BiometricAttachmentH\x00\x42\x06\n\x04kind\"[\n\x0eMessageContent\x12&\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x14.icore.uim.v1.Entity\x12!\n\x05links\x18\x02 \x03(\x0b\x32\x12.icore.uim.v1.Link\"\xb8\x01\n\x0eRecipientState\x12\x0f\n\x07\x63ountry\x18\x01 \x01(\t\x12\x39\n\x0e\x64\x65livery_state\x18\x02 \x01(\x0e\x32!.icore.messaging.v1.DeliveryState\x12/\n\x0bupdate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10reply_message_id\x18\x04 \x01(\t\x12\x0f\n\x07overdue\x18\x05 \x01(\x08\"\x86\x01\n\rCrossCheckHit\x12\x19\n\x11message_entity_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x13\n\x0b\x65xplanation\x18\x05 \x01(\t\x12\x12\n\nwatchlists\x18\x06 \x03(\t\"\xa2\x01\n\nCrossCheck\x12\x32\n\x05state\x18\x01 \x01(\x0e\x32#.icore.messaging.v1.CrossCheckState\x12/\n\x04hits\x18\x02 \x03(\x0b\x32!.icore.messaging.v1.CrossCheckHit\x12/\n\x0bupdate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xfe\x05\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x16\n\x0esender_country\x18\x02 \x01(\t\x12\x1b\n\x13recipient_countries\x18\x03 \x03(\t\x12\x11\n\tbroadcast\x18\x04 \x01(\x08\x12\x35\n\x0cmessage_type\x18\x05 \x01(\x0e\x32\x1f.icore.messaging.v1.MessageType\x12.\n\x08priority\x18\x06 \x01(\x0e\x32\x1c.icore.messaging.v1.Priority\x12\x16\n\x0e\x63\x61se_reference\x18\x07 \x01(\t\x12\x0f\n\x07subject\x18\x08 \x01(\t\x12\x0c\n\x04\x62ody\x18\t \x01(\t\x12\x10\n\x08language\x18\n \x01(\t\x12\x33\n\x07\x63ontent\x18\x0b \x01(\x0b\x32\".icore.messaging.v1.MessageContent\x12\x33\n\x0b\x61ttachments\x18\x0c \x03(\x0b\x32\x1e.icore.messaging.v1.Attachment\x12\x31\n\raccess_policy\x18\r \x01(\x0b\x32\x1a.icore.uim.v1.AccessPolicy\x12\x13\n\x0bin_reply_to\x18\x0e \x01(\t\x12-\n\x0bnotice_type\x18\x0f \x01(\x0e\x32\x18.icore.uim.v1.NoticeType\x12\x33\n\x0e\x64iffusion_type\x18\x10 \x01(\x0e\x32\x1b.icore.uim.v1.DiffusionType\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11response_due_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12<\n\x10recipient_states\x18\x13 \x03(\x0b\x32\".icore.messaging.v1.RecipientState\x12\x33\n\x0b\x63ross_check\x18\x14 \x01(\x0b\x32\x1e.icore.messaging.v1.CrossCheck*\xef\x01\n\x0bMessageType\x12\x1c\n\x18MESSAGE_TYPE_UNSPECIFIED\x10\x00\x12(\n$MESSAGE_TYPE_REQUEST_FOR_INFORMATION\x10\x01\x12\x16\n\x12MESSAGE_TYPE_REPLY\x10\x02\x12\x1f\n\x1bMESSAGE_TYPE_NOTICE_REQUEST\x10\x03\x12\x1a\n\x16MESSAGE_TYPE_DIFFUSION\x10\x04\x12\x16\n\x12MESSAGE_TYPE_ALERT\x10\x05\x12+\n\'MESSAGE_TYPE_ACKNOWLEDGEMENT_OF_RECEIPT\x10\x06*g\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x14\n\x10PRIORITY_ROUTINE\x10\x01\x12\x13\n\x0fPRIORITY_URGENT\x10\x02\x12\x16\n\x12PRIORITY_IMMEDIATE\x10\x03*\xa2\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x44\x45LIVERY_STATE_QUEUED\x10\x01\x12\x1c\n\x18\x44\x45LIVERY_STATE_DELIVERED\x10\x02\x12\x17\n\x13\x44\x45LIVERY_STATE_READ\x10\x03\x12\x1f\n\x1b\x44\x45LIVERY_STATE_ACKNOWLEDGED\x10\x04*s\n\x0f\x43rossCheckState\x12!\n\x1d\x43ROSS_CHECK_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43ROSS_CHECK_STATE_PENDING\x10\x01\x12\x1e\n\x1a\x43ROSS_CHECK_STATE_COMPLETE\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'icore.messaging.v1.message_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MESSAGETYPE']._serialized_start=1899
-  _globals['_MESSAGETYPE']._serialized_end=2138
-  _globals['_PRIORITY']._serialized_start=2140
-  _globals['_PRIORITY']._serialized_end=2243
-  _globals['_DELIVERYSTATE']._serialized_start=2246
-  _globals['_DELIVERYSTATE']._serialized_end=2408
-  _globals['_CROSSCHECKSTATE']._serialized_start=2410
-  _globals['_CROSSCHECKSTATE']._serialized_end=2525
+  _globals['_MESSAGETYPE']._serialized_start=1919
+  _globals['_MESSAGETYPE']._serialized_end=2158
+  _globals['_PRIORITY']._serialized_start=2160
+  _globals['_PRIORITY']._serialized_end=2263
+  _globals['_DELIVERYSTATE']._serialized_start=2266
+  _globals['_DELIVERYSTATE']._serialized_end=2428
+  _globals['_CROSSCHECKSTATE']._serialized_start=2430
+  _globals['_CROSSCHECKSTATE']._serialized_end=2545
   _globals['_DOCUMENTATTACHMENT']._serialized_start=227
-  _globals['_DOCUMENTATTACHMENT']._serialized_end=303
-  _globals['_BIOMETRICATTACHMENT']._serialized_start=305
-  _globals['_BIOMETRICATTACHMENT']._serialized_end=400
-  _globals['_ATTACHMENT']._serialized_start=403
-  _globals['_ATTACHMENT']._serialized_end=545
-  _globals['_MESSAGECONTENT']._serialized_start=547
-  _globals['_MESSAGECONTENT']._serialized_end=638
-  _globals['_RECIPIENTSTATE']._serialized_start=641
-  _globals['_RECIPIENTSTATE']._serialized_end=825
-  _globals['_CROSSCHECKHIT']._serialized_start=828
-  _globals['_CROSSCHECKHIT']._serialized_end=962
-  _globals['_CROSSCHECK']._serialized_start=965
-  _globals['_CROSSCHECK']._serialized_end=1127
-  _globals['_MESSAGE']._serialized_start=1130
-  _globals['_MESSAGE']._serialized_end=1896
+  _globals['_DOCUMENTATTACHMENT']._serialized_end=323
+  _globals['_BIOMETRICATTACHMENT']._serialized_start=325
+  _globals['_BIOMETRICATTACHMENT']._serialized_end=420
+  _globals['_ATTACHMENT']._serialized_start=423
+  _globals['_ATTACHMENT']._serialized_end=565
+  _globals['_MESSAGECONTENT']._serialized_start=567
+  _globals['_MESSAGECONTENT']._serialized_end=658
+  _globals['_RECIPIENTSTATE']._serialized_start=661
+  _globals['_RECIPIENTSTATE']._serialized_end=845
+  _globals['_CROSSCHECKHIT']._serialized_start=848
+  _globals['_CROSSCHECKHIT']._serialized_end=982
+  _globals['_CROSSCHECK']._serialized_start=985
+  _globals['_CROSSCHECK']._serialized_end=1147
+  _globals['_MESSAGE']._serialized_start=1150
+  _globals['_MESSAGE']._serialized_end=1916
 # @@protoc_insertion_point(module_scope)

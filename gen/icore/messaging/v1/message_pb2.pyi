@@ -66,14 +66,16 @@ CROSS_CHECK_STATE_PENDING: CrossCheckState
 CROSS_CHECK_STATE_COMPLETE: CrossCheckState
 
 class DocumentAttachment(_message.Message):
-    __slots__ = ("file_name", "media_type", "content")
+    __slots__ = ("file_name", "media_type", "content", "size_bytes")
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     file_name: str
     media_type: str
     content: bytes
-    def __init__(self, file_name: _Optional[str] = ..., media_type: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
+    size_bytes: int
+    def __init__(self, file_name: _Optional[str] = ..., media_type: _Optional[str] = ..., content: _Optional[bytes] = ..., size_bytes: _Optional[int] = ...) -> None: ...
 
 class BiometricAttachment(_message.Message):
     __slots__ = ("subject_entity_id", "sample")
