@@ -117,7 +117,7 @@ def _triangle(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _encode(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     low, high = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
-    return (low << 32) | high
+    return np.asarray((low << 32) | high, np.int64)
 
 
 def decode(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +179,7 @@ class _KindIndex:
         return found
 
     def _old_count(self, keys: np.ndarray) -> np.ndarray:
-        return self.main.count(keys) + self.delta.count(keys)
+        return np.asarray(self.main.count(keys) + self.delta.count(keys), np.int64)
 
     def _within(self, new: _Entries) -> np.ndarray:
         """Pairs among the new records, from every block of a usable size."""
@@ -239,4 +239,4 @@ class BlockIndex:
                                   np.asarray(probes, bool))
                 found += index.add(new)
         pairs = np.unique(np.concatenate(found))
-        return pairs[(pairs >> 32) != (pairs & 0xFFFFFFFF)]
+        return np.asarray(pairs[(pairs >> 32) != (pairs & 0xFFFFFFFF)], np.int64)

@@ -15,14 +15,14 @@ bad pairs) use the known pair probabilities only and count unknown pairs as 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
 MAX_EXACT = 300
 
 
-def components(nodes: Sequence[int], edges: Mapping[int, Sequence[int]]) -> list[list[int]]:
+def components(nodes: Sequence[int], edges: Mapping[int, Collection[int]]) -> list[list[int]]:
     """Connected components of the nodes reachable through `edges` (an adjacency map)."""
     seen: set[int] = set()
     found = []

@@ -42,7 +42,7 @@ def visible_network(view: CallerView) -> nx.Graph:
         if group[0] != node:
             continue
         network.add_node(group)
-        for edge, other in view.neighbours(group):
+        for _edge, other in view.neighbours(group):
             target = view.group(other)
             if target == group:
                 continue

@@ -57,7 +57,7 @@ def entity_label(entity: entity_pb2.Entity) -> str:
         name = entity.person.names[0]
         return name.full_name or f"{name.given_names} {name.family_name}".strip()
     if kind == "organization" and entity.organization.names:
-        return entity.organization.names[0]
+        return str(entity.organization.names[0])
     if kind == "event":
         event = entity.event
         day = event.start_time.ToDatetime().date().isoformat() if event.HasField("start_time") else ""

@@ -42,7 +42,7 @@ def haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -
     p1, p2 = math.radians(lat1), np.radians(lat2)
     dlat, dlon = p2 - p1, np.radians(lon2) - math.radians(lon1)
     a = np.sin(dlat / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a))), float)
 
 
 class _Components:

@@ -23,7 +23,7 @@ from services.analytics.events import EventFilter, EventTable
 from services.analytics.graph import EntityGraph, PolicyRegistry
 from services.analytics.paths import Neighbourhood, PathSearch, find_paths, neighbourhood
 from services.analytics.records import IdentityRecord, identity_record
-from services.analytics.resolution import PairMatch, Resolver, ResolutionStats, cluster_id, visible_groups
+from services.analytics.resolution import PairMatch, ResolutionStats, Resolver, cluster_id, visible_groups
 from services.analytics.scoring import MatchModel
 from services.analytics.storage import CURSOR, MODEL, MODEL_RECORDS, Batch, MirrorStore
 

@@ -199,7 +199,7 @@ class Resolver:
         records = self._records
         levels = np.zeros((len(a), 6), np.int8)
         for n, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
-            levels[n] = compare(records[i], records[j]).levels  # type: ignore[arg-type]
+            levels[n] = compare(records[i], records[j]).levels  # type: ignore[arg-type,unused-ignore]
         return levels
 
     def _probabilities(self, a: np.ndarray, b: np.ndarray, levels: np.ndarray) -> np.ndarray:
@@ -209,12 +209,14 @@ class Resolver:
         rows = np.unique(np.concatenate([a, b]))
         frequency = np.ones(len(self._records), np.int64)
         for row in rows.tolist():
-            frequency[row] = self._frequencies.frequency(self._records[row].names)  # type: ignore[union-attr]
+            record = self._records[row]
+            assert record is not None
+            frequency[row] = self._frequencies.frequency(record.names)
         adjust = np.clip(np.log2(self._frequencies.typical / np.maximum(frequency[a], frequency[b])),
                          -TF_CLIP, TF_CLIP)
         weights = weights + np.where(np.isin(levels[:, 0], TF_LEVELS), adjust, 0.0)
         exponent = np.minimum(-(weights + self.model.prior_weight), 1000.0)
-        return 1.0 / (1.0 + np.exp2(exponent))
+        return np.asarray(1.0 / (1.0 + np.exp2(exponent)), float)
 
     def _compare_rows(self, i: int, j: int) -> float:
         a, b = self._records[i], self._records[j]
@@ -244,7 +246,8 @@ class Resolver:
                     self._cluster_of[row] = key
         return changed
 
-    def resolve_all(self, records: Sequence[IdentityRecord] | None = None, *, reestimate: bool = True) -> ResolutionStats:
+    def resolve_all(self, records: Sequence[IdentityRecord] | None = None, *,
+                    reestimate: bool = True) -> ResolutionStats:
         """Resolve every record from scratch (the given ones, or those held), first
         re-estimating the model by EM over all candidate pairs."""
         started = time.perf_counter()
@@ -292,7 +295,8 @@ class Resolver:
 
     def snapshot(self) -> tuple[list[tuple[str, str, float]], list[tuple[str, str]]]:
         """Matched pairs and cluster memberships by entity id, for storage."""
-        pairs = [(self._id(i), self._id(j), p) for i, others in self._matches.items() for j, p in others.items() if i < j]
+        pairs = [(self._id(i), self._id(j), p)
+                 for i, others in self._matches.items() for j, p in others.items() if i < j]
         members = [(self._id(r), self._id(key)) for key, rows in self._clusters.items() for r in rows]
         return pairs, members
 
@@ -312,10 +316,10 @@ class Resolver:
                 self._matches.setdefault(i, {})[j] = p
                 self._matches.setdefault(j, {})[i] = p
         for entity_id, key_id in members:
-            row, key = self._row_of.get(entity_id), self._row_of.get(key_id)
-            if row is not None and key is not None:
-                self._cluster_of[row] = key
-                self._clusters.setdefault(key, []).append(row)
+            member, key = self._row_of.get(entity_id), self._row_of.get(key_id)
+            if member is not None and key is not None:
+                self._cluster_of[member] = key
+                self._clusters.setdefault(key, []).append(member)
 
 
 def visible_groups(members: Sequence[str], matched: Callable[[str], dict[str, float]],

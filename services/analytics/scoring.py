@@ -75,7 +75,7 @@ TF_LEVELS = (1, 2)
 
 def _normalised(values: list[float] | np.ndarray) -> np.ndarray:
     array = np.maximum(np.asarray(values, dtype=float), FLOOR)
-    return array / array.sum()
+    return np.asarray(array / array.sum(), float)
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class MatchModel:
 
     def probability(self, weight: float) -> float:
         exponent = -(weight + self.prior_weight)
-        return 1.0 / (1.0 + 2.0 ** min(exponent, 1000.0))
+        return float(1.0 / (1.0 + 2.0 ** min(exponent, 1000.0)))
 
     def reasons(self, comparison: Comparison, name_adjustment: float = 0.0) -> list[str]:
         """Each field that was present, its level in words and its weight, e.g.

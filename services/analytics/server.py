@@ -141,8 +141,8 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
         for path in found.paths:
             steps = []
             for step in path:
-                proto = pb.PathStep(from_entity_id=graph.node_ids[step.source], to_entity_id=graph.node_ids[step.target],
-                                    identity_score=step.identity_score)
+                proto = pb.PathStep(from_entity_id=graph.node_ids[step.source],
+                                    to_entity_id=graph.node_ids[step.target], identity_score=step.identity_score)
                 if step.edge is not None:
                     proto.link.CopyFrom(self._link(step, bodies))
                 steps.append(proto)
@@ -157,10 +157,12 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
         link_id = graph.edge_ids[step.edge]
         body = bodies.get(link_id)
         if body is not None:
-            return link_pb2.Link.FromString(body)
+            found: link_pb2.Link = link_pb2.Link.FromString(body)
+            return found
         return link_pb2.Link(id=link_id, from_entity_id=graph.node_ids[graph.edge_sources[step.edge]],
                              to_entity_id=graph.node_ids[graph.edge_targets[step.edge]],
-                             link_type=graph.edge_types[step.edge], role=graph.edge_roles[step.edge])
+                             link_type=graph.edge_types[step.edge],  # type: ignore[arg-type]
+                             role=graph.edge_roles[step.edge])
 
     async def GetNeighbourhood(self, request: pb.GetNeighbourhoodRequest,
                                context: grpc.aio.ServicerContext) -> pb.GetNeighbourhoodResponse:
@@ -244,9 +246,9 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
             area = request.area
             south, west = area.south_west.latitude, area.south_west.longitude
             north, east = area.north_east.latitude, area.north_east.longitude
-            for field, value, limit in (("area.south_west.latitude", south, 90), ("area.north_east.latitude", north, 90),
-                                        ("area.south_west.longitude", west, 180),
-                                        ("area.north_east.longitude", east, 180)):
+            corners = (("area.south_west.latitude", south, 90), ("area.north_east.latitude", north, 90),
+                       ("area.south_west.longitude", west, 180), ("area.north_east.longitude", east, 180))
+            for field, value, limit in corners:
                 errors.check(-limit <= value <= limit, field, f"must be -{limit} to {limit}")
             errors.check(south <= north, "area.north_east.latitude", "must not be south of the south-west corner")
         codes = _codes(list(request.iccs_codes), "iccs_codes", is_iccs, "an ICCS code", errors)

@@ -127,7 +127,8 @@ class MirrorStore:
             connection.execute(identity_pairs.insert(), [dict(entity_id_a=a, entity_id_b=b, probability=p)
                                                          for (a, b), p in unique_pairs.items()])
         if members:
-            connection.execute(identity_members.insert(), [dict(entity_id=e, cluster_key=k) for e, k in dict(members).items()])
+            connection.execute(identity_members.insert(),
+                               [dict(entity_id=e, cluster_key=k) for e, k in dict(members).items()])
 
     def replace_all_identities(self, pairs: Sequence[tuple[str, str, float]], members: Sequence[tuple[str, str]],
                                model: str, model_records: int) -> None:
@@ -156,7 +157,8 @@ class MirrorStore:
 
     def identity_rows(self) -> tuple[list[tuple[str, str, float]], list[tuple[str, str]]]:
         with self.engine.connect() as connection:
-            pairs = [(r.entity_id_a, r.entity_id_b, r.probability) for r in connection.execute(sa.select(identity_pairs))]
+            pairs = [(r.entity_id_a, r.entity_id_b, r.probability)
+                     for r in connection.execute(sa.select(identity_pairs))]
             members = [(r.entity_id, r.cluster_key) for r in connection.execute(sa.select(identity_members))]
         return pairs, members
 
@@ -165,6 +167,7 @@ class MirrorStore:
         found: dict[str, bytes] = {}
         with self.engine.connect() as connection:
             for chunk in _chunks(wanted):
-                for row in connection.execute(sa.select(links.c.link_id, links.c.body).where(links.c.link_id.in_(chunk))):
+                query = sa.select(links.c.link_id, links.c.body).where(links.c.link_id.in_(chunk))
+                for row in connection.execute(query):
                     found[row.link_id] = bytes(row.body)
         return found

@@ -41,23 +41,23 @@ _DAY = 86_400
 
 def bucket_index(seconds: np.ndarray, bucket: Bucket) -> np.ndarray:
     """Bucket numbers of times: days, ISO weeks (Monday first) or months since 1970."""
-    days = np.floor_divide(seconds, _DAY)
+    days = np.asarray(np.floor_divide(seconds, _DAY), np.int64)
     if bucket is Bucket.DAY:
         return days
     if bucket is Bucket.WEEK:
-        return np.floor_divide(days + 3, 7)  # 1970-01-01 was a Thursday
-    return seconds.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+        return np.asarray(np.floor_divide(days + 3, 7), np.int64)  # 1970-01-01 was a Thursday
+    return np.asarray(seconds.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64), np.int64)
 
 
 def bucket_start(index: int, bucket: Bucket) -> dt.datetime:
     """The first instant of a bucket number, UTC."""
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     if bucket is Bucket.DAY:
         return epoch + dt.timedelta(days=index)
     if bucket is Bucket.WEEK:
         return epoch + dt.timedelta(days=7 * index - 3)
     year, month = divmod(index, 12)
-    return dt.datetime(1970 + year, month + 1, 1, tzinfo=dt.timezone.utc)
+    return dt.datetime(1970 + year, month + 1, 1, tzinfo=dt.UTC)
 
 
 def poisson_upper_tail(count: int, rate: float) -> float:

@@ -52,8 +52,9 @@ def organization(entity_id: str, name: str, *, owner: str = "FRA", visibility: i
                              organization=organization_pb2.Organization(names=[name], jurisdiction=owner))
 
 
-def event(entity_id: str, iccs: str, when: dt.datetime, *, country: str = "FRA", point: tuple[float, float] | None = None,
-          owner: str = "FRA", visibility: int = ALL, countries: tuple[str, ...] = ()) -> entity_pb2.Entity:
+def event(entity_id: str, iccs: str, when: dt.datetime, *, country: str = "FRA",
+          point: tuple[float, float] | None = None, owner: str = "FRA", visibility: int = ALL,
+          countries: tuple[str, ...] = ()) -> entity_pb2.Entity:
     record = event_pb2.Event(iccs_code=iccs, title=f"{iccs} in {country}",
                              location=location_pb2.Location(country=country))
     record.start_time.FromDatetime(when)

@@ -50,8 +50,9 @@ def fill(database_url: str, feed: list[query_pb.ExportEntitiesResponse], *, reso
 
 
 def settings(directory: Path, database_url: str, **overrides: object) -> Settings:
-    return Settings(service="analytics", port=0, data_dir=directory, database_url=database_url, peers={},
-                    plaintext=True, shutdown_grace_s=0.5, rate_limit_per_s=1e6, rate_limit_burst=10**6).with_(**overrides)
+    base = Settings(service="analytics", port=0, data_dir=directory, database_url=database_url, peers={},
+                    plaintext=True, shutdown_grace_s=0.5, rate_limit_per_s=1e6, rate_limit_burst=10**6)
+    return base.with_(**overrides)
 
 
 @contextmanager

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from services.analytics.blocking import BlockIndex, block_keys, decode
 from services.analytics.records import identity_record
+from services.demo.generator import generate
 from tests.analytics.entities import person
-from tests.analytics.population import population
 
 
 def _pairs(index: BlockIndex, rows: list[int], records) -> set[tuple[int, int]]:  # type: ignore[no-untyped-def]
@@ -15,7 +15,7 @@ def _pairs(index: BlockIndex, rows: list[int], records) -> set[tuple[int, int]]:
 
 
 def test_batches_find_the_pairs_one_run_finds() -> None:
-    records = [identity_record(e) for e in population(1500, seed=9).entities]
+    records = [identity_record(item.entity) for item in generate(1500, 9, extras=False)]
     at_once = _pairs(BlockIndex(), list(range(len(records))), records)
     batched = BlockIndex()
     found: set[tuple[int, int]] = set()

@@ -24,9 +24,11 @@ def _graph() -> EntityGraph:
             hidden = gang == "a" and i == 7
             graph.put_entity(person(f"{gang}{i}", f"Member {gang}{i}", owner="ESP" if hidden else "FRA",
                                     visibility=ONLY if hidden else 1, countries=("ESP",) if hidden else ()))
-            graph.put_link(link(f"m{n}", f"{gang}{i}", f"{gang}_group", link_pb2.LINK_TYPE_MEMBER_OF)); n += 1
+            graph.put_link(link(f"m{n}", f"{gang}{i}", f"{gang}_group", link_pb2.LINK_TYPE_MEMBER_OF))
+            n += 1
         for i in range(1, 8):
-            graph.put_link(link(f"m{n}", f"{gang}0", f"{gang}{i}", link_pb2.LINK_TYPE_COMMUNICATES_WITH)); n += 1
+            graph.put_link(link(f"m{n}", f"{gang}0", f"{gang}{i}", link_pb2.LINK_TYPE_COMMUNICATES_WITH))
+            n += 1
             for j in rng.sample(range(1, 8), 3):
                 if j != i:
                     graph.put_link(link(f"m{n}", f"{gang}{i}", f"{gang}{j}", link_pb2.LINK_TYPE_COMMUNICATES_WITH))
@@ -36,7 +38,8 @@ def _graph() -> EntityGraph:
     for i in range(200):
         for j in rng.sample(range(200), 2):
             if j != i:
-                graph.put_link(link(f"m{n}", f"p{i}", f"p{j}")); n += 1
+                graph.put_link(link(f"m{n}", f"p{i}", f"p{j}"))
+                n += 1
     graph.put_link(link(f"m{n}", "a3", "p5", link_pb2.LINK_TYPE_FAMILY))
     graph.put_link(link(f"m{n + 1}", "b2", "p9", link_pb2.LINK_TYPE_RESIDES_AT))
     return graph

@@ -7,21 +7,32 @@ import time
 from services.analytics.clustering import average_linkage, components
 from services.analytics.records import IdentityRecord, identity_record
 from services.analytics.resolution import Resolver, visible_groups
+from services.demo.generator import Truth, generate
 from tests.analytics.entities import person
-from tests.analytics.population import pairwise_quality, population
+from tests.analytics.quality import pairwise_quality, true_pairs
 
 
 def _records(entities) -> list[IdentityRecord]:  # type: ignore[no-untyped-def]
     return [r for r in map(identity_record, entities) if r is not None]
 
 
+def _generated(size: int, seed: int) -> tuple[list[IdentityRecord], Truth]:
+    """`size` person records of the demo generator, and the truth about them."""
+    truth = Truth()
+    entities = []
+    for item in generate(size, seed, extras=False):
+        truth.add(item)
+        entities.append(item.entity)
+    return _records(entities), truth
+
+
 def test_ten_thousand_records_resolve_above_the_quality_floors() -> None:
-    people = population(10_000, seed=11)
+    records, truth = _generated(10_000, seed=11)
     started = time.perf_counter()
     resolver = Resolver()
-    stats = resolver.resolve_all(_records(people.entities))
+    stats = resolver.resolve_all(records)
     elapsed = time.perf_counter() - started
-    precision, recall, f1 = pairwise_quality(resolver.identities(), people.true_pairs())
+    precision, recall, f1 = pairwise_quality(resolver.identities(), true_pairs(truth))
     assert stats.records == 10_000
     assert precision >= 0.97 and recall >= 0.95 and f1 >= 0.95, (precision, recall, f1)
     assert stats.candidate_pairs < 10 * stats.records, "blocking must stay selective"
@@ -29,16 +40,15 @@ def test_ten_thousand_records_resolve_above_the_quality_floors() -> None:
 
 
 def test_records_arriving_in_batches_resolve_as_well_as_the_whole_store() -> None:
-    people = population(3_000, seed=5)
-    records = _records(people.entities)
+    records, truth = _generated(3_000, seed=5)
     whole = Resolver()
     whole.resolve_all(records)
     incremental = Resolver(model=whole.model)
     for start in range(0, len(records), 200):
         incremental.add(records[start : start + 200])
-    truth = people.true_pairs()
-    f1_whole = pairwise_quality(whole.identities(), truth)[2]
-    f1_incremental = pairwise_quality(incremental.identities(), truth)[2]
+    pairs = true_pairs(truth)
+    f1_whole = pairwise_quality(whole.identities(), pairs)[2]
+    f1_incremental = pairwise_quality(incremental.identities(), pairs)[2]
     assert f1_incremental >= 0.95 and abs(f1_whole - f1_incremental) < 0.02
 
 
@@ -98,8 +108,7 @@ def test_a_caller_sees_no_identity_that_holds_only_through_a_hidden_record() -> 
 
 
 def test_snapshot_and_restore_keep_identities_without_comparing_again() -> None:
-    people = population(400, seed=3)
-    records = _records(people.entities)
+    records, _ = _generated(400, seed=3)
     resolver = Resolver()
     resolver.resolve_all(records)
     pairs, members = resolver.snapshot()

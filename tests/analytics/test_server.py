@@ -5,7 +5,6 @@ that nothing reveals an entity the caller may not see."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from icore.uim.v1 import location_pb2
 from services.demo import generator
 from services.demo.generator import Truth, generate
 from services.uim.access import may_see
-from tests.analytics.population import pairwise_quality
+from tests.analytics.quality import pairwise_quality, true_pairs
 from tests.analytics.servers import analytics_server, changes, fill
 from tests.support import RunningServer, country
 
@@ -69,12 +68,8 @@ def _all_clusters(stub: pb_grpc.AnalyticsServiceStub, caller: str, **request: ob
 
 def test_resolution_of_ten_thousand_generated_records_meets_the_floors(generated: Generated) -> None:
     clusters = _all_clusters(generated.stub, "FRA")
-    truth_pairs = set()
-    for ids in generated.truth.persons.values():
-        shown = [i for i in ids if generated.visible(i, "FRA")]
-        truth_pairs.update(tuple(sorted(p)) for p in itertools.combinations(shown, 2))
     assert generated.truth.person_records >= SIZE
-    precision, recall, f1 = pairwise_quality([list(c.entity_ids) for c in clusters], truth_pairs)
+    precision, recall, f1 = pairwise_quality([c.entity_ids for c in clusters], true_pairs(generated.truth, "FRA"))
     assert precision >= 0.95 and recall >= 0.93 and f1 >= 0.95, (precision, recall, f1)
     some = next(c for c in clusters if len(c.entity_ids) >= 3)
     assert some.pairs and all(0.5 <= p.score <= 1 and p.reasons for p in some.pairs)
