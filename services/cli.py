@@ -34,7 +34,32 @@ def main(argv: list[str] | None = None) -> int:
     migrate = commands.add_parser("migrate", help="bring a service's database schema up to date")
     migrate.add_argument("service", choices=[s for s in settings_module.SERVICES if s != "gateway"])
 
+    chart = commands.add_parser("chart", help="draw the neighbourhood of an entity as an SVG link chart")
+    chart.add_argument("entity_id", help="id of the entity at the centre")
+    chart.add_argument("--depth", type=int, default=2, help="hops from the centre, 1 to 3 (default: 2)")
+    chart.add_argument("--max-nodes", type=int, default=150, help="most records to draw, 1 to 2000 (default: 150)")
+    chart.add_argument("--link-type", action="append", default=[],
+                       help="only links of this type, e.g. MEMBER_OF; repeat for more (default: all)")
+    chart.add_argument("--out", default="", help="SVG file to write (default: <entity_id>.svg)")
+    chart.add_argument("--country", default="FRA", help="member country to ask as (default: FRA)")
+    chart.add_argument("--address", default="", help="analytics service (default: ICORE_ANALYTICS_ADDR or "
+                       f"127.0.0.1:{settings_module.DEFAULT_PORTS['analytics']})")
+    chart.add_argument("--tls-dir", default="", help="certificates from `icore certs`; plaintext when not given")
+
+    load = commands.add_parser("load", help="import UIM records from JSON lines or CSV into the query service")
+    load.add_argument("file", help="JSON lines of icore.uim.v1.Entity (protobuf JSON), or CSV (see services/query/"
+                                   "records_file.py for the columns)")
+    load.add_argument("--format", choices=("jsonl", "csv"), default="", help="default: from the file name")
+    load.add_argument("--address", default=settings_module.peer_addresses()["query"],
+                      help="query service address (default: ICORE_QUERY_ADDR or 127.0.0.1:50053)")
+    load.add_argument("--country", default="FRA", help="the member country loading, which owns the records")
+    load.add_argument("--tls-dir", default="", help="certificates from `icore certs`; without it, plaintext")
+
     args = parser.parse_args(argv)
+    if args.command == "load":
+        return _load(args)
+    if args.command == "chart":
+        return _chart(args)
     if args.command == "up":
         from services.mesh import run_mesh
 
@@ -62,6 +87,66 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _chart(args: argparse.Namespace) -> int:
+    """`icore chart`: GetNeighbourhood from the analytics service, drawn as SVG."""
+    from pathlib import Path
+
+    import grpc
+
+    from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
+    from icore.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
+    from icore.uim.v1 import link_pb2
+    from services.analytics.link_chart import render
+    from services.bootstrap.identity import Caller, identity_metadata
+    from services.mesh import client_channel
+
+    try:
+        link_types = [link_pb2.LinkType.Value("LINK_TYPE_" + name.upper().removeprefix("LINK_TYPE_"))
+                      for name in args.link_type]
+    except ValueError as error:
+        print(f"icore chart: {error}", file=sys.stderr)
+        return 2
+    address = args.address or settings_module.peer_addresses()["analytics"]
+    tls_dir = Path(args.tls_dir) if args.tls_dir else None
+    request = analytics_pb.GetNeighbourhoodRequest(entity_id=args.entity_id, depth=args.depth,
+                                                   max_nodes=args.max_nodes, link_types=link_types)
+    with client_channel(address, tls_dir, f"country-{args.country}") as channel:
+        try:
+            reply = analytics_grpc.AnalyticsServiceStub(channel).GetNeighbourhood(
+                request, metadata=identity_metadata(Caller(args.country)), timeout=30)
+        except grpc.RpcError as error:
+            print(f"icore chart: {error.code().name}: {error.details()}", file=sys.stderr)
+            return 1
+    out = Path(args.out or f"{args.entity_id}.svg")
+    out.write_text(render(reply), encoding="utf-8")
+    print(f"{out}: {len(reply.nodes)} records, {len(reply.edges)} edges"
+          + (" (cut at --max-nodes)" if reply.truncated else ""))
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from services.mesh import client_channel
+    from services.query.client import QueryClient
+    from services.query.loading import Progress, load_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"icore load: no file {path}", file=sys.stderr)
+        return 2
+    tls_dir = Path(args.tls_dir) if args.tls_dir else None
+    with client_channel(args.address, tls_dir, f"country-{args.country}") as channel:
+        client = QueryClient(channel, "" if tls_dir else args.country)
+        report = load_file(path, client, args.format, Progress(path.stat().st_size))
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for error in report.errors:
+        print(f"rejected: {error}")
+    print(f"{path}: {report.summary()}")
+    return 0 if not report.rejected else 1
 
 
 async def _serve(service: str) -> int:
