@@ -8,7 +8,6 @@ can link the records it has just stored without asking for their ids first.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 
 ENTITY_PREFIX = "ent_"
@@ -16,15 +15,15 @@ LINK_PREFIX = "lnk_"
 
 
 def _digest(kind: str, data_owner: str, source_record_id: str) -> str:
-    raw = hashlib.blake2b(f"{kind}\x1f{data_owner}\x1f{source_record_id}".encode(), digest_size=16).digest()
-    return base64.b32encode(raw).decode().rstrip("=").lower()[:26]
+    """26 hex characters (104 bits): no collision in any store this side of 10^12 records."""
+    return hashlib.blake2b(f"{kind}\x1f{data_owner}\x1f{source_record_id}".encode(), digest_size=13).hexdigest()
 
 
 def entity_id(data_owner: str, source_record_id: str) -> str:
-    """`ent_` and 26 base32 characters for the entity `source_record_id` of `data_owner`."""
+    """`ent_` and 26 hexadecimal characters for the entity `source_record_id` of `data_owner`."""
     return ENTITY_PREFIX + _digest("entity", data_owner, source_record_id)
 
 
 def link_id(data_owner: str, source_record_id: str) -> str:
-    """`lnk_` and 26 base32 characters for the link `source_record_id` of `data_owner`."""
+    """`lnk_` and 26 hexadecimal characters for the link `source_record_id` of `data_owner`."""
     return LINK_PREFIX + _digest("link", data_owner, source_record_id)

@@ -29,7 +29,7 @@ from services.uim.names import index_keys, normalise_document_number
 KIND_NUMBERS = {"person": entity_pb2.ENTITY_KIND_PERSON, "organization": entity_pb2.ENTITY_KIND_ORGANIZATION,
                 "event": entity_pb2.ENTITY_KIND_EVENT, "location": entity_pb2.ENTITY_KIND_LOCATION}
 #: One entity in SAMPLE_EVERY contributes to the key statistics (see `sampled`).
-SAMPLE_EVERY = 8
+SAMPLE_EVERY = 16
 #: The statistics row that counts entities.
 ALL_ENTITIES_KEY = "*"
 

@@ -68,15 +68,23 @@ def compare_dates(query: dates_pb2.PartialDate, record: dates_pb2.PartialDate,
     return 0.0, f"born {record.year}, not {query.year}"
 
 
-def _names(entity: entity_pb2.Entity, criteria: Criteria) -> tuple[float, str] | None:
-    best: tuple[float, str] | None = None
-    for query in criteria.names:
-        prepared = prepare(query)
-        for name in entity_names(entity):
-            result = name_similarity(prepared, prepare(name))
-            if best is None or result.score > best[0]:
-                best = (result.score, f"'{name}': {result.explanation}")
-    return best or (0.0, "no name")
+def _names(entity: entity_pb2.Entity, criteria: Criteria, memo: dict[str, tuple[float, str]]) -> tuple[float, str]:
+    """The best similarity of any query name to any of the entity's names. `memo`
+    holds the names already compared in this search: namesakes are common among
+    candidates, and each distinct name is compared once."""
+    best = (0.0, "no name")
+    for name in entity_names(entity):
+        result = memo.get(name)
+        if result is None:
+            result = (0.0, "")
+            for query in criteria.names:
+                similarity = name_similarity(prepare(query), prepare(name))
+                if similarity.score > result[0] or not result[1]:
+                    result = (similarity.score, f"'{name}': {similarity.explanation}")
+            memo[name] = result
+        if result[0] > best[0] or best[1] == "no name":
+            best = result
+    return best
 
 
 def _documents(entity: entity_pb2.Entity, criteria: Criteria) -> tuple[float, str] | None:
@@ -93,8 +101,11 @@ def _documents(entity: entity_pb2.Entity, criteria: Criteria) -> tuple[float, st
     return 0.0, "no document matches"
 
 
-def score(entity: entity_pb2.Entity, criteria: Criteria) -> Scored | None:
-    """The entity's score and explanations, or None when it does not match at all."""
+def score(entity: entity_pb2.Entity, criteria: Criteria, floor: float = 0.0,
+          memo: dict[str, tuple[float, str]] | None = None) -> Scored | None:
+    """The entity's score and explanations, or None when it does not match at all or
+    cannot reach `floor` (a search passes the score it must beat to enter its page;
+    the cheap criteria are compared first, so the name is not compared in vain)."""
     person = entity.person if entity.WhichOneof("kind") == "person" else None
     parts: list[tuple[str, float, float, str]] = []  # criterion, weight, score, detail
 
@@ -107,9 +118,6 @@ def score(entity: entity_pb2.Entity, criteria: Criteria) -> Scored | None:
         else:
             parts.append((criterion, weight, result[0], result[1]))
 
-    name = _names(entity, criteria) if criteria.names else None
-    if criteria.names:
-        add("name", name)
     document = _documents(entity, criteria) if criteria.documents else None
     if criteria.documents:
         if document is None and not criteria.document_required:
@@ -129,8 +137,15 @@ def score(entity: entity_pb2.Entity, criteria: Criteria) -> Scored | None:
                 (0.0, f"recorded as {', '.join(nationalities)}")
         add("nationality", found, applies=person is not None)
     document_match = document is not None and document[0] >= 1.0
-    if name is not None and name[0] < MIN_NAME_SCORE and not document_match:
-        return None
+    if criteria.names:
+        weight = WEIGHTS["name"]
+        bound = (weight + sum(w * v for _, w, v, _ in parts)) / (weight + sum(w for _, w, _, _ in parts))
+        if bound < max(floor, MIN_SCORE) and not document_match:
+            return None
+        name = _names(entity, criteria, {} if memo is None else memo)
+        if name[0] < MIN_NAME_SCORE and not document_match:
+            return None
+        parts.insert(0, ("name", weight, name[0], name[1]))
     if not parts:
         return Scored(1.0, ())
     total_weight = sum(weight for _, weight, _, _ in parts)

@@ -2,16 +2,19 @@
 
 A search never scans every row. It computes the search keys of its criteria
 (services.query.indexing), looks up how many rows each key has (sampled
-statistics), and aggregates, in one SQL statement, the visible entities sharing the
-most weight of the selective keys: keys are taken rarest first while their rows
-stay within a budget, each weighted by its kind's prior and its rarity (IDF), so a
-common first name costs nothing while a rare surname, a full date of birth or a
-document number finds the record among millions. The best candidates are then
-loaded and scored (services.query.scoring).
+statistics), and asks, in one SQL statement, for the visible entities sharing the
+most weight with the selective keys: keys are taken rarest first while their rows
+stay within a budget, each weighted by its kind's prior and its rarity (IDF), and
+within one word of the query only its best key counts. So a common first name
+costs little, while a rare surname, a full date of birth or a document number
+finds the record among millions. The best candidates are then scored
+(services.query.scoring).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -19,14 +22,15 @@ from icore.uim.v1 import entity_pb2
 from services.query.criteria import Criteria
 from services.query.indexing import date_keys, key_hash
 from services.query.scoring import Scored, score
-from services.query.storage import Repository
-from services.uim.names import index_keys, key_weight
+from services.query.storage import Candidate, Repository
+from services.uim.names import index_keys, key_weight, prepare
+from services.uim.names.keys import token_keys
 
 #: Key rows one search may aggregate; rarer keys first.
 ROW_BUDGET = 40_000
 #: Candidates scored per search (more when the caller pages far).
 CANDIDATES = 200
-#: Prior weight of attribute keys against name keys (1.0 for a plain name token).
+#: Prior weight of attribute keys against name keys (1.0 for a plain name word).
 ATTRIBUTE_PRIORS = {"b": 1.2, "y": 0.15, "n": 0.1}
 
 
@@ -36,37 +40,52 @@ class Hit:
     scored: Scored
 
 
-def query_keys(criteria: Criteria) -> dict[str, float]:
-    """Each search key of the criteria with its prior weight."""
-    keys: dict[str, float] = {}
+def query_keys(criteria: Criteria) -> dict[str, tuple[float, int]]:
+    """Each search key of the criteria with its prior weight and its group: one group
+    per word of each name (joined words form their own), one per attribute."""
+    keys: dict[str, tuple[float, int]] = {}
+    group = 0
     for name in criteria.names:
-        for key in index_keys(name):
-            keys[key] = key_weight(key)
+        prepared = prepare(name)
+        every = index_keys(prepared)
+        for token in prepared.tokens:
+            mine = token_keys(token) & every
+            if mine:
+                for key in mine:
+                    keys.setdefault(key, (key_weight(key), group))
+                group += 1
+        for key in every:
+            if key not in keys:
+                keys[key] = (key_weight(key), group)
+                group += 1
     if criteria.date_of_birth is not None:
         birth = criteria.date_of_birth
         for year in range(birth.year - criteria.tolerance_years, birth.year + criteria.tolerance_years + 1):
-            keys[f"y:{year}"] = ATTRIBUTE_PRIORS["y"]
+            keys[f"y:{year}"] = (ATTRIBUTE_PRIORS["y"], group)
         for key in date_keys(birth):
             if key.startswith("b:"):
-                keys[key] = ATTRIBUTE_PRIORS["b"]
+                keys[key] = (ATTRIBUTE_PRIORS["b"], group)
+        group += 1
     if criteria.nationality:
-        keys[f"n:{criteria.nationality}"] = ATTRIBUTE_PRIORS["n"]
+        keys[f"n:{criteria.nationality}"] = (ATTRIBUTE_PRIORS["n"], group)
     return keys
 
 
-def choose_keys(priors: dict[str, float], counts: dict[int, int], total: int) -> dict[int, int]:
-    """Integer weights of the keys worth aggregating: rarest first within the row
-    budget (at least the rarest one), each weighted prior x IDF."""
+def choose_keys(priors: dict[str, tuple[float, int]], counts: dict[int, int],
+                total: int) -> list[tuple[int, int, int]]:
+    """(hash, integer weight, group) of the keys worth aggregating: rarest first
+    within the row budget (at least the rarest one), each weighted prior x IDF."""
     ranked = sorted(priors, key=lambda k: (counts.get(key_hash(k), 0), k))
-    chosen: dict[int, int] = {}
+    chosen: list[tuple[int, int, int]] = []
     rows = 0
     for key in ranked:
         count = counts.get(key_hash(key), 0)
         if chosen and rows + count > ROW_BUDGET:
             continue
         rows += count
+        prior, group = priors[key]
         idf = math.log((total + 1) / (count + 1)) + 1.0
-        chosen[key_hash(key)] = max(1, round(100 * priors[key] * idf))
+        chosen.append((key_hash(key), max(1, round(100 * prior * idf)), group))
     return chosen
 
 
@@ -86,34 +105,43 @@ class Searcher:
             if not kinds:
                 return [], 0
         limit = max(CANDIDATES, wanted + CANDIDATES // 2)
-        pks: list[int] = []
+        found: dict[int, Candidate] = {}
         priors = query_keys(criteria)
         if priors:
             counts, total = self.repository.key_statistics([key_hash(k) for k in priors])
             weights = choose_keys(priors, counts, total)
-            pks += [pk for pk, _ in self.repository.candidates(weights, kinds, country, limit)]
+            found.update((c.pk, c) for c in self.repository.candidates(weights, kinds, country, limit))
+        more: list[int] = []
         if criteria.documents:
-            pks += self.repository.by_document(list(criteria.documents), kinds, country, limit)
+            more += self.repository.by_document(list(criteria.documents), kinds, country, limit)
         if not priors and not criteria.documents and criteria.event_filters:
-            pks += self.repository.events(country, criteria.event_country, criteria.start, criteria.end, wanted + 1)
-        loaded = self.repository.load(list(dict.fromkeys(pks)), country)
+            more += self.repository.events(country, criteria.event_country, criteria.start, criteria.end, wanted + 1)
+        found.update((c.pk, c) for c in self.repository.load([pk for pk in more if pk not in found], country))
         hits = []
-        for body, _kind, event_country, event_time in loaded.values():
-            if criteria.event_filters and not _in_event_range(criteria, event_country, event_time):
+        # The scores to beat: a candidate that cannot enter the best `wanted + 1` is
+        # not scored in full (it could not be shown, and one more hit is enough to
+        # know that another page follows). Candidates come best keys first.
+        best: list[float] = []
+        names: dict[str, tuple[float, str]] = {}
+        for candidate in found.values():
+            if criteria.event_filters and not _in_event_range(criteria, candidate.event_country, candidate.event_time):
                 continue
-            entity = entity_pb2.Entity.FromString(body)
-            scored = score(entity, criteria)
+            entity = entity_pb2.Entity.FromString(candidate.body)
+            scored = score(entity, criteria, best[0] if len(best) > wanted else 0.0, names)
             if scored is not None:
                 hits.append(Hit(entity, scored))
+                heapq.heappush(best, scored.score)
+                if len(best) > wanted + 1:
+                    heapq.heappop(best)
         hits.sort(key=lambda hit: (-hit.scored.score, hit.entity.id))
         return hits[page.offset:wanted], len(hits)
 
 
-def _in_event_range(criteria: Criteria, event_country: str | None, event_time: object) -> bool:
+def _in_event_range(criteria: Criteria, event_country: str | None, event_time: dt.datetime | None) -> bool:
     if criteria.event_country and event_country != criteria.event_country:
         return False
     if event_time is None:
         return False
-    if criteria.start is not None and event_time < criteria.start:  # type: ignore[operator]
+    if criteria.start is not None and event_time < criteria.start:
         return False
-    return criteria.end is None or event_time < criteria.end  # type: ignore[operator]
+    return criteria.end is None or event_time < criteria.end

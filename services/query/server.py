@@ -7,7 +7,7 @@ holds up the event loop and its other calls.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 import structlog
@@ -32,7 +32,7 @@ from services.query.criteria import parse_search
 from services.query.ingest import MAX_BATCH, check_links, prepare_entities, stored_link
 from services.query.related import related
 from services.query.search import Searcher
-from services.query.storage import ChangeOp, Repository
+from services.query.storage import ANALYZE_MIN_ROWS, ChangeOp, Repository, UpsertOutcome
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +41,8 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QueryService"].full_name
 MAX_REJECTIONS_LISTED = 1000
 EXPORT_PAGE = 500
 MAX_DEPTH = 3
+#: Statistics are refreshed when a server starts (see Repository.analyze_if_grown).
+ANALYZE_ON_START = ANALYZE_MIN_ROWS
 
 
 def _entity_id(value: str, field: str = "entity_id") -> str:
@@ -59,33 +61,56 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         self._searcher = Searcher(repository)
         self._audit = audit
         self._changed = ChangeSignal()
+        self._background: set[asyncio.Task[None]] = set()
+
+    def _in_background(self, work: Callable[..., None], *args: object) -> None:
+        """Housekeeping that no caller should wait for, kept referenced until done."""
+        task = asyncio.create_task(asyncio.to_thread(work, *args))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def UpsertEntities(self, request_iterator: AsyncIterator[pb.UpsertEntitiesRequest],
                              context: grpc.aio.ServicerContext) -> pb.UpsertEntitiesResponse:
+        """Each message is checked and indexed while the previous one is written, so
+        the CPU-bound and the database-bound halves of an ingest overlap."""
         owner = require_caller().country
         response = pb.UpsertEntitiesResponse()
         position = 0
-        async for request in request_iterator:
-            if len(request.entities) > MAX_BATCH:
-                raise InvalidFieldError("entities", f"at most {MAX_BATCH} entities per message")
-            batch = list(request.entities)
-            accepted, rejected = await asyncio.to_thread(prepare_entities, batch, owner, position)
-            position += len(batch)
-            for rejection in rejected:
-                response.rejected_count += 1
-                if len(response.rejected) < MAX_REJECTIONS_LISTED:
-                    more = f" (and {rejection.more} more problems)" if rejection.more else ""
-                    response.rejected.add(index=rejection.index, source_record_id=rejection.source_record_id,
-                                          field=rejection.violation.field,
-                                          description=rejection.violation.description + more)
-            if accepted:
-                outcome = await asyncio.to_thread(self._repository.upsert_entities, accepted)
-                response.created_count += outcome.created
-                response.updated_count += outcome.updated
-                if outcome.written:
-                    self._audit.record(WRITE, [(entity_id, owner) for entity_id in outcome.written])
-                    self._changed.notify()
+        writing: asyncio.Task[UpsertOutcome] | None = None
+        try:
+            async for request in request_iterator:
+                if len(request.entities) > MAX_BATCH:
+                    raise InvalidFieldError("entities", f"at most {MAX_BATCH} entities per message")
+                batch = list(request.entities)
+                accepted, rejected = await asyncio.to_thread(prepare_entities, batch, owner, position)
+                position += len(batch)
+                for rejection in rejected:
+                    response.rejected_count += 1
+                    if len(response.rejected) < MAX_REJECTIONS_LISTED:
+                        more = f" (and {rejection.more} more problems)" if rejection.more else ""
+                        response.rejected.add(index=rejection.index, source_record_id=rejection.source_record_id,
+                                              field=rejection.violation.field,
+                                              description=rejection.violation.description + more)
+                if writing is not None:
+                    self._written(owner, await writing, response)
+                    writing = None
+                if accepted:
+                    writing = asyncio.create_task(asyncio.to_thread(self._repository.upsert_entities, accepted))
+        except BaseException:
+            if writing is not None:  # the stream failed: the write in flight finishes alone
+                writing.add_done_callback(lambda task: task.cancelled() or task.exception())
+            raise
+        if writing is not None:
+            self._written(owner, await writing, response)
         return response
+
+    def _written(self, owner: str, outcome: UpsertOutcome, response: pb.UpsertEntitiesResponse) -> None:
+        response.created_count += outcome.created
+        response.updated_count += outcome.updated
+        if outcome.written:
+            self._audit.record(WRITE, [(entity_id, owner) for entity_id in outcome.written])
+            self._changed.notify()
+            self._in_background(self._repository.analyze_if_grown, len(outcome.written))
 
     async def GetEntity(self, request: pb.GetEntityRequest, context: grpc.aio.ServicerContext) -> pb.GetEntityResponse:
         country = require_caller().country
@@ -211,6 +236,8 @@ async def create_server(settings: Settings) -> IcoreServer:
     """Open (and migrate) the repository database and wire the servicer."""
     engine = await asyncio.to_thread(open_database, settings.resolved_database_url, "query")
     audit = await asyncio.to_thread(AuditLog, engine, "query")
-    servicer = QueryServicer(Repository(engine), audit)
+    repository = Repository(engine)
+    await asyncio.to_thread(repository.analyze_if_grown, ANALYZE_ON_START)
+    servicer = QueryServicer(repository, audit)
     return IcoreServer(settings, [Registration(SERVICE_NAME, pb_grpc.add_QueryServiceServicer_to_server, servicer)],
                        closers=[engine.dispose], audit=audit)

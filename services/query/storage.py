@@ -11,13 +11,19 @@ change that commits late.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from icore.uim.v1 import entity_pb2, link_pb2
@@ -92,6 +98,8 @@ changes = sa.Table(
     sa.Column("change_time", sa.DateTime(timezone=True), nullable=False),
 )
 
+#: Entities written before the first statistics refresh (see Repository.analyze_if_grown).
+ANALYZE_MIN_ROWS = 2_000
 #: Any constant: the PostgreSQL advisory lock that orders change-log appends.
 _CHANGE_LOCK = 0x1C0E6
 
@@ -101,6 +109,14 @@ class ChangeOp(IntEnum):
     ENTITY_DELETED = 2
     LINK_UPSERTED = 3
     LINK_DELETED = 4
+
+
+def _without_jit(dbapi_connection: Any, _record: Any) -> None:
+    """Short index look-ups gain nothing from JIT compilation, which costs
+    milliseconds per query whenever the planner's estimates run high."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()
 
 
 def visible(table: sa.Table | sa.sql.Alias, country: str) -> sa.ColumnElement[bool]:
@@ -139,6 +155,18 @@ class StoredLink:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """An entity found by its keys, with its summed key weight."""
+
+    pk: int
+    weight: int
+    body: bytes
+    kind: int
+    event_country: str | None
+    event_time: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class Change:
     """One change as a follower sees it."""
 
@@ -155,6 +183,34 @@ class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
+        self._analyze_lock = threading.Lock()
+        self._rows_at_analysis = 0
+        self._written_since_analysis = 0
+        if self.postgres:
+            sa.event.listen(engine, "connect", _without_jit)
+            engine.dispose()  # pooled connections predate the listener
+
+    def analyze_if_grown(self, written: int = 0) -> None:
+        """Refresh the planner's statistics (PostgreSQL) once the tables have grown
+        by a fifth since the last time: the key look-ups are only planned as index
+        scans with current statistics, and autovacuum may be off or lag a bulk load."""
+        if not self.postgres:
+            return
+        self._written_since_analysis += written
+        if self._written_since_analysis < max(ANALYZE_MIN_ROWS, self._rows_at_analysis // 5):
+            return
+        if not self._analyze_lock.acquire(blocking=False):
+            return
+        try:
+            self._written_since_analysis = 0
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE " + ", ".join(t.name for t in metadata.sorted_tables))
+                connection.commit()
+                self._rows_at_analysis = int(connection.execute(sa.select(sa.func.count()).select_from(entities))
+                                             .scalar_one())
+            log.info("statistics_refreshed", entities=self._rows_at_analysis)
+        finally:
+            self._analyze_lock.release()
 
     # --- entities ---------------------------------------------------------------
 
@@ -195,20 +251,14 @@ class Repository:
                      for item in replaced])
                 pks.update({item.id: existing[item.id].pk for item in replaced})
             if fresh:
-                rows = connection.execute(
-                    entities.insert().returning(entities.c.pk, entities.c.id, sort_by_parameter_order=True),
-                    [dict(id=item.id, **self._entity_values(item, now, now)) for item in fresh])
-                pks.update({row.id: row.pk for row in rows})
+                pks.update(self._insert_entities(connection, fresh, now))
             written = fresh + replaced
             if not written:
                 return outcome
-            key_rows = [dict(key_hash=h, entity_pk=pks[item.id], kind=item.kind, restricted=item.restricted)
-                        for item in written for h in item.key_hashes]
-            self._insert_many(connection, search_keys, key_rows)
+            self._insert_keys(connection, [(pks[item.id], item) for item in written])
             document_rows = [dict(number=n, entity_pk=pks[item.id], document_type=t, issuing_country=c)
                              for item in written for n, t, c in item.documents]
-            if document_rows:
-                connection.execute(documents.insert(), document_rows)
+            self._insert_many(connection, documents, document_rows)
             for item in written:
                 if sampled(item.id):
                     counts.update(item.key_hashes)
@@ -220,6 +270,24 @@ class Repository:
                 for item in written])
             outcome.written = [item.id for item in written]
         return outcome
+
+    def _insert_entities(self, connection: Connection, fresh: list[IndexedEntity],
+                         now: dt.datetime) -> dict[str, int]:
+        """Insert new entities; returns their primary keys by id. PostgreSQL takes the
+        keys from the sequence first and then COPYs the rows, the fastest bulk path."""
+        rows = [dict(id=item.id, **self._entity_values(item, now, now)) for item in fresh]
+        if self.postgres:
+            allocated = connection.execute(
+                sa.text("SELECT nextval(pg_get_serial_sequence('query_entities', 'pk')) FROM generate_series(1, :n)"),
+                {"n": len(rows)}).scalars().all()
+            for row, pk in zip(rows, allocated, strict=True):
+                row["pk"] = pk
+            self._insert_many(connection, entities, rows)
+            return {str(row["id"]): int(row["pk"]) for row in rows}  # type: ignore[call-overload]
+        connection.execute(entities.insert(), rows)
+        found = connection.execute(sa.select(entities.c.id, entities.c.pk)
+                                   .where(entities.c.id.in_([item.id for item in fresh])))
+        return {row.id: row.pk for row in found}
 
     @staticmethod
     def _entity_values(item: IndexedEntity, created: dt.datetime, updated: dt.datetime) -> dict[str, object]:
@@ -234,6 +302,21 @@ class Repository:
         if row is None:
             return dict(data_owner=owner, visibility=None, policy_countries="")
         return dict(data_owner=row.data_owner, visibility=row.visibility, policy_countries=row.policy_countries)
+
+    def _insert_keys(self, connection: Connection, items: list[tuple[int, IndexedEntity]]) -> None:
+        """The search keys of freshly written entities: tens per entity, the bulk of
+        every ingest, so written in the cheapest form each database takes."""
+        if self.postgres:
+            lines = "".join(f"{h}\t{pk}\t{item.kind}\t{'t' if item.restricted else 'f'}\n"
+                            for pk, item in items for h in item.key_hashes)
+            raw = connection.connection.driver_connection
+            with raw.cursor() as cursor:  # type: ignore[union-attr]
+                with cursor.copy("COPY query_search_keys (key_hash, entity_pk, kind, restricted) FROM STDIN") as copy:
+                    copy.write(lines)
+            return
+        connection.exec_driver_sql(
+            "INSERT INTO query_search_keys (key_hash, entity_pk, kind, restricted) VALUES (?, ?, ?, ?)",
+            [(h, pk, item.kind, item.restricted) for pk, item in items for h in item.key_hashes])
 
     def _insert_many(self, connection: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
         """Bulk insert; COPY on PostgreSQL, where it is several times faster."""
@@ -255,9 +338,20 @@ class Repository:
         if not deltas:
             return
         if self.postgres:
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+            # COPY the deltas, then merge them in one statement, in key order.
+            connection.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS query_key_deltas "
+                                       "(key_hash bigint, sampled_count bigint) ON COMMIT DELETE ROWS")
+            raw = connection.connection.driver_connection
+            with raw.cursor() as cursor:  # type: ignore[union-attr]
+                with cursor.copy("COPY query_key_deltas (key_hash, sampled_count) FROM STDIN") as copy:
+                    for delta in deltas:
+                        copy.write_row(delta)
+            connection.exec_driver_sql(
+                "INSERT INTO query_key_counts SELECT key_hash, sampled_count FROM query_key_deltas ORDER BY key_hash "
+                "ON CONFLICT (key_hash) DO UPDATE "
+                "SET sampled_count = query_key_counts.sampled_count + excluded.sampled_count")
+            return
+        from sqlalchemy.dialects.sqlite import insert
         statement = insert(key_counts)
         statement = statement.on_conflict_do_update(
             index_elements=[key_counts.c.key_hash],
@@ -269,7 +363,7 @@ class Repository:
             return
         if self.postgres:
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _CHANGE_LOCK})
-        connection.execute(changes.insert(), rows)
+        self._insert_many(connection, changes, rows)
 
     def get_entity(self, entity_id: str, country: str) -> tuple[bytes, str] | None:
         """The body and data owner of an entity the caller may see, or None."""
@@ -472,27 +566,28 @@ class Repository:
             counts = {row.key_hash: max(0, row.sampled_count) * SAMPLE_EVERY for row in rows}
         return counts, max(1, counts.pop(everything, 0))
 
-    def candidates(self, weights: dict[int, int], kinds: Sequence[int], country: str,
-                   limit: int) -> list[tuple[int, int]]:
-        """(entity pk, summed key weight) of the visible entities sharing the most
-        weight of `weights`' keys, best first: one aggregate over an index range per
-        key; restricted rows alone are checked against their entity's policy."""
+    def candidates(self, weights: Sequence[tuple[int, int, int]], kinds: Sequence[int], country: str,
+                   limit: int) -> list[Candidate]:
+        """The visible entities that share the most weight with the query's keys, best
+        first, loaded. `weights` holds (key hash, weight, group): within a group (one
+        word of the query, or one attribute) only the best key counts, so a word
+        matched exactly is not counted again through each of its typo keys, and the
+        groups' weights add up. One statement: index look-ups per key, the aggregate,
+        and the entity rows; a restricted key row is checked against its entity's
+        policy by a scalar subquery per row, which the planner cannot turn into a
+        hash of every visible entity."""
         if not weights:
             return []
-        weight = sa.case(*((search_keys.c.key_hash == h, w) for h, w in weights.items()), else_=0)
-        allowed = sa.select(entities.c.pk).where(entities.c.pk == search_keys.c.entity_pk,
-                                                 visible(entities, country)).exists()
-        total = sa.func.sum(weight).label("weight")
-        query = (sa.select(search_keys.c.entity_pk, total)
-                 .where(search_keys.c.key_hash.in_(list(weights)),
-                        sa.or_(search_keys.c.restricted.is_(False), allowed))
-                 .group_by(search_keys.c.entity_pk)
-                 .order_by(total.desc(), search_keys.c.entity_pk)
-                 .limit(limit))
-        if kinds:
-            query = query.where(search_keys.c.kind.in_(list(kinds)))
+        sql = _candidate_sql(self.engine.dialect.name, country, tuple(sorted(set(kinds))))
+        if self.postgres:
+            params: dict[str, object] = {"hashes": [h for h, _, _ in weights], "weights": [w for _, w, _ in weights],
+                                         "groups": [g for _, _, g in weights], "limit": limit}
+        else:
+            params = {"weights": json.dumps([list(row) for row in weights]), "limit": limit}
         with self.engine.connect() as connection:
-            return [(row.entity_pk, int(row.weight)) for row in connection.execute(query)]
+            return [Candidate(row.pk, int(row.weight), row.body, row.kind, row.event_country,
+                              _utc(row.event_time) if row.event_time else None)
+                    for row in connection.execute(sql, params)]
 
     def by_document(self, numbers: Sequence[str], kinds: Sequence[int], country: str, limit: int) -> list[int]:
         """Visible entities holding one of the (normalised) document numbers."""
@@ -523,17 +618,69 @@ class Repository:
         with self.engine.connect() as connection:
             return [row.pk for row in connection.execute(query)]
 
-    def load(self, pks: Sequence[int], country: str) -> dict[int, tuple[bytes, int, str | None, dt.datetime | None]]:
-        """(body, kind, event country, event time) of the visible entities among `pks`."""
+    def load(self, pks: Sequence[int], country: str) -> list[Candidate]:
+        """The visible entities among `pks`."""
         if not pks:
-            return {}
+            return []
         with self.engine.connect() as connection:
             rows = connection.execute(
                 sa.select(entities.c.pk, entities.c.body, entities.c.kind, entities.c.event_country,
                           entities.c.event_time)
                 .where(entities.c.pk.in_(list(pks)), visible(entities, country)))
-            return {row.pk: (row.body, row.kind, row.event_country,
-                             _utc(row.event_time) if row.event_time else None) for row in rows}
+            return [Candidate(row.pk, 0, row.body, row.kind, row.event_country,
+                              _utc(row.event_time) if row.event_time else None) for row in rows]
+
+
+_COUNTRY = re.compile(r"^[A-Z]{3}$")
+_CANDIDATE_SQL = """
+WITH w AS ({weights}),
+best AS (
+    SELECT sk.entity_pk, w.grp, MAX(w.weight) AS weight
+    FROM w {join} query_search_keys sk ON sk.key_hash = w.key_hash
+    WHERE {kinds} CASE WHEN sk.restricted
+        THEN COALESCE((SELECT {policy_visible} FROM query_entities p WHERE p.pk = sk.entity_pk), {false})
+        ELSE {true} END
+    GROUP BY sk.entity_pk, w.grp),
+ranked AS (
+    SELECT entity_pk, SUM(weight) AS weight FROM best
+    GROUP BY entity_pk ORDER BY SUM(weight) DESC, entity_pk LIMIT :limit)
+SELECT e.pk, r.weight, e.body, e.kind, e.event_country, e.event_time
+FROM ranked r JOIN query_entities e ON e.pk = r.entity_pk
+WHERE {entity_visible}
+ORDER BY r.weight DESC, e.pk
+"""
+_WEIGHTS_SQL = {
+    "postgresql": "SELECT * FROM unnest(CAST(:hashes AS bigint[]), CAST(:weights AS integer[]), "
+                  "CAST(:groups AS integer[])) AS u(key_hash, weight, grp)",
+    "sqlite": "SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS key_hash, json_extract(value, '$[1]') AS weight, "
+              "json_extract(value, '$[2]') AS grp FROM json_each(:weights)",
+}
+
+
+@lru_cache(maxsize=1024)
+def _candidate_sql(dialect_name: str, country: str, kinds: tuple[int, ...]) -> sa.TextClause:
+    """The candidate statement for one dialect, caller and kind filter; the access
+    rule is the shared one (services.uim.access), rendered with the country inline
+    (an ISO code, checked here) so that the statement text is reused."""
+    if not _COUNTRY.match(country):
+        raise ValueError(f"not a country code: {country!r}")
+    dialect = postgresql.dialect() if dialect_name == "postgresql" else sqlite.dialect()
+
+    def rule(alias: str) -> str:
+        column = sa.literal_column
+        clause = visible_clause(column(f"{alias}.visibility"), column(f"{alias}.policy_countries"),
+                                column(f"{alias}.data_owner"), country)
+        return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+    sqlite_dialect = dialect_name == "sqlite"
+    text = _CANDIDATE_SQL.format(
+        weights=_WEIGHTS_SQL[dialect_name],
+        join="CROSS JOIN" if sqlite_dialect else "JOIN",  # SQLite: the few query keys drive the loop
+        kinds=f"sk.kind IN ({', '.join(str(int(k)) for k in kinds)}) AND" if kinds else "",
+        policy_visible=rule("p"), entity_visible=rule("e"),
+        false="0" if sqlite_dialect else "false", true="1" if sqlite_dialect else "true")
+    return sa.text(text).columns(pk=sa.BigInteger, weight=sa.BigInteger, body=sa.LargeBinary, kind=sa.SmallInteger,
+                                 event_country=sa.String, event_time=sa.DateTime(timezone=True))
 
 
 def _countries(countries: Iterable[str]) -> str:
