@@ -1,0 +1,370 @@
+"""Benchmark of the unified query service: ingest rate, Search latency and search
+quality, on SQLite and PostgreSQL, each figure beside its target and beside a
+baseline measured in the same run.
+
+    python -m bench.query --persons 100000                  # both databases
+    python -m bench.query --persons 1000000 --databases postgresql
+
+The service runs as its own process (`icore serve query`), exactly as deployed;
+this process generates the person records first (not timed), then streams them
+through UpsertEntities on `--streams` concurrent calls, then runs `--queries`
+generated searches one after the other, measuring each round trip. Baselines:
+
+- ingest: the same entities stored as bare rows (id and body) with no checking or
+  indexing: the floor that the repository's validation and search keys add to;
+- search: exhaustive scoring of every visible person record for a few of the same
+  queries (what a search would cost without candidate generation), with its quality,
+  which shows what candidate generation loses, if anything.
+
+On PostgreSQL the tables are VACUUM ANALYZEd after the load, as autovacuum would do
+(it is off on the benchmark machine); the time it takes is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from queue import Empty, Queue
+
+import grpc
+import sqlalchemy as sa
+
+from icore.query.v1 import query_service_pb2 as pb
+from icore.query.v1 import query_service_pb2_grpc as pb_grpc
+from icore.uim.v1 import entity_pb2
+from services.bootstrap.database import create_engine
+from services.bootstrap.identity import Caller, identity_metadata
+from services.demo.generator import Truth, generate, search_query
+from services.mesh import wait_serving
+from services.query.criteria import parse_search
+from services.query.scoring import score
+from services.query.storage import entities as entity_table
+from services.query.storage import visible
+
+TARGETS = {"ingest_per_s": 5000.0, "search_p50_ms": 20.0, "search_p99_ms": 100.0, "recall_at_10": 0.98,
+           "precision_at_1": 0.95}
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CALLER = "FRA"
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+@dataclass
+class Result:
+    database: str
+    persons: int
+    entities: int
+    generate_s: float = 0.0
+    ingest_s: float = 0.0
+    ingest_per_s: float = 0.0
+    baseline_ingest_per_s: float = 0.0
+    vacuum_s: float = 0.0
+    queries: int = 0
+    search_p50_ms: float = 0.0
+    search_p99_ms: float = 0.0
+    recall_at_10: float = 0.0
+    precision_at_1: float = 0.0
+    baseline_queries: int = 0
+    baseline_search_p50_ms: float = 0.0
+    baseline_recall_at_10: float = 0.0
+    baseline_precision_at_1: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def database(kind: str, postgres_url: str, workdir: Path) -> Iterator[str]:
+    """A fresh, empty database of `kind`, removed afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench-query.sqlite'}"
+        return
+    admin_url = sa.engine.make_url(postgres_url).set(drivername="postgresql+psycopg")
+    name = f"icore_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def query_server(url: str, workdir: Path) -> Iterator[str]:
+    """`icore serve query` in its own process, on a free port, until the block ends."""
+    port = _free_port()
+    env = dict(os.environ, ICORE_PLAINTEXT="1", ICORE_PORT=str(port), ICORE_HOST="127.0.0.1",
+               ICORE_QUERY_DATABASE_URL=url, ICORE_DATA_DIR=str(workdir), ICORE_LOG_LEVEL="warning",
+               ICORE_RATE_LIMIT_PER_S="1000000", ICORE_RATE_LIMIT_BURST="1000000", ICORE_SHUTDOWN_GRACE_S="2")
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "query"], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    address = f"127.0.0.1:{port}"
+    try:
+        if not wait_serving(address, 120, process):
+            raise SystemExit(f"query server did not start; see {workdir / 'server.log'}")
+        yield address
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
+
+
+def generate_persons(persons: int, seed: int) -> tuple[dict[str, list[pb.UpsertEntitiesRequest]], Truth]:
+    """Person records (no other entities), grouped by data owner in requests of 1,000."""
+    truth = Truth()
+    by_owner: dict[str, list[entity_pb2.Entity]] = defaultdict(list)
+    for item in generate(persons, seed, extras=False):
+        truth.add(item)
+        assert item.entity is not None
+        by_owner[item.owner].append(item.entity)
+    batches = {owner: [pb.UpsertEntitiesRequest(entities=records[i:i + 1000]) for i in range(0, len(records), 1000)]
+               for owner, records in by_owner.items()}
+    return batches, truth
+
+
+def ingest(address: str, batches: dict[str, list[pb.UpsertEntitiesRequest]], streams: int) -> tuple[float, int]:
+    """Stream every batch through UpsertEntities on `streams` concurrent calls (each
+    call one owner's chunk of up to 50 requests); returns (seconds, rejected)."""
+    work: Queue[tuple[str, list[pb.UpsertEntitiesRequest]]] = Queue()
+    for owner, requests in batches.items():
+        for i in range(0, len(requests), 50):
+            work.put((owner, requests[i:i + 50]))
+    rejected = [0]
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        with grpc.insecure_channel(address) as channel:
+            stub = pb_grpc.QueryServiceStub(channel)
+            while True:
+                try:
+                    owner, chunk = work.get_nowait()
+                except Empty:
+                    return
+                try:
+                    reply = stub.UpsertEntities(iter(chunk), metadata=identity_metadata(Caller(owner)), timeout=3600)
+                    rejected[0] += reply.rejected_count
+                except grpc.RpcError as error:
+                    failures.append(error)
+                    return
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(streams)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit(f"ingest failed: {failures[0]}")
+    return time.perf_counter() - started, rejected[0]
+
+
+def baseline_ingest(url: str, batches: dict[str, list[pb.UpsertEntitiesRequest]]) -> float:
+    """Entities per second stored as bare (id, body) rows straight into the database."""
+    engine = create_engine(url)
+    bare = sa.Table("bench_bare_entities", sa.MetaData(), sa.Column("id", sa.String(30), primary_key=True),
+                    sa.Column("body", sa.LargeBinary, nullable=False))
+    bare.create(engine)
+    count = 0
+    started = time.perf_counter()
+    try:
+        for requests in batches.values():
+            for request in requests:
+                rows = [{"id": e.id, "body": e.SerializeToString()} for e in request.entities]
+                with engine.begin() as connection:
+                    connection.execute(bare.insert(), rows)
+                count += len(rows)
+        return count / (time.perf_counter() - started)
+    finally:
+        bare.drop(engine)
+        engine.dispose()
+
+
+def vacuum(url: str) -> float:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    started = time.perf_counter()
+    with engine.connect() as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def _request(seed: int, person: int) -> pb.SearchRequest:
+    query = search_query(seed, person)
+    request = pb.SearchRequest(name=query.name, nationality=query.nationality, document_number=query.document_number,
+                               page_size=10)
+    if query.date_of_birth is not None:
+        request.date_of_birth.CopyFrom(query.date_of_birth)
+    return request
+
+
+def _quality(found: list[list[str]], relevant: list[list[str]]) -> tuple[float, float]:
+    recall = sum(len(set(r) & set(f[:10])) / len(r) for f, r in zip(found, relevant, strict=True)) / len(found)
+    precision = sum(1 for f, r in zip(found, relevant, strict=True) if f and f[0] in r) / len(found)
+    return recall, precision
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def queries_for(truth: Truth, count: int, seed: int) -> list[tuple[int, list[str]]]:
+    """`count` true persons with at least one record the caller may see."""
+    persons = sorted(truth.persons)
+    random.Random(seed).shuffle(persons)
+    chosen = []
+    for person in persons:
+        relevant = truth.visible(truth.persons[person], CALLER)
+        if relevant:
+            chosen.append((person, relevant))
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def run_searches(address: str, seed: int, chosen: list[tuple[int, list[str]]]) -> tuple[list[float], float, float]:
+    with grpc.insecure_channel(address) as channel:
+        stub = pb_grpc.QueryServiceStub(channel)
+        metadata = identity_metadata(Caller(CALLER))
+        for person, _ in chosen[:20]:  # warm-up: connections, caches, prepared statements
+            stub.Search(_request(seed, person), metadata=metadata, timeout=60)
+        latencies, found = [], []
+        for person, _ in chosen:
+            request = _request(seed, person)
+            started = time.perf_counter()
+            reply = stub.Search(request, metadata=metadata, timeout=60)
+            latencies.append((time.perf_counter() - started) * 1000)
+            found.append([hit.entity.id for hit in reply.hits])
+    recall, precision = _quality(found, [relevant for _, relevant in chosen])
+    return latencies, recall, precision
+
+
+def baseline_search(url: str, seed: int, chosen: list[tuple[int, list[str]]]) -> tuple[list[float], float, float]:
+    """Score every visible person record for each query: no candidate generation."""
+    engine = create_engine(url)
+    latencies, found = [], []
+    for person, _ in chosen:
+        from services.bootstrap.errors import FieldErrors
+
+        criteria = parse_search(_request(seed, person), FieldErrors())
+        started = time.perf_counter()
+        hits = []
+        with engine.connect() as connection:
+            rows = connection.execute(sa.select(entity_table.c.body)
+                                      .where(entity_table.c.kind == 1, visible(entity_table, CALLER)))
+            for (body,) in rows:
+                entity = entity_pb2.Entity.FromString(body)
+                scored = score(entity, criteria)
+                if scored is not None:
+                    hits.append((-scored.score, entity.id))
+        hits.sort()
+        latencies.append((time.perf_counter() - started) * 1000)
+        found.append([entity_id for _, entity_id in hits[:10]])
+    engine.dispose()
+    recall, precision = _quality(found, [relevant for _, relevant in chosen])
+    return latencies, recall, precision
+
+
+def bench(kind: str, args: argparse.Namespace) -> Result:
+    print(f"[{kind}] generating {args.persons:,} person records", flush=True)
+    started = time.perf_counter()
+    batches, truth = generate_persons(args.persons, args.seed)
+    result = Result(kind, args.persons, truth.entities, generate_s=round(time.perf_counter() - started, 1))
+    chosen = queries_for(truth, args.queries, args.seed)
+    with tempfile.TemporaryDirectory(prefix="icore-bench-") as scratch, \
+            database(kind, args.postgres_url, Path(scratch)) as url:
+        with query_server(url, Path(scratch)) as address:
+            print(f"[{kind}] ingesting on {args.streams} streams", flush=True)
+            seconds, rejected = ingest(address, batches, args.streams)
+            result.ingest_s = round(seconds, 1)
+            result.ingest_per_s = round(truth.entities / seconds)
+            if rejected:
+                result.notes.append(f"{rejected} records rejected")
+            if kind == "postgresql":
+                result.vacuum_s = round(vacuum(url), 1)
+            print(f"[{kind}] {result.ingest_per_s:,} persons/s; searching {len(chosen)} queries", flush=True)
+            latencies, result.recall_at_10, result.precision_at_1 = run_searches(address, args.seed, chosen)
+            result.queries = len(latencies)
+            result.search_p50_ms = round(_percentile(latencies, 0.5), 2)
+            result.search_p99_ms = round(_percentile(latencies, 0.99), 2)
+        print(f"[{kind}] baselines", flush=True)
+        result.baseline_ingest_per_s = round(baseline_ingest(url, batches))
+        if args.baseline_queries:
+            latencies, result.baseline_recall_at_10, result.baseline_precision_at_1 = baseline_search(
+                url, args.seed, chosen[:args.baseline_queries])
+            result.baseline_queries = len(latencies)
+            result.baseline_search_p50_ms = round(_percentile(latencies, 0.5), 1)
+    return result
+
+
+def _verdict(value: float, target: float, higher_is_better: bool) -> str:
+    met = value >= target if higher_is_better else value <= target
+    return "meets" if met else "MISSES"
+
+
+def report(results: list[Result]) -> str:
+    lines = ["| database | persons | figure | measured | target | verdict | baseline (same run) |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        rows = [
+            ("ingest, persons/s", r.ingest_per_s, TARGETS["ingest_per_s"], True,
+             f"{r.baseline_ingest_per_s:,.0f}/s bare rows, no checks or keys"),
+            ("Search p50, ms", r.search_p50_ms, TARGETS["search_p50_ms"], False,
+             f"{r.baseline_search_p50_ms:,.0f} ms scoring every record ({r.baseline_queries} queries)"),
+            ("Search p99, ms", r.search_p99_ms, TARGETS["search_p99_ms"], False, ""),
+            ("recall@10", r.recall_at_10, TARGETS["recall_at_10"], True,
+             f"{r.baseline_recall_at_10:.3f} scoring every record"),
+            ("precision@1", r.precision_at_1, TARGETS["precision_at_1"], True,
+             f"{r.baseline_precision_at_1:.3f} scoring every record"),
+        ]
+        for name, value, target, higher, baseline in rows:
+            shown = f"{value:,.3f}" if isinstance(value, float) and value < 10 else f"{value:,}"
+            lines.append(f"| {r.database} | {r.persons:,} | {name} | {shown} | {'≥' if higher else '≤'} {target:g} | "
+                         f"{_verdict(value, target, higher)} | {baseline} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.query", description=__doc__.split("\n")[0])
+    parser.add_argument("--persons", type=int, default=100_000, help="person records to load (default 100,000)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--queries", type=int, default=1000, help="searches to time and grade (default 1,000)")
+    parser.add_argument("--baseline-queries", type=int, default=5,
+                        help="searches for the exhaustive-scoring baseline (default 5)")
+    parser.add_argument("--streams", type=int, default=2, help="concurrent UpsertEntities calls (default 2)")
+    parser.add_argument("--seed", type=int, default=20260, help="generator seed")
+    parser.add_argument("--postgres-url", default=os.environ.get("ICORE_TEST_POSTGRES_URL", DEFAULT_POSTGRES))
+    args = parser.parse_args(argv)
+    results = [bench(kind.strip(), args) for kind in args.databases.split(",") if kind.strip()]
+    table = report(results)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"query-{args.persons}-{int(time.time())}.json"
+    out.write_text(json.dumps({"argv": sys.argv, "results": [asdict(r) for r in results], "table": table}, indent=2))
+    print(f"results in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
