@@ -214,31 +214,25 @@ class MessageStore:
     # -- sending -------------------------------------------------------------------------
 
     def send(self, dispatch: Dispatch, sender: str) -> SendResult:
-        """Store a message in one transaction, or find the one stored earlier
-        under the same idempotency key. The insert is tried first: a resend
-        is rare, so a new message costs no extra read.
+        """Store one message; see `send_many`."""
+        return self.send_many([(dispatch, sender)])[0]
+
+    def send_many(self, batch: Sequence[tuple[Dispatch, str]]) -> list[SendResult]:
+        """Store messages in one transaction (a group commit), or find the ones
+        stored earlier under the same sender and idempotency key.
 
         This is the hot path, so it talks to the driver directly: on
-        PostgreSQL one statement (its own transaction) inserts the message,
-        its recipients, its cross-check and its search terms and NOTIFYs, in
-        one round trip; on SQLite a few statements and a commit, under the
-        process's write lock.
+        PostgreSQL one statement, in autocommit and so its own transaction,
+        inserts the messages, their recipients, cross-checks and search terms,
+        records replies and NOTIFYs, in one round trip; on SQLite a few
+        statements and one commit, under the process's write lock. Nothing is
+        acknowledged before the commit returned.
         """
-        row = _send_row(dispatch, sender)
+        rows = [send_row(dispatch, sender) for dispatch, sender in batch]
         raw = self.engine.raw_connection()
         try:
             with self.write_lock:
-                if self.postgres:
-                    _send_postgres(raw, row)
-                else:
-                    _send_sqlite(raw, row)
-        except self.engine.dialect.loaded_dbapi.IntegrityError:
-            raw.rollback()
-            # A concurrent send with the same key won the race; return its message.
-            existing = self._by_key(sender, dispatch.idempotency_key)
-            if existing is None:
-                raise
-            return existing
+                stored = _send_postgres(raw, rows) if self.postgres else _send_sqlite(raw, rows)
         except self.engine.dialect.loaded_dbapi.OperationalError as error:
             if not _is_disconnect(self.engine, error, raw):
                 raw.rollback()
@@ -250,7 +244,18 @@ class MessageStore:
             raise
         finally:
             raw.close()
-        return SendResult(dispatch.id, True, dispatch.fingerprint)
+        results = []
+        for dispatch, sender in batch:
+            if dispatch.id in stored:
+                results.append(SendResult(dispatch.id, True, dispatch.fingerprint))
+                continue
+            # The key was used before, or by another message of this batch or a
+            # concurrent one; answer with the message stored under it.
+            existing = self._by_key(sender, dispatch.idempotency_key)
+            if existing is None:
+                raise RuntimeError(f"message {dispatch.id} was neither stored nor found by its key")
+            results.append(existing)
+        return results
 
     def _by_key(self, sender: str, key: str) -> SendResult | None:
         with self._reads.connect() as connection:
@@ -493,34 +498,47 @@ def _hits(text: str) -> list[Hit]:
 # -- the send path, driver level --------------------------------------------------------
 
 _SEND_POSTGRES = f"""
-WITH m AS (
+WITH given AS (
+    SELECT * FROM unnest(%(id)s::varchar[], %(sender)s::varchar[], %(key)s::varchar[], %(fingerprint)s::varchar[],
+                         %(type)s::smallint[], %(priority)s::smallint[], %(case)s::varchar[], %(root)s::varchar[],
+                         %(depth)s::integer[], %(created)s::timestamptz[], %(due)s::timestamptz[],
+                         %(payload)s::bytea[], %(answers)s::varchar[])
+        AS g(id, sender, key, fingerprint, type, priority, "case", root, depth, created, due, payload, answers)
+), m AS (
     INSERT INTO messages (id, tx_id, sender_country, idempotency_key, fingerprint, message_type, priority,
                           case_reference, thread_root_id, depth, create_time, response_due_time, payload)
-    VALUES (%(id)s, pg_current_xact_id()::text::bigint, %(sender)s, %(key)s, %(fingerprint)s, %(type)s,
-            %(priority)s, %(case)s, %(root)s, %(depth)s, %(created)s, %(due)s, %(payload)s)
-    RETURNING seq, tx_id
+    SELECT id, pg_current_xact_id()::text::bigint, sender, key, fingerprint, type, priority, "case", root, depth,
+           created, due, payload
+    FROM given
+    ON CONFLICT (sender_country, idempotency_key) DO NOTHING
+    RETURNING id, seq, tx_id, create_time, response_due_time
 ), r AS (
     INSERT INTO recipients (message_id, country, tx_id, seq, create_time, response_due_time, state, update_time)
-    SELECT %(id)s, country, m.tx_id, m.seq, %(created)s, %(due)s, {pb.DELIVERY_STATE_QUEUED}, %(created)s
-    FROM m, unnest(%(recipients)s::varchar[]) AS country
+    SELECT m.id, x.country, m.tx_id, m.seq, m.create_time, m.response_due_time, {pb.DELIVERY_STATE_QUEUED},
+           m.create_time
+    FROM m JOIN unnest(%(recipient_of)s::varchar[], %(recipient)s::varchar[]) AS x(id, country) ON x.id = m.id
 ), c AS (
     INSERT INTO cross_checks (message_id, state, attempts, next_attempt_time, hits, last_error)
-    SELECT %(id)s, {pb.CROSS_CHECK_STATE_PENDING}, 0, %(created)s, '[]', '' FROM m
+    SELECT id, {pb.CROSS_CHECK_STATE_PENDING}, 0, create_time, '[]', '' FROM m
 ), t AS (
     INSERT INTO message_terms (term, message_id)
-    SELECT term, %(id)s FROM m, unnest(%(terms)s::varchar[]) AS term
+    SELECT x.term, m.id FROM m JOIN unnest(%(term_of)s::varchar[], %(term)s::varchar[]) AS x(id, term) ON x.id = m.id
 ), a AS (
-    UPDATE recipients SET reply_message_id = %(id)s, reply_time = %(created)s
-    WHERE message_id = %(answers)s AND country = %(sender)s AND reply_message_id IS NULL
-      AND EXISTS (SELECT 1 FROM m)
+    UPDATE recipients SET reply_message_id = g.id, reply_time = g.created
+    FROM given AS g
+    WHERE g.answers <> '' AND recipients.message_id = g.answers AND recipients.country = g.sender
+      AND recipients.reply_message_id IS NULL AND g.id IN (SELECT id FROM m)
+), n AS (
+    SELECT pg_notify('{NOTIFY_CHANNEL}', %(notify)s) WHERE EXISTS (SELECT 1 FROM m)
 )
-SELECT pg_notify('{NOTIFY_CHANNEL}', %(notify)s) FROM m
+SELECT id FROM m, (SELECT count(*) FROM n) AS notified
 """
 
 _SEND_SQLITE = (
     "INSERT INTO messages (id, tx_id, sender_country, idempotency_key, fingerprint, message_type, priority, "
     "case_reference, thread_root_id, depth, create_time, response_due_time, payload) VALUES (:id, 0, :sender, "
-    ":key, :fingerprint, :type, :priority, :case, :root, :depth, :created, :due, :payload)",
+    ":key, :fingerprint, :type, :priority, :case, :root, :depth, :created, :due, :payload) "
+    "ON CONFLICT (sender_country, idempotency_key) DO NOTHING",
     "INSERT INTO recipients (message_id, country, tx_id, seq, create_time, response_due_time, state, "
     f"update_time) VALUES (:id, :country, 0, :seq, :created, :due, {pb.DELIVERY_STATE_QUEUED}, :created)",
     "INSERT INTO cross_checks (message_id, state, attempts, next_attempt_time, hits, last_error) "
@@ -531,24 +549,41 @@ _SEND_SQLITE = (
 )
 
 
-def _send_row(dispatch: Dispatch, sender: str) -> dict[str, Any]:
+def send_row(dispatch: Dispatch, sender: str) -> dict[str, Any]:
     message = dispatch.message
-    notify = ",".join(dispatch.recipients)
     return dict(
         id=dispatch.id, sender=sender, key=dispatch.idempotency_key, fingerprint=dispatch.fingerprint,
         type=message.message_type, priority=message.priority, case=message.case_reference,
         root=dispatch.thread_root_id, depth=dispatch.depth, created=dispatch.create_time,
         due=dispatch.response_due_time, payload=message.SerializeToString(), recipients=list(dispatch.recipients),
-        terms=sorted(dispatch.terms), answers=dispatch.answers, notify=notify if len(notify) <= _NOTIFY_LIMIT else "*")
+        terms=sorted(dispatch.terms), answers=dispatch.answers)
 
 
-def _send_postgres(raw: Any, row: dict[str, Any]) -> None:
-    """One statement, in autocommit: it is its own transaction and one round trip."""
+_COLUMNS = ("id", "sender", "key", "fingerprint", "type", "priority", "case", "root", "depth", "created", "due",
+            "payload", "answers")
+
+
+def send_parameters(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The arrays _SEND_POSTGRES takes: one per column, recipients and terms flattened."""
+    params: dict[str, Any] = {column: [row[column] for row in rows] for column in _COLUMNS}
+    params["recipient_of"] = [row["id"] for row in rows for _ in row["recipients"]]
+    params["recipient"] = [country for row in rows for country in row["recipients"]]
+    params["term_of"] = [row["id"] for row in rows for _ in row["terms"]]
+    params["term"] = [term for row in rows for term in row["terms"]]
+    notify = ",".join(sorted({country for row in rows for country in row["recipients"]}))
+    params["notify"] = notify if len(notify) <= _NOTIFY_LIMIT else "*"
+    return params
+
+
+def _send_postgres(raw: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """One statement, in autocommit: its own transaction, one round trip.
+    Returns the ids it stored (a reused key stores nothing)."""
     driver = raw.driver_connection
     driver.autocommit = True
     try:
         with driver.cursor() as cursor:
-            cursor.execute(_SEND_POSTGRES, row)
+            cursor.execute(_SEND_POSTGRES, send_parameters(rows))
+            return {stored for (stored,) in cursor.fetchall()}
     finally:
         driver.autocommit = False
 
@@ -565,18 +600,25 @@ def _sqlite_time(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _send_sqlite(raw: Any, row: dict[str, Any]) -> None:
-    times = dict(row, created=_sqlite_time(row["created"]), due=_sqlite_time(row["due"]))
+def _send_sqlite(raw: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """The batch in one transaction; returns the ids it stored."""
     insert_message, insert_recipient, insert_check, insert_term, answer = _SEND_SQLITE
+    stored: set[str] = set()
     cursor = raw.cursor()
     try:
-        cursor.execute(insert_message, times)
-        seq = cursor.lastrowid
-        cursor.executemany(insert_recipient, [dict(times, country=c, seq=seq) for c in row["recipients"]])
-        cursor.execute(insert_check, times)
-        cursor.executemany(insert_term, [dict(id=row["id"], term=t) for t in row["terms"]])
-        if row["answers"]:
-            cursor.execute(answer, times)
+        for row in rows:
+            times = dict(row, created=_sqlite_time(row["created"]), due=_sqlite_time(row["due"]))
+            cursor.execute(insert_message, times)
+            if cursor.rowcount == 0:
+                continue  # the key was used before
+            seq = cursor.lastrowid
+            cursor.executemany(insert_recipient, [dict(times, country=c, seq=seq) for c in row["recipients"]])
+            cursor.execute(insert_check, times)
+            cursor.executemany(insert_term, [dict(id=row["id"], term=t) for t in row["terms"]])
+            if row["answers"]:
+                cursor.execute(answer, times)
+            stored.add(row["id"])
     finally:
         cursor.close()
     raw.commit()
+    return stored

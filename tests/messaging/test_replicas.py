@@ -18,7 +18,7 @@ from services.bootstrap.database import create_engine, migrate
 from services.messaging.deadlines import DeadlinePolicy
 from services.messaging.delivery import START
 from services.messaging.dispatch import compose
-from services.messaging.storage import _SEND_POSTGRES, MessageStore, _send_row
+from services.messaging.storage import _SEND_POSTGRES, MessageStore, send_parameters, send_row
 from tests.messaging.conftest import message, send, take, unused_address
 from tests.support import RunningServer, fresh_postgres_database
 
@@ -98,7 +98,7 @@ def test_an_inbox_is_not_read_past_a_transaction_that_has_not_committed_yet(post
             driver = raw.driver_connection
             assert driver is not None
             with driver.cursor() as cursor:
-                cursor.execute(_SEND_POSTGRES, _send_row(slow, "FRA"))  # stored, not committed yet
+                cursor.execute(_SEND_POSTGRES, send_parameters([send_row(slow, "FRA")]))  # stored, not committed yet
             store.send(fast, "ITA")  # a later transaction commits first
 
             held = store.inbox_after("DEU", START, 10)

@@ -53,6 +53,18 @@ def test_resending_with_the_same_idempotency_key_stores_one_message(messaging: R
     assert "idempotency_key" in error.details()
 
 
+def test_concurrent_resends_of_one_key_store_one_message(messaging: RunningServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(lambda _: send(messaging, "FRA", message(), key="retry-storm"), range(24)))
+    assert len({a.message.id for a in answers}) == 1
+    assert sum(a.created for a in answers) == 1
+    outbox = stub(messaging).ListMessages(service_pb.ListMessagesRequest(mailbox=service_pb.MAILBOX_OUTBOX),
+                                          metadata=country("FRA"))
+    assert len(outbox.messages) == 1
+
+
 def test_acknowledgement_states_flow_back_to_the_sender(messaging: RunningServer) -> None:
     sent = send(messaging, "FRA", message(to=["DEU", "ITA"]))
     message_id = sent.message.id
