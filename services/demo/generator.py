@@ -548,7 +548,8 @@ def _planted(seed: int) -> Iterator[Item]:
 def _link(owner: str, record_id: str, source: str, target: str, kind: int, role: str = "",
           network: int | None = None) -> Item:
     link = link_pb2.Link(
-        id=link_id(owner, record_id), from_entity_id=source, to_entity_id=target, link_type=kind, role=role,
+        id=link_id(owner, record_id), from_entity_id=source, to_entity_id=target, link_type=kind,  # type: ignore[arg-type]
+        role=role,
         provenance=provenance_pb2.Provenance(data_owner=owner, source_system=BY_COUNTRY[owner].source_systems[0],
                                              source_record_id=record_id),
         access_policy=access_pb2.AccessPolicy(visibility=access_pb2.VISIBILITY_ALL_MEMBERS,

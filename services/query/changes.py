@@ -12,6 +12,8 @@ import asyncio
 from services.bootstrap.paging import decode_token, encode_token
 
 POLL_INTERVAL_S = 1.0
+#: Sequence numbers are 64-bit in the database.
+MAX_SEQ = 2**63 - 1
 
 
 def encode_cursor(seq: int) -> str:
@@ -23,9 +25,10 @@ def decode_cursor(cursor: str) -> int | None:
     if not cursor:
         return 0
     state = decode_token(cursor)
-    if state is None or not isinstance(state.get("seq"), int) or isinstance(state["seq"], bool) or state["seq"] < 0:
+    seq = state.get("seq") if state is not None else None
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < MAX_SEQ:
         return None
-    return int(state["seq"])
+    return seq
 
 
 class ChangeSignal:

@@ -18,6 +18,8 @@ from services.uim.validation import check_code, check_partial_date
 
 MAX_TEXT, MAX_NAME, MAX_DOCUMENT, MAX_TOLERANCE = 500, 300, 50, 10
 DEFAULT_PAGE, MAX_PAGE = 20, 100
+#: A search ranks at most this many hits; no token points beyond.
+MAX_OFFSET = 10_000
 #: Words of free text that look like document numbers: letters and digits, with a digit.
 MIN_DOCUMENT_LENGTH = 5
 
@@ -114,6 +116,7 @@ def parse_search(request: pb.SearchRequest, errors: FieldErrors) -> Criteria:
         errors.check(end > start, "end_time", "must be after start_time")
     page = PageRequest.parse(request.page_size, request.page_token, default=DEFAULT_PAGE, maximum=MAX_PAGE,
                              errors=errors)
+    errors.check(page.offset <= MAX_OFFSET, "page_token", "not a token from a previous response")
     names = tuple(dict.fromkeys(n for n in (request.name.strip(), text_name.strip()) if n))
     documents = tuple(dict.fromkeys(([document] if document else []) + text_numbers))
     kinds = tuple(sorted({k for k in request.entity_kinds if k != entity_pb2.ENTITY_KIND_UNSPECIFIED}))

@@ -5,7 +5,10 @@ others of the batch are stored."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from google.protobuf import timestamp_pb2
 
 from icore.uim.v1 import entity_pb2, link_pb2
 from services.bootstrap.errors import FieldErrors, FieldViolation
@@ -14,6 +17,10 @@ from services.query.indexing import IndexedEntity, content_hash, index_entity
 from services.uim.validation import check_entity, check_link
 
 MAX_BATCH = 1000
+#: What a stored entity or link id can look like ("ent_" or "lnk_" and hex digits,
+#: or another service's ids of the same alphabet).
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SECONDS_MIN, _SECONDS_MAX = -62135596800, 253402300799  # years 1 to 9999, as Timestamp allows
 
 
 @dataclass(frozen=True)
@@ -25,7 +32,39 @@ class Rejection:
 
 
 def check_source_record_id(errors: FieldErrors, record_id: str, path: str) -> None:
-    errors.check(bool(record_id.strip()), path, "required: the source system's id of the record")
+    if errors.check(bool(record_id.strip()), path, "required: the source system's id of the record"):
+        errors.check(len(record_id) <= 200, path, "longer than 200 characters")
+        errors.check(record_id.isprintable(), path, "contains control characters")
+
+
+def check_id(errors: FieldErrors, value: str, path: str) -> bool:
+    """An id the repository could have given (required)."""
+    if not value:
+        errors.add(path, "required")
+        return False
+    return errors.check(bool(ID_PATTERN.match(value)), path, "not an id: letters, digits, '_' and '-', at most 64")
+
+
+def _check_time(errors: FieldErrors, stamp: timestamp_pb2.Timestamp, path: str) -> None:
+    errors.check(_SECONDS_MIN <= stamp.seconds <= _SECONDS_MAX and 0 <= stamp.nanos < 1_000_000_000, path,
+                 "not a valid time between years 1 and 9999")
+
+
+def check_storable(errors: FieldErrors, entity: entity_pb2.Entity) -> None:
+    """What the repository needs beyond the shared UIM rules, to store a record as
+    it is: bounded, printable keys and times a calendar can hold."""
+    check_source_record_id(errors, entity.provenance.source_record_id, "provenance.source_record_id")
+    system = entity.provenance.source_system
+    errors.check(len(system) <= 100 and system.isprintable(), "provenance.source_system",
+                 "at most 100 printable characters")
+    if entity.HasField("event"):
+        for field in ("start_time", "end_time"):
+            if entity.event.HasField(field):
+                _check_time(errors, getattr(entity.event, field), f"event.{field}")
+    if entity.HasField("organization"):
+        for i, registration in enumerate(entity.organization.registration_numbers):
+            errors.check(len(registration.number) <= 50, f"organization.registration_numbers[{i}].number",
+                         "longer than 50 characters")
 
 
 def stored_entity(entity: entity_pb2.Entity, owner: str) -> entity_pb2.Entity:
@@ -46,7 +85,7 @@ def prepare_entities(batch: list[entity_pb2.Entity], owner: str,
     for offset, entity in enumerate(batch):
         errors = FieldErrors()
         check_entity(errors, entity, "")
-        check_source_record_id(errors, entity.provenance.source_record_id, "provenance.source_record_id")
+        check_storable(errors, entity)
         if errors:
             rejected.append(Rejection(first_index + offset, entity.provenance.source_record_id[:200],
                                       errors.violations[0], len(errors.violations) - 1))
@@ -74,7 +113,6 @@ def check_links(links: list[link_pb2.Link], errors: FieldErrors) -> None:
         path = f"links[{i}]"
         check_link(errors, link, path)
         check_source_record_id(errors, link.provenance.source_record_id, f"{path}.provenance.source_record_id")
-        errors.check(len(link.provenance.source_record_id) <= 200, f"{path}.provenance.source_record_id",
-                     "longer than 200 characters")
         for end in ("from_entity_id", "to_entity_id"):
-            errors.check(len(getattr(link, end)) <= 64, f"{path}.{end}", "longer than 64 characters")
+            if getattr(link, end):
+                check_id(errors, getattr(link, end), f"{path}.{end}")

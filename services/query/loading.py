@@ -8,6 +8,7 @@ load. Each rejection is reported with the line it was read from.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections.abc import Iterator
@@ -66,8 +67,8 @@ def load_file(path: Path, client: QueryClient, fmt: str = "", progress: Progress
     """Load every readable record of `path`; see the module docstring."""
     report = LoadReport()
     fmt = detect_format(path, fmt)
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        items = read_records(stream, fmt)  # type: ignore[arg-type]
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream:
+        items = read_records(stream, fmt)
         records = _collect_errors(items, report)
         while chunk := list(islice(records, STREAM_RECORDS)):
             report.sent += len(chunk)
@@ -82,7 +83,7 @@ def load_file(path: Path, client: QueryClient, fmt: str = "", progress: Progress
                 report.warnings.append(f"{unlisted} more rejected records between lines {chunk[0].line} and "
                                        f"{chunk[-1].line} were not listed by the server")
             if progress is not None:
-                progress.show(stream.buffer.tell() if hasattr(stream, "buffer") else 0, report.sent,
+                progress.show(raw.tell(), report.sent,
                               report.rejected)
         if progress is not None:
             progress.show(progress.total, report.sent, report.rejected, final=True)

@@ -29,7 +29,7 @@ from services.bootstrap.server import IcoreServer, Registration
 from services.bootstrap.settings import Settings
 from services.query.changes import ChangeSignal, decode_cursor, encode_cursor
 from services.query.criteria import parse_search
-from services.query.ingest import MAX_BATCH, check_links, prepare_entities, stored_link
+from services.query.ingest import ID_PATTERN, MAX_BATCH, check_id, check_links, prepare_entities, stored_link
 from services.query.related import related
 from services.query.search import Searcher
 from services.query.storage import ANALYZE_MIN_ROWS, ChangeOp, Repository, UpsertOutcome
@@ -46,10 +46,9 @@ ANALYZE_ON_START = ANALYZE_MIN_ROWS
 
 
 def _entity_id(value: str, field: str = "entity_id") -> str:
-    if not value:
-        raise InvalidFieldError(field, "required")
-    if len(value) > 64:
-        raise InvalidFieldError(field, "longer than 64 characters")
+    errors = FieldErrors()
+    check_id(errors, value, field)
+    errors.raise_if_any()
     return value
 
 
@@ -144,7 +143,8 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         check_links(list(request.links), errors)
         if len(request.links) > MAX_BATCH:
             errors.raise_if_any()
-        ends = {end for link in request.links for end in (link.from_entity_id, link.to_entity_id) if end}
+        ends = {end for link in request.links for end in (link.from_entity_id, link.to_entity_id)
+                if ID_PATTERN.match(end)}
         pks = await asyncio.to_thread(self._repository.visible_pks, ends, owner)
         named = {v.field for v in errors.violations}
         for i, link in enumerate(request.links):
@@ -167,8 +167,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                          context: grpc.aio.ServicerContext) -> pb.GetRelatedResponse:
         country = require_caller().country
         errors = FieldErrors()
-        if not request.entity_id or len(request.entity_id) > 64:
-            errors.add("entity_id", "required, at most 64 characters")
+        check_id(errors, request.entity_id, "entity_id")
         errors.check(0 <= request.depth <= MAX_DEPTH, "depth", f"must be 1 to {MAX_DEPTH} (0 means 1)")
         for i, link_type in enumerate(request.link_types):
             errors.check(link_type in link_pb2.LinkType.values() and link_type != link_pb2.LINK_TYPE_UNSPECIFIED,
@@ -190,9 +189,10 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
     async def ExportEntities(self, request: pb.ExportEntitiesRequest,
                              context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ExportEntitiesResponse]:
         country = require_caller().country
-        seq = decode_cursor(request.cursor)
-        if seq is None:
+        start = decode_cursor(request.cursor)
+        if start is None:
             raise InvalidFieldError("cursor", "not a cursor from a previous response")
+        seq: int = start
         while True:
             wake = self._changed.current()
             found, seq = await asyncio.to_thread(self._repository.changes_after, seq, country, EXPORT_PAGE)

@@ -11,6 +11,7 @@ import pytest
 
 from icore.query.v1 import query_service_pb2 as pb
 from icore.uim.v1 import entity_pb2, link_pb2
+from services.bootstrap.paging import encode_token
 from tests.query.records import (
     bad_fields,
     event,
@@ -283,3 +284,23 @@ def test_every_read_needs_a_caller_and_bad_ids_are_named(query: grpc.Channel) ->
         stub(query).UpsertEntities(iter([pb.UpsertEntitiesRequest(entities=[entity_pb2.Entity()] * 1001)]),
                                    metadata=country("FRA"))
     assert bad_fields(raised.value) == ["entities"]
+
+
+def test_values_a_database_cannot_hold_are_rejected_by_field(query: grpc.Channel) -> None:
+    control = person("bad\x00id", "Ana Lima")
+    system = person("S-1", "Rui Costa")
+    system.provenance.source_system = "x" * 101
+    late = event("V-9", "0501", 0, "Porto", "PRT")
+    late.event.start_time.seconds = 10**15
+    response = upsert(query, "PRT", control, system, late)
+    assert [(r.index, r.field) for r in response.rejected] == [
+        (0, "provenance.source_record_id"), (1, "provenance.source_system"), (2, "event.start_time")]
+    for call, request in ((stub(query).GetEntity, pb.GetEntityRequest(entity_id="ent_\x00")),
+                          (stub(query).GetRelated, pb.GetRelatedRequest(entity_id="ent x")),
+                          (stub(query).UpsertLinks, pb.UpsertLinksRequest(links=[link("L", "ent_a", "ent_\x00b")]))):
+        with pytest.raises(grpc.RpcError) as raised:
+            call(request, metadata=country("PRT"))
+        assert bad_fields(raised.value)
+    with pytest.raises(grpc.RpcError) as raised:
+        _export(query, "PRT", encode_token({"seq": 10**22}))
+    assert bad_fields(raised.value) == ["cursor"]

@@ -6,6 +6,8 @@ Revises:
 Create Date: 2026-11-25
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +19,7 @@ depends_on = None
 _PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _policy_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _policy_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("data_owner", sa.String(3), nullable=False),
         sa.Column("visibility", sa.SmallInteger, nullable=False),
@@ -46,7 +48,7 @@ def upgrade() -> None:
     op.create_index("ix_query_entities_event", "query_entities", ["event_country", "event_time"])
     op.create_index("ix_query_entities_event_time", "query_entities", ["event_time"])
 
-    key_columns = [
+    key_columns: list[sa.Column[Any]] = [
         sa.Column("key_hash", sa.BigInteger, nullable=False),
         sa.Column("entity_pk", sa.BigInteger, nullable=False),
         sa.Column("kind", sa.SmallInteger, nullable=False),
