@@ -179,27 +179,30 @@ def scan_codes(gallery: Gallery, view: View, probe: Probe, visible: BoolArray | 
     special = _exact_only(parts, probe, visible)
     special_scores = (gallery.gather(special) @ probe.vector).astype(np.float32)
 
-    def trusted(hits: _ChunkHits) -> npt.NDArray[np.bool_]:
-        chunk = parts[hits.part][0]
-        return ~chunk.exact_only[hits.rows - parts[hits.part][2]]
+    def trusted(hits: _ChunkHits) -> npt.NDArray[np.bool_] | slice:
+        chunk, _, base = parts[hits.part]
+        return ~chunk.exact_only[hits.rows - base] if chunk.exceptions else slice(None)
 
-    approx = [h.scores[trusted(h)] for h in found]
-    lower = np.concatenate([*approx, special_scores + margin]) - margin
+    # faiss lists each chunk best first: the k best of each hold the k best overall.
+    best = [h.scores[trusted(h)][: probe.top_k] for h in found]
+    lower = np.concatenate([*best, special_scores + margin]) - margin
     bound = -math.inf
     if lower.shape[0] >= probe.top_k:
         bound = float(np.partition(lower, lower.shape[0] - probe.top_k)[lower.shape[0] - probe.top_k]) - margin
     if probe.min_score is not None:
         bound = max(bound, probe.min_score - margin)
     for i, hits in enumerate(found):
-        while not hits.complete and hits.scores.shape[0] and float(hits.scores.min()) >= bound:
+        while not hits.complete and hits.scores.shape[0] and float(hits.scores[-1]) >= bound:
             again = _search_chunk(hits.part, parts[hits.part], query, probe, visible, hits.asked * 4)
             if again is None:
                 break
             hits = found[i] = again
-    keep = [h.rows[(h.scores >= bound) & trusted(h)] for h in found]
-    rows = np.concatenate(keep) if keep else np.empty(0, np.int64)
-    if rows.shape[0]:
-        exact = gallery.gather(rows) @ probe.vector
-        top.offer(exact.astype(np.float32), rows)
+    for hits in found:
+        chunk, _, base = parts[hits.part]
+        rows = hits.rows[: int(np.searchsorted(-hits.scores, -bound, side="right"))]  # scores >= bound
+        if chunk.exceptions:
+            rows = rows[~chunk.exact_only[rows - base]]
+        if rows.shape[0]:
+            top.offer((chunk.vectors[rows - base] @ probe.vector).astype(np.float32), rows)
     top.offer(special_scores, special)
     return top
