@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import psycopg
 import structlog
@@ -61,8 +61,11 @@ class PostgresDoorbell:
     have been missed meanwhile.
     """
 
-    def __init__(self, conninfo: str, channel: str, bell: InboxBell) -> None:
+    def __init__(self, conninfo: str, channel: str, bell: InboxBell,
+                 local_backends: Collection[int] = frozenset()) -> None:
         self._conninfo, self._channel, self._bell = conninfo, channel, bell
+        #: Backends of this process's own sends, which rang the bell already.
+        self._local = local_backends
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
 
@@ -86,7 +89,8 @@ class PostgresDoorbell:
                     self._bell.ring_all()
                     pause = 0.1
                     async for notice in connection.notifies():
-                        self._bell.ring(notice.payload.split(","))
+                        if notice.pid not in self._local:
+                            self._bell.ring(notice.payload.split(","))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database may restart; listen again

@@ -362,7 +362,7 @@ async def create_server(settings: Settings) -> IcoreServer:
     closers: list[Callable[[], Awaitable[None] | None]] = []
     if store.postgres:
         conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        doorbell = PostgresDoorbell(conninfo, NOTIFY_CHANNEL, bell)
+        doorbell = PostgresDoorbell(conninfo, NOTIFY_CHANNEL, bell, store.sending_backends)
         await doorbell.start()
         closers.append(doorbell.stop)
     query = peer_channel(settings, "query", idempotent_services=[QUERY_SERVICE])

@@ -188,6 +188,9 @@ class MessageStore:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="messaging-db")
         # SQLite has one writer at a time; taking turns here avoids its busy-wait backoff.
         self.write_lock: AbstractContextManager[Any] = nullcontext() if self.postgres else threading.Lock()
+        #: PostgreSQL backends this store has sent through: their NOTIFYs need not
+        #: wake this process's streams again, the send already did.
+        self.sending_backends: set[int] = set()
         if self.postgres:
             self._tx_id: sa.ColumnElement[int] = sa.literal_column("pg_current_xact_id()::text::bigint")
             self._horizon: sa.ColumnElement[int] | None = sa.literal_column(
@@ -232,7 +235,11 @@ class MessageStore:
         raw = self.engine.raw_connection()
         try:
             with self.write_lock:
-                stored = _send_postgres(raw, rows) if self.postgres else _send_sqlite(raw, rows)
+                if self.postgres:
+                    self.sending_backends.add(raw.driver_connection.info.backend_pid)
+                    stored = _send_postgres(raw, rows)
+                else:
+                    stored = _send_sqlite(raw, rows)
         except self.engine.dialect.loaded_dbapi.OperationalError as error:
             if not _is_disconnect(self.engine, error, raw):
                 raw.rollback()
