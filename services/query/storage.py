@@ -583,22 +583,29 @@ class Repository:
         first, loaded. `weights` holds (key hash, weight, group): within a group (one
         word of the query, or one attribute) only the best key counts, so a word
         matched exactly is not counted again through each of its typo keys, and the
-        groups' weights add up. One statement: index look-ups per key, the aggregate,
-        and the entity rows; a restricted key row is checked against its entity's
-        policy by a scalar subquery per row, which the planner cannot turn into a
-        hash of every visible entity."""
+        groups' weights add up.
+
+        One statement: index look-ups per key, the aggregate, and the entity rows of
+        the visible ones among twice `limit` best. Should the caller not see enough of
+        those, the statement runs again with each restricted key row checked against
+        its entity's policy before ranking (a scalar subquery per row, which the
+        planner cannot turn into a hash of every visible entity)."""
         if not weights:
             return []
-        sql = _candidate_sql(self.engine.dialect.name, country, tuple(sorted(set(kinds))))
         if self.postgres:
             params: dict[str, object] = {"hashes": [h for h, _, _ in weights], "weights": [w for _, w, _ in weights],
-                                         "groups": [g for _, _, g in weights], "limit": limit}
+                                         "groups": [g for _, _, g in weights]}
         else:
-            params = {"weights": json.dumps([list(row) for row in weights]), "limit": limit}
+            params = {"weights": json.dumps([list(row) for row in weights])}
+        dialect, kinds_key = self.engine.dialect.name, tuple(sorted(set(kinds)))
         with self.engine.connect() as connection:
-            return [Candidate(row.pk, int(row.weight), row.body, row.kind, row.event_country,
-                              _utc(row.event_time) if row.event_time else None)
-                    for row in connection.execute(sql, params)]
+            rows = list(connection.execute(_candidate_sql(dialect, country, kinds_key, False),
+                                           dict(params, limit=limit, ranked=2 * limit)))
+            if len(rows) < limit and (not rows or rows[0].ranked >= 2 * limit):
+                rows = list(connection.execute(_candidate_sql(dialect, country, kinds_key, True),
+                                               dict(params, limit=limit, ranked=limit)))
+        return [Candidate(row.pk, int(row.weight), row.body, row.kind, row.event_country,
+                          _utc(row.event_time) if row.event_time else None) for row in rows]
 
     def by_document(self, numbers: Sequence[str], kinds: Sequence[int], country: str, limit: int) -> list[int]:
         """Visible entities holding one of the (normalised) document numbers."""
@@ -648,18 +655,22 @@ WITH w AS ({weights}),
 best AS (
     SELECT sk.entity_pk, w.grp, MAX(w.weight) AS weight
     FROM w {join} query_search_keys sk ON sk.key_hash = w.key_hash
-    WHERE {kinds} CASE WHEN sk.restricted
-        THEN COALESCE((SELECT {policy_visible} FROM query_entities p WHERE p.pk = sk.entity_pk), {false})
-        ELSE {true} END
+    {where}
     GROUP BY sk.entity_pk, w.grp),
 ranked AS (
     SELECT entity_pk, SUM(weight) AS weight FROM best
-    GROUP BY entity_pk ORDER BY SUM(weight) DESC, entity_pk LIMIT :limit)
-SELECT e.pk, r.weight, e.body, e.kind, e.event_country, e.event_time
+    GROUP BY entity_pk ORDER BY SUM(weight) DESC, entity_pk LIMIT :ranked)
+SELECT e.pk, r.weight, e.body, e.kind, e.event_country, e.event_time, (SELECT count(*) FROM ranked) AS ranked
 FROM ranked r JOIN query_entities e ON e.pk = r.entity_pk
 WHERE {entity_visible}
 ORDER BY r.weight DESC, e.pk
+LIMIT :limit
 """
+#: The restricted key rows checked one by one, before ranking: the fallback when
+#: the caller may not see many of the best candidates.
+_RESTRICTED_ROW_CHECK = """CASE WHEN sk.restricted
+        THEN COALESCE((SELECT {policy_visible} FROM query_entities p WHERE p.pk = sk.entity_pk), {false})
+        ELSE {true} END"""
 _WEIGHTS_SQL = {
     "postgresql": "SELECT * FROM unnest(CAST(:hashes AS bigint[]), CAST(:weights AS integer[]), "
                   "CAST(:groups AS integer[])) AS u(key_hash, weight, grp)",
@@ -669,10 +680,10 @@ _WEIGHTS_SQL = {
 
 
 @lru_cache(maxsize=1024)
-def _candidate_sql(dialect_name: str, country: str, kinds: tuple[int, ...]) -> sa.TextualSelect:
-    """The candidate statement for one dialect, caller and kind filter; the access
-    rule is the shared one (services.uim.access), rendered with the country inline
-    (an ISO code, checked here) so that the statement text is reused."""
+def _candidate_sql(dialect_name: str, country: str, kinds: tuple[int, ...], check_rows: bool) -> sa.TextualSelect:
+    """The candidate statement for one dialect, caller, kind filter and access mode;
+    the access rule is the shared one (services.uim.access), rendered with the
+    country inline (an ISO code, checked here) so that the statement text is reused."""
     if not _COUNTRY.match(country):
         raise ValueError(f"not a country code: {country!r}")
     dialect = postgresql.dialect() if dialect_name == "postgresql" else sqlite.dialect()
@@ -684,14 +695,17 @@ def _candidate_sql(dialect_name: str, country: str, kinds: tuple[int, ...]) -> s
         return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
     sqlite_dialect = dialect_name == "sqlite"
+    conditions = [f"sk.kind IN ({', '.join(str(int(k)) for k in kinds)})"] if kinds else []
+    if check_rows:
+        conditions.append(_RESTRICTED_ROW_CHECK.format(
+            policy_visible=rule("p"), false="0" if sqlite_dialect else "false", true="1" if sqlite_dialect else "true"))
     text = _CANDIDATE_SQL.format(
         weights=_WEIGHTS_SQL[dialect_name],
         join="CROSS JOIN" if sqlite_dialect else "JOIN",  # SQLite: the few query keys drive the loop
-        kinds=f"sk.kind IN ({', '.join(str(int(k)) for k in kinds)}) AND" if kinds else "",
-        policy_visible=rule("p"), entity_visible=rule("e"),
-        false="0" if sqlite_dialect else "false", true="1" if sqlite_dialect else "true")
+        where=f"WHERE {' AND '.join(conditions)}" if conditions else "",
+        entity_visible=rule("e"))
     return sa.text(text).columns(pk=sa.BigInteger, weight=sa.BigInteger, body=sa.LargeBinary, kind=sa.SmallInteger,
-                                 event_country=sa.String, event_time=sa.DateTime(timezone=True))
+                                 event_country=sa.String, event_time=sa.DateTime(timezone=True), ranked=sa.BigInteger)
 
 
 def _countries(countries: Iterable[str]) -> str:

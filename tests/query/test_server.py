@@ -304,3 +304,13 @@ def test_values_a_database_cannot_hold_are_rejected_by_field(query: grpc.Channel
     with pytest.raises(grpc.RpcError) as raised:
         _export(query, "PRT", encode_token({"seq": 10**22}))
     assert bad_fields(raised.value) == ["cursor"]
+
+
+def test_many_hidden_namesakes_do_not_crowd_out_the_one_the_caller_may_see(
+        query: grpc.Channel, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("services.query.search.CANDIDATES", 2)  # the server runs in this process
+    hidden = [person(f"H-{i}", "Ola Nordmann", (1970, 1, 1), policy=only("DEU")) for i in range(6)]
+    upsert(query, "NOR", *hidden, person("V-1", "Ola Nordmann", (1970, 1, 1)))
+    response = stub(query).Search(pb.SearchRequest(name="Ola Nordmann", page_size=1), metadata=country("ESP"))
+    assert [h.entity.id for h in response.hits] == [stored_id("NOR", "V-1")]
+    assert response.next_page_token == ""
