@@ -80,6 +80,10 @@ def rss() -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]) * 1024, int(fields["VmHWM"].split()[0]) * 1024
 
 
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def gallery(n: int, dimension: int, rng: np.random.Generator) -> Matrix:
     """n random unit vectors, generated in slices to keep temporaries small."""
     x = np.empty((n, dimension), np.float32)
@@ -133,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     url = args.database or f"sqlite:///{work / 'biometric.sqlite'}"
     print(f"biometric engine benchmark: N={n:,} x {d}, database {url.split(':')[0]}, {work}", flush=True)
+    print(f"  load average at start: {load()} (2 cores; other work on the machine slows every figure)")
     print(f"  {'figure':<50} {'measured':>20}   {'target (1M x 512)':<18} baseline / note", flush=True)
     rng = np.random.default_rng(args.seed)
     start = time.perf_counter()
@@ -151,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         run(args, n, d, x, mates_at, probes, config, database)
         compare_kinds(config, probes[:40])
         row("peak resident memory (whole benchmark)", f"{rss()[1] / 2**30:.2f} GiB")
+        print(f"  load average at end: {load()}")
     finally:
         database.dispose()
         if not args.workdir:
