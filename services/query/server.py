@@ -23,12 +23,13 @@ from services.bootstrap.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from services.bootstrap.identity import require_caller
+from services.bootstrap.identity import current_caller, require_caller
 from services.bootstrap.paging import PageRequest
 from services.bootstrap.server import IcoreServer, Registration
 from services.bootstrap.settings import Settings
 from services.query.changes import ChangeSignal, decode_cursor, encode_cursor
 from services.query.criteria import parse_search
+from services.query.followers import full_follower
 from services.query.ingest import ID_PATTERN, MAX_BATCH, check_id, check_links, prepare_entities, stored_link
 from services.query.related import related
 from services.query.search import Searcher
@@ -55,8 +56,9 @@ def _entity_id(value: str, field: str = "entity_id") -> str:
 class QueryServicer(pb_grpc.QueryServiceServicer):
     """The unified repository's RPCs; each acts for the calling country only."""
 
-    def __init__(self, repository: Repository, audit: AuditLog) -> None:
+    def __init__(self, repository: Repository, audit: AuditLog, plaintext: bool = False) -> None:
         self._repository = repository
+        self._plaintext = plaintext
         self._searcher = Searcher(repository)
         self._audit = audit
         self._changed = ChangeSignal()
@@ -188,7 +190,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
 
     async def ExportEntities(self, request: pb.ExportEntitiesRequest,
                              context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ExportEntitiesResponse]:
-        country = require_caller().country
+        country: str | None = self._follower_or_country(context)
         start = decode_cursor(request.cursor)
         if start is None:
             raise InvalidFieldError("cursor", "not a cursor from a previous response")
@@ -217,6 +219,16 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                 return
             await self._changed.wait(wake)
 
+    def _follower_or_country(self, context: grpc.aio.ServicerContext) -> str | None:
+        """The caller's country, or None for a service that follows everything."""
+        caller = current_caller()
+        if caller is not None:
+            return caller.country
+        metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+        if full_follower(metadata, context.auth_context(), self._plaintext) is None:
+            require_caller()  # UNAUTHENTICATED
+        return None
+
     async def Search(self, request: pb.SearchRequest, context: grpc.aio.ServicerContext) -> pb.SearchResponse:
         country = require_caller().country
         errors = FieldErrors()
@@ -238,6 +250,6 @@ async def create_server(settings: Settings) -> IcoreServer:
     audit = await asyncio.to_thread(AuditLog, engine, "query")
     repository = Repository(engine)
     await asyncio.to_thread(repository.analyze_if_grown, ANALYZE_ON_START)
-    servicer = QueryServicer(repository, audit)
+    servicer = QueryServicer(repository, audit, settings.plaintext)
     return IcoreServer(settings, [Registration(SERVICE_NAME, pb_grpc.add_QueryServiceServicer_to_server, servicer)],
                        closers=[engine.dispose], audit=audit)

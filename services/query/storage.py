@@ -518,15 +518,20 @@ class Repository:
 
     # --- change log ---------------------------------------------------------------
 
-    def changes_after(self, seq: int, country: str, limit: int) -> tuple[list[Change], int]:
+    def changes_after(self, seq: int, country: str | None, limit: int) -> tuple[list[Change], int]:
         """Up to `limit` changes after `seq` that the caller may know of, and the last
-        sequence number looked at (hidden changes are skipped in SQL, not sent)."""
+        sequence number looked at (hidden changes are skipped in SQL, not sent).
+        `country` None is a full follower (services.query.followers): every change,
+        each record with the policy it then enforces itself."""
+
+        def allowed(table: sa.FromClause) -> sa.ColumnElement[bool]:
+            return sa.true() if country is None else visible(table, country)
+
         entity, ends_from, ends_to = entities.alias("entity"), entities.alias("ends_from"), entities.alias("ends_to")
         link = links.alias("link")
-        before = visible(changes, country)  # the policy before the change, or of the deleted record
-        entity_now = sa.and_(entity.c.pk.is_not(None), visible(entity, country))
-        link_now = sa.and_(link.c.pk.is_not(None), visible(link, country), visible(ends_from, country),
-                           visible(ends_to, country))
+        before = allowed(changes)  # the policy before the change, or of the deleted record
+        entity_now = sa.and_(entity.c.pk.is_not(None), allowed(entity))
+        link_now = sa.and_(link.c.pk.is_not(None), allowed(link), allowed(ends_from), allowed(ends_to))
         upserted_entity = changes.c.op == ChangeOp.ENTITY_UPSERTED
         upserted_link = changes.c.op == ChangeOp.LINK_UPSERTED
         shown = sa.or_(

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import grpc
 import pytest
 
 from icore.query.v1 import query_service_pb2 as pb
 from icore.uim.v1 import entity_pb2, link_pb2
+from services.bootstrap.certificates import make_development_pki
 from services.bootstrap.paging import encode_token
+from services.mesh import client_channel
 from tests.query.records import (
     bad_fields,
     event,
@@ -314,3 +317,35 @@ def test_many_hidden_namesakes_do_not_crowd_out_the_one_the_caller_may_see(
     response = stub(query).Search(pb.SearchRequest(name="Ola Nordmann", page_size=1), metadata=country("ESP"))
     assert [h.entity.id for h in response.hits] == [stored_id("NOR", "V-1")]
     assert response.next_page_token == ""
+
+
+def test_the_analytics_service_follows_every_change_with_its_policy(query: grpc.Channel) -> None:
+    upsert(query, "FIN", person("F-1", "Matti Virtanen", policy=only("SWE")), person("F-2", "Liisa Virtanen"))
+    stub(query).DeleteEntity(pb.DeleteEntityRequest(entity_id=stored_id("FIN", "F-2")), metadata=country("FIN"))
+    itself = (("x-icore-service", "analytics"),)
+    changes = list(stub(query).ExportEntities(pb.ExportEntitiesRequest(), metadata=itself, timeout=30))
+    assert [c.entity.provenance.source_record_id for c in changes if c.HasField("entity")] == ["F-1"]
+    assert changes[0].entity.access_policy.countries == ["SWE"]  # the follower enforces it
+    assert changes[-1].deleted_entity_id == stored_id("FIN", "F-2")
+    for metadata in ((("x-icore-service", "gateway"),), ()):
+        with pytest.raises(grpc.RpcError) as raised:
+            list(stub(query).ExportEntities(pb.ExportEntitiesRequest(), metadata=metadata, timeout=30))
+        assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    relayed = (("x-icore-service", "analytics"), ("x-icore-on-behalf-of", "ESP"))  # for a country: filtered
+    assert not any(c.HasField("entity") for c in stub(query).ExportEntities(
+        pb.ExportEntitiesRequest(), metadata=relayed, timeout=30))
+
+
+def test_under_tls_the_follower_is_known_by_its_certificate(start_service: Callable[..., RunningServer],
+                                                           tmp_path: Path) -> None:
+    pki = make_development_pki(tmp_path / "pki", ("EST",))
+    server = start_service("query", plaintext=False, tls_dir=pki)
+    address = f"127.0.0.1:{server.port}"
+    with client_channel(address, pki, "country-EST") as channel:
+        upsert(channel, "EST", person("E-1", "Kalev Tamm", policy=only("LVA")))
+    with client_channel(address, pki, "analytics") as channel:
+        changes = list(stub(channel).ExportEntities(pb.ExportEntitiesRequest(), timeout=30))
+    assert [c.entity.provenance.data_owner for c in changes] == ["EST"]
+    with client_channel(address, pki, "gateway") as channel, pytest.raises(grpc.RpcError) as raised:
+        list(stub(channel).ExportEntities(pb.ExportEntitiesRequest(), timeout=30))
+    assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
