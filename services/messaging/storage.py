@@ -236,8 +236,7 @@ class MessageStore:
         try:
             with self.write_lock:
                 if self.postgres:
-                    self.sending_backends.add(raw.driver_connection.info.backend_pid)
-                    stored = _send_postgres(raw, rows)
+                    stored = _send_postgres(raw, rows, self.sending_backends)
                 else:
                     stored = _send_sqlite(raw, rows)
         except self.engine.dialect.loaded_dbapi.OperationalError as error:
@@ -386,13 +385,33 @@ class MessageStore:
 
     def inbox_after(self, country: str, after: InboxPosition, limit: int) -> InboxBatch:
         """Messages of `country`'s inbox after `after`, in inbox order, up to the
-        first one an older running transaction could still land in front of."""
+        first one an older running transaction could still land in front of.
+
+        On PostgreSQL the cheap horizon is the oldest transaction running
+        anywhere in the cluster. Only when that holds something back is it
+        narrowed to transactions of this database (another database's bulk
+        load must not stall deliveries): read first the next transaction id N
+        and this database's running transaction ids W, then, with a fresh
+        snapshot, wait only for its running transactions that are in W or
+        not older than N. A transaction that can add to an inbox is connected
+        to this database, so if it ran with an id older than N when W was
+        read, it is in W; if it started later, its id is N or more.
+        """
+        batch = self._inbox_after(country, after, limit, self._horizon)
+        if not batch.held_back or not self.postgres:
+            return batch
+        with self._reads.connect() as connection:
+            next_xid, writers = connection.execute(_OWN_WRITERS).one()
+        return self._inbox_after(country, after, limit, _own_horizon(next_xid, writers))
+
+    def _inbox_after(self, country: str, after: InboxPosition, limit: int,
+                     horizon: sa.ColumnElement[int] | None) -> InboxBatch:
         r, m, c = recipients.c, messages.c, cross_checks.c
         columns: list[Any] = [r.message_id, r.tx_id, r.seq, r.create_time, r.state, r.update_time, r.response_due_time,
                               r.reply_message_id, r.reply_time, m.payload, c.state.label("check_state"),
                               c.update_time.label("check_time"), c.hits]
-        if self._horizon is not None:
-            columns.append(self._horizon.label("horizon"))
+        if horizon is not None:
+            columns.append(horizon.label("horizon"))
         query = (sa.select(*columns)
                  .select_from(recipients.join(messages, m.id == r.message_id)
                               .join(cross_checks, c.message_id == r.message_id))
@@ -402,8 +421,7 @@ class MessageStore:
         with self._reads.connect() as connection:
             rows = connection.execute(query).all()
         for row in rows:
-            horizon = getattr(row, "horizon", None)
-            if horizon is not None and row.tx_id >= horizon:
+            if horizon is not None and row.horizon is not None and row.tx_id >= row.horizon:
                 return InboxBatch(items, held_back=True)
             delivery = Delivery(country, row.state, _utc(row.update_time), _utc(row.response_due_time),  # type: ignore[arg-type]
                                 row.reply_message_id, _utc(row.reply_time))
@@ -411,13 +429,6 @@ class MessageStore:
                                        CheckRow(row.check_state, _utc(row.check_time), _hits(row.hits)),
                                        InboxPosition(row.tx_id, row.seq)))
         return InboxBatch(items, held_back=False)
-
-    def latest_position(self, country: str) -> InboxPosition | None:
-        with self._reads.connect() as connection:
-            row = connection.execute(sa.select(recipients.c.tx_id, recipients.c.seq)
-                                     .where(recipients.c.country == country)
-                                     .order_by(recipients.c.tx_id.desc(), recipients.c.seq.desc()).limit(1)).first()
-        return None if row is None else InboxPosition(row.tx_id, row.seq)
 
     # -- progress ------------------------------------------------------------------------
 
@@ -487,6 +498,24 @@ class MessageStore:
             value = connection.execute(sa.select(sa.func.min(c.next_attempt_time))
                                        .where(c.state == pb.CROSS_CHECK_STATE_PENDING)).scalar()
         return _utc(value)
+
+
+#: The next transaction id, then the ids of this database's running transactions.
+_OWN_WRITERS = sa.text(
+    "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+    "array(SELECT backend_xid::text::bigint FROM pg_stat_activity "
+    "      WHERE datname = current_database() AND backend_xid IS NOT NULL)")
+
+
+def _own_horizon(next_xid: int, writers: list[int]) -> sa.ColumnElement[int]:
+    """The oldest transaction of this snapshot's running ones that is in
+    `writers` (32-bit ids) or not older than `next_xid`; else the snapshot's
+    first unassigned id."""
+    running = sa.func.pg_snapshot_xip(sa.func.pg_current_snapshot()).column_valued("xid")
+    as_bigint = sa.cast(sa.cast(running, sa.Text), sa.BigInteger)
+    unassigned = sa.cast(sa.cast(sa.func.pg_snapshot_xmax(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger)
+    own = sa.or_(as_bigint >= next_xid, (as_bigint % 4294967296).in_(writers)) if writers else as_bigint >= next_xid
+    return sa.select(sa.func.coalesce(sa.func.min(as_bigint), unassigned)).where(own).scalar_subquery()
 
 
 def _delivery(row: Any) -> Delivery:
@@ -582,10 +611,12 @@ def send_parameters(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return params
 
 
-def _send_postgres(raw: Any, rows: list[dict[str, Any]]) -> set[str]:
+def _send_postgres(raw: Any, rows: list[dict[str, Any]], backends: set[int]) -> set[str]:
     """One statement, in autocommit: its own transaction, one round trip.
-    Returns the ids it stored (a reused key stores nothing)."""
+    Returns the ids it stored (a reused key stores nothing); adds the
+    backend that NOTIFYs to `backends`."""
     driver = raw.driver_connection
+    backends.add(driver.info.backend_pid)
     driver.autocommit = True
     try:
         with driver.cursor() as cursor:

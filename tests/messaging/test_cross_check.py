@@ -3,10 +3,10 @@ and that a backend which is down or not built yet leaves the check pending
 and retried, never blocking delivery.
 
 The domain tests use a small in-process `Backends`; the RPC tests run the
-messaging server against the real query and biometric servers (which answer
-UNIMPLEMENTED until their issues land), against nothing at all, and against
-a stand-in QueryService/BiometricService on a real gRPC port, which plays
-the repository until the real one can be loaded with records.
+messaging server against a gRPC server that offers no service (UNIMPLEMENTED,
+as the backends answered before their issues landed), against nothing at all
+(UNAVAILABLE), against a stand-in QueryService/BiometricService on a real
+port that can be started late, and against the real QueryService.
 """
 
 from __future__ import annotations
@@ -173,9 +173,8 @@ def test_a_message_without_anything_to_check_completes_at_once(
 
 
 def test_the_check_stays_pending_and_is_retried_while_backends_are_unimplemented(
-        fast_retries: None, start_service: Callable[..., RunningServer]) -> None:
-    query, biometric = start_service("query"), start_service("biometric")
-    messaging = start_service("messaging", peers={"query": query.address, "biometric": biometric.address})
+        fast_retries: None, start_service: Callable[..., RunningServer], bare_server: str) -> None:
+    messaging = start_service("messaging", peers={"query": bare_server, "biometric": bare_server})
     sent = send(messaging, "FRA", _with_face(message(entities=[person("p1", "Ivan Petrov")])))
     assert sent.message.cross_check.state == pb.CROSS_CHECK_STATE_PENDING
 
@@ -185,6 +184,17 @@ def test_the_check_stays_pending_and_is_retried_while_backends_are_unimplemented
         "the check was not retried"
     assert _check(messaging, sent.message.id, "FRA").state == pb.CROSS_CHECK_STATE_PENDING
     assert [i.message.id for i in _take_one(messaging, "DEU")] == [sent.message.id], "delivery waited for the check"
+
+
+@pytest.fixture
+def bare_server() -> Iterator[str]:
+    """A real gRPC server offering no service: every call answers UNIMPLEMENTED,
+    as the query and biometric services did before their issues landed."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}"
+    server.stop(0)
 
 
 def _with_face(sent: pb.Message) -> pb.Message:

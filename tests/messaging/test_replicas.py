@@ -125,3 +125,21 @@ def test_an_inbox_is_not_read_past_a_transaction_that_has_not_committed_yet(post
             assert connection.execute(sa.text("SELECT count(*) FROM recipients")).scalar() == 2
     finally:
         store.close()
+
+
+def test_a_transaction_open_in_another_database_does_not_hold_the_inbox_back(postgres_url: str) -> None:
+    engine = create_engine(postgres_url)
+    migrate(engine, "messaging")
+    store = MessageStore(engine)
+    elsewhere = sa.create_engine(sa.engine.make_url(postgres_url).set(database="postgres"))
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with elsewhere.connect() as other:
+            other.execute(sa.text("SELECT pg_current_xact_id()"))  # holds a transaction id, open
+            store.send(compose(message(to=["DEU"], subject="on time"), "FRA", "k", None, DeadlinePolicy(), now), "FRA")
+            batch = store.inbox_after("DEU", START, 10)
+            assert [s.message().subject for s in batch.items] == ["on time"] and not batch.held_back
+            other.rollback()
+    finally:
+        store.close()
+        elsewhere.dispose()
