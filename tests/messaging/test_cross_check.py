@@ -293,3 +293,50 @@ def test_hits_from_the_real_query_service_are_filtered_per_reader(
     assert {h.message_entity_id for h in france} == {"p1"} and all(h.backend == "query" for h in france)
     assert germany[0].record_id in {h.record_id for h in france}
     assert all(h.score >= 0.7 and h.explanation for h in france)
+
+
+def _face_template(template_id: str, vector: list[float], visibility: int,
+                   countries: tuple[str, ...] = ()) -> template_pb.Template:
+    template = template_pb.Template(template_id=template_id, subject_id=f"subject-{template_id}",
+                                    watchlists=["red_notices"])
+    template.sample.modality = biometrics_pb2.MODALITY_FACE
+    template.sample.vector.extend(vector)
+    template.sample.quality = 0.9
+    template.access_policy.visibility = visibility  # type: ignore[assignment]
+    template.access_policy.countries.extend(countries)
+    return template
+
+
+def test_biometric_hits_from_the_real_biometric_service_are_filtered_per_reader(
+        fast_retries: None, start_service: Callable[..., RunningServer]) -> None:
+    biometric = start_service("biometric")
+    enroll = biometric_grpc.BiometricServiceStub(biometric.channel).Enroll
+    face = [1.0 if i % 7 == 0 else 0.1 for i in range(512)]
+    try:
+        enroll(biometric_pb.EnrollRequest(template=_face_template("tpl-open", face, access_pb2.VISIBILITY_ALL_MEMBERS)),
+               metadata=country("ESP"))
+    except grpc.RpcError as error:
+        if error.code() == grpc.StatusCode.UNIMPLEMENTED:
+            pytest.skip("the biometric service is not built yet (issue 5)")
+        raise
+    enroll(biometric_pb.EnrollRequest(template=_face_template("tpl-for-france", face,
+                                                              access_pb2.VISIBILITY_ONLY_LISTED, ("FRA",))),
+           metadata=country("ESP"))
+    messaging = start_service("messaging", peers={"query": unused_address(), "biometric": biometric.address})
+    sent = message(to=["DEU"], entities=[person("p1", "Unknown Man")])
+    attachment = sent.attachments.add()
+    attachment.biometric.subject_entity_id = "p1"
+    attachment.biometric.sample.modality = biometrics_pb2.MODALITY_FACE
+    attachment.biometric.sample.vector.extend(v + 0.01 for v in face)
+    attachment.biometric.sample.quality = 0.8
+    message_id = send(messaging, "FRA", sent).message.id
+
+    def biometric_hits(reader: str) -> set[str]:
+        return {h.record_id for h in _check(messaging, message_id, reader).hits if h.backend == "biometric"}
+
+    # The query service is unreachable here, so the check stays pending; the
+    # biometric hits are kept from the first attempt on.
+    assert _wait_for(lambda: biometric_hits("FRA") == {"tpl-open", "tpl-for-france"})
+    assert biometric_hits("DEU") == {"tpl-open"}
+    hit = next(h for h in _check(messaging, message_id, "DEU").hits if h.backend == "biometric")
+    assert list(hit.watchlists) == ["red_notices"] and hit.message_entity_id == "p1" and hit.score > 0.9
