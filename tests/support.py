@@ -43,6 +43,8 @@ class RunningServer:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def stop(self, grace: float = 0) -> None:
+        if not self.thread.is_alive():
+            return  # stopped already, e.g. by a test that takes a backend down
         self.channel.close()
         self.run(self.server.stop(grace))
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -1,14 +1,202 @@
-"""Wiring of the biometric server. Every RPC answers UNIMPLEMENTED until the biometric core (issue 5) lands."""
+"""Wiring of the biometric server: proto to domain and back, around BiometricCore.
+
+Blocking work (writes, verify, stats) runs in worker threads; Identify goes
+through the core's micro-batcher, which scans off the event loop, so health
+checks and other calls never wait behind a scan.
+"""
 
 from __future__ import annotations
 
-from icore.biometric.v1 import biometric_service_pb2, biometric_service_pb2_grpc
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+import numpy as np
+
+from icore.biometric.v1 import biometric_service_pb2 as pb
+from icore.biometric.v1 import biometric_service_pb2_grpc as pb_grpc
+from icore.biometric.v1 import template_pb2
+from icore.uim.v1 import biometrics_pb2
+from services.biometric import config as biometric_config
+from services.biometric.config import Modality
+from services.biometric.core import BiometricCore
+from services.biometric.engine import IdentifyQuery
+from services.biometric.templates import Candidate, Template
+from services.bootstrap.audit import DELETE, MATCH, WRITE, AuditLog
+from services.bootstrap.database import create_engine
+from services.bootstrap.errors import FieldErrors, FieldViolation, InvalidArgumentError
+from services.bootstrap.identity import require_caller
 from services.bootstrap.server import IcoreServer, Registration
 from services.bootstrap.settings import Settings
+from services.uim.access import Policy
 
-SERVICE_NAME = biometric_service_pb2.DESCRIPTOR.services_by_name["BiometricService"].full_name
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["BiometricService"].full_name
+MODALITIES = {biometrics_pb2.MODALITY_FACE: Modality.FACE, biometrics_pb2.MODALITY_FINGERPRINT: Modality.FINGERPRINT,
+              biometrics_pb2.MODALITY_IRIS: Modality.IRIS}
+PROTO_MODALITY = {m: p for p, m in MODALITIES.items()}
+MAX_BATCH = 1000
+MAX_REPORTED_ERRORS = 1000
+
+
+def _modality(value: int, field: str, errors: FieldErrors) -> Modality | None:
+    errors.check(value in MODALITIES, field, "required: MODALITY_FACE, MODALITY_FINGERPRINT or MODALITY_IRIS")
+    return MODALITIES.get(value)
+
+
+def to_template(message: template_pb2.Template, owner: str, errors: FieldErrors, path: str) -> Template | None:
+    """A domain template from the proto; the data owner is the caller, never the request."""
+    modality = _modality(message.sample.modality, f"{path}.sample.modality" if path else "sample.modality", errors)
+    if modality is None:
+        return None
+    return Template(template_id=message.template_id, subject_id=message.subject_id, modality=modality,
+                    vector=np.asarray(message.sample.vector, dtype=np.float32),
+                    watchlists=frozenset(message.watchlists), data_owner=owner,
+                    policy=Policy.from_proto(message.access_policy), quality=message.sample.quality)
+
+
+def to_candidate(candidate: Candidate) -> template_pb2.Candidate:
+    return template_pb2.Candidate(template_id=candidate.template_id, subject_id=candidate.subject_id,
+                                  score=candidate.score, watchlists=list(candidate.watchlists),
+                                  data_owner=candidate.data_owner)
+
+
+def _prefixed(error: InvalidArgumentError, path: str) -> InvalidArgumentError:
+    return InvalidArgumentError([FieldViolation(f"{path}.{v.field}", v.description) for v in error.violations])
+
+
+class BiometricServicer(pb_grpc.BiometricServiceServicer):
+    def __init__(self, core: BiometricCore, audit: AuditLog) -> None:
+        self._core, self._audit = core, audit
+
+    async def Enroll(self, request: pb.EnrollRequest, context: grpc.aio.ServicerContext) -> pb.EnrollResponse:
+        caller = require_caller()
+        errors = FieldErrors()
+        template = to_template(request.template, caller.country, errors, "template")
+        errors.raise_if_any()
+        assert template is not None
+        try:
+            created = await asyncio.to_thread(self._core.enroll_one, template)
+        except InvalidArgumentError as error:
+            raise _prefixed(error, "template") from None
+        self._audit.record(WRITE, [(template.template_id, caller.country)])
+        stored = template_pb2.Template()
+        stored.CopyFrom(request.template)
+        stored.ClearField("sample")
+        stored.sample.modality, stored.sample.quality = request.template.sample.modality, template.quality
+        stored.data_owner = caller.country
+        stored.update_time.GetCurrentTime()
+        return pb.EnrollResponse(template=stored, created=created)
+
+    async def EnrollStream(self, request_iterator: AsyncIterator[pb.EnrollStreamRequest],
+                           context: grpc.aio.ServicerContext) -> pb.EnrollStreamResponse:
+        caller = require_caller()
+        reply, offset = pb.EnrollStreamResponse(), 0
+        async for request in request_iterator:
+            batch: list[Template] = []
+            positions: list[int] = []
+            for i, message in enumerate(request.templates[:MAX_BATCH]):
+                errors = FieldErrors()
+                template = to_template(message, caller.country, errors, "")
+                if template is None:
+                    self._reject(reply, offset + i, message.template_id, errors.violations[0])
+                else:
+                    batch.append(template)
+                    positions.append(offset + i)
+            for i, message in enumerate(request.templates[MAX_BATCH:], start=MAX_BATCH):
+                self._reject(reply, offset + i, message.template_id,
+                             FieldViolation("templates", f"at most {MAX_BATCH} templates per message"))
+            offset += len(request.templates)
+            if batch:
+                result = await asyncio.to_thread(self._core.enroll, batch)
+                reply.enrolled_count += len(result.enrolled)
+                for rejection in result.rejected:
+                    self._reject(reply, positions[rejection.index], rejection.template_id,
+                                 FieldViolation(rejection.field, rejection.reason))
+                self._audit.record(WRITE, [(t.template_id, caller.country) for t, _ in result.enrolled])
+        return reply
+
+    @staticmethod
+    def _reject(reply: pb.EnrollStreamResponse, index: int, template_id: str, violation: FieldViolation) -> None:
+        reply.rejected_count += 1
+        if len(reply.errors) < MAX_REPORTED_ERRORS:
+            reply.errors.add(index=index, template_id=template_id, field=violation.field,
+                             description=violation.description)
+
+    async def DeleteTemplate(self, request: pb.DeleteTemplateRequest,
+                             context: grpc.aio.ServicerContext) -> pb.DeleteTemplateResponse:
+        caller = require_caller()
+        errors = FieldErrors()
+        errors.check(bool(request.template_id), "template_id", "required")
+        errors.raise_if_any()
+        await asyncio.to_thread(self._core.delete_template, request.template_id, caller.country)
+        self._audit.record(DELETE, [(request.template_id, caller.country)])
+        return pb.DeleteTemplateResponse(template_id=request.template_id)
+
+    async def DeleteSubject(self, request: pb.DeleteSubjectRequest,
+                            context: grpc.aio.ServicerContext) -> pb.DeleteSubjectResponse:
+        caller = require_caller()
+        errors = FieldErrors()
+        errors.check(bool(request.subject_id), "subject_id", "required")
+        errors.raise_if_any()
+        deleted = await asyncio.to_thread(self._core.delete_subject, request.subject_id, caller.country)
+        self._audit.record(DELETE, [(f"subject:{request.subject_id}", caller.country)])
+        return pb.DeleteSubjectResponse(deleted_count=deleted)
+
+    async def Identify(self, request: pb.IdentifyRequest, context: grpc.aio.ServicerContext) -> pb.IdentifyResponse:
+        caller = require_caller()
+        errors = FieldErrors()
+        modality = _modality(request.probe.modality, "probe.modality", errors)
+        errors.check(0 <= request.top_k <= 100, "top_k", "must be 0 (meaning 10) to 100")
+        errors.check(-1.0 <= request.min_score <= 1.0, "min_score", "must be -1 to 1")
+        errors.raise_if_any()
+        assert modality is not None
+        query = IdentifyQuery(probe=np.asarray(request.probe.vector, dtype=np.float32), modality=modality,
+                              top_k=request.top_k or 10, min_score=request.min_score or None,
+                              watchlists=tuple(request.watchlists), country=caller.country)
+        try:
+            candidates = await self._core.identify(query)
+        except InvalidArgumentError as error:
+            raise _prefixed(error, "probe") from None
+        self._audit.record(MATCH, [(c.template_id, c.data_owner) for c in candidates])
+        return pb.IdentifyResponse(candidates=[to_candidate(c) for c in candidates])
+
+    async def Verify(self, request: pb.VerifyRequest, context: grpc.aio.ServicerContext) -> pb.VerifyResponse:
+        caller = require_caller()
+        errors = FieldErrors()
+        modality = _modality(request.probe.modality, "probe.modality", errors)
+        errors.check(bool(request.subject_id), "subject_id", "required")
+        errors.raise_if_any()
+        assert modality is not None
+        try:
+            result = await asyncio.to_thread(self._core.verify, np.asarray(request.probe.vector, dtype=np.float32),
+                                             request.subject_id, modality, caller.country)
+        except InvalidArgumentError as error:
+            raise _prefixed(error, "probe") from None
+        return pb.VerifyResponse(match=result.match, best_score=result.best_score,
+                                 best_template_id=result.best_template_id, threshold=result.threshold)
+
+    async def GetStats(self, request: pb.GetStatsRequest, context: grpc.aio.ServicerContext) -> pb.GetStatsResponse:
+        stats = await asyncio.to_thread(self._core.stats)
+        return pb.GetStatsResponse(
+            modalities=[pb.ModalityStats(modality=PROTO_MODALITY[m.modality], dimension=m.dimension,
+                                         template_count=m.template_count, index_kind=m.index_kind,
+                                         memory_bytes=m.memory_bytes, verify_threshold=m.verify_threshold)
+                        for m in stats.modalities],
+            watchlists=[pb.WatchlistStats(watchlist=name, template_count=count)
+                        for name, count in sorted(stats.watchlists.items())],
+        )
 
 
 async def create_server(settings: Settings) -> IcoreServer:
-    servicer = biometric_service_pb2_grpc.BiometricServiceServicer()
-    return IcoreServer(settings, [Registration(SERVICE_NAME, biometric_service_pb2_grpc.add_BiometricServiceServicer_to_server, servicer)])
+    database = create_engine(settings.resolved_database_url)
+    config = biometric_config.from_env(data_dir=settings.data_dir)
+    core = await asyncio.to_thread(BiometricCore.open, config, database)
+    audit = AuditLog(database, "biometric")
+
+    async def close() -> None:
+        await asyncio.to_thread(core.close)
+        database.dispose()
+
+    servicer = BiometricServicer(core, audit)
+    registration = Registration(SERVICE_NAME, pb_grpc.add_BiometricServiceServicer_to_server, servicer)
+    return IcoreServer(settings, [registration], closers=[close], audit=audit)

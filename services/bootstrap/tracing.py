@@ -1,14 +1,24 @@
 """OpenTelemetry, configured once per process from the standard OTEL_*
-variables; spans travel between services in W3C traceparent metadata through
-opentelemetry-instrumentation-grpc's interceptors (health checks left out)."""
+variables; spans travel between services in W3C traceparent metadata.
+
+Servers use opentelemetry-instrumentation-grpc's aio interceptor (health
+checks left out). Clients use `ClientTracing` below instead of that package's
+aio client interceptors, which await the response inside their own task: a
+caller's cancellation then never reached the backend call (a test in
+tests/gateway shows it does now). Ours starts the span, injects the context
+with OpenTelemetry's propagator and hands the call itself back, so cancelling
+the awaiting task cancels the RPC.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
-from opentelemetry import trace
-from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
+import grpc
+from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from opentelemetry.instrumentation.grpc.filters import any_of, health_check, negate, service_prefix
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -55,8 +65,60 @@ def server_interceptor() -> Any:
     return aio_server_interceptor(filter_=negate(_NOT_TRACED))
 
 
+class ClientTracing(
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.aio.StreamUnaryClientInterceptor,
+    grpc.aio.StreamStreamClientInterceptor,
+):
+    """A CLIENT span per outgoing call, ended with the call's status code."""
+
+    def _start(self, details: grpc.aio.ClientCallDetails) -> tuple[Any, grpc.aio.ClientCallDetails]:
+        method = details.method.decode() if isinstance(details.method, bytes) else details.method
+        service, _, name = method.lstrip("/").partition("/")
+        span = trace.get_tracer(__name__).start_span(
+            method, kind=trace.SpanKind.CLIENT,
+            attributes={"rpc.system": "grpc", "rpc.service": service, "rpc.method": name})
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier, context=trace.set_span_in_context(span))
+        metadata = grpc.aio.Metadata(*(details.metadata or ()))
+        for key, value in carrier.items():
+            metadata.add(key, value)
+        return span, grpc.aio.ClientCallDetails(details.method, details.timeout, metadata, details.credentials,
+                                                details.wait_for_ready)
+
+    @staticmethod
+    def _end_when_done(span: Any, call: Any) -> Any:
+        async def finish() -> None:
+            try:
+                code = await call.code()
+            except BaseException:  # noqa: BLE001 - a span must end whatever happened
+                code = grpc.StatusCode.CANCELLED
+            span.set_attribute("rpc.grpc.status_code", code.value[0])
+            if code != grpc.StatusCode.OK:
+                span.set_status(trace.Status(trace.StatusCode.ERROR, code.name))
+            span.end()
+
+        call.add_done_callback(lambda _: asyncio.ensure_future(finish()))
+        return call
+
+    async def _intercept(self, continuation: Any, details: Any, request: Any) -> Any:
+        span, details = self._start(details)
+        try:
+            call = await continuation(details, request)
+        except BaseException:
+            span.end()
+            raise
+        return self._end_when_done(span, call)
+
+    intercept_unary_unary = _intercept
+    intercept_unary_stream = _intercept
+    intercept_stream_unary = _intercept
+    intercept_stream_stream = _intercept
+
+
 def client_interceptors() -> list[Any]:
-    return list(aio_client_interceptors(filter_=negate(_NOT_TRACED)))
+    return [ClientTracing()]
 
 
 def current_trace_id() -> str:

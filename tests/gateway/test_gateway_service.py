@@ -1,0 +1,250 @@
+"""The gateway with all five real servers: one unified search merged by
+entity, partial results when a backend is down or slow, cancellation reaching
+the backends, one trace across services, and the frontline check."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import grpc
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
+from icore.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
+from icore.biometric.v1 import biometric_service_pb2 as bio_pb
+from icore.biometric.v1 import biometric_service_pb2_grpc as bio_grpc
+from icore.biometric.v1 import template_pb2
+from icore.gateway.v1 import gateway_service_pb2 as pb
+from icore.gateway.v1 import gateway_service_pb2_grpc as pb_grpc
+from icore.messaging.v1 import message_pb2, messaging_service_pb2, messaging_service_pb2_grpc
+from icore.query.v1 import query_service_pb2 as query_pb
+from icore.query.v1 import query_service_pb2_grpc as query_grpc
+from icore.uim.v1 import access_pb2, biometrics_pb2, dates_pb2, entity_pb2, names_pb2, person_pb2
+from services.bootstrap.database import create_engine
+from services.bootstrap.settings import peer_addresses
+from services.query.identifiers import entity_id
+from tests.support import RunningServer, country, fresh_postgres_database
+
+OPEN = access_pb2.AccessPolicy(visibility=access_pb2.VISIBILITY_ALL_MEMBERS)
+FACE = biometrics_pb2.MODALITY_FACE
+RNG = np.random.default_rng(7)
+WANTED_FACE = RNG.standard_normal(512).astype(np.float32)
+WANTED_FACE /= np.linalg.norm(WANTED_FACE)
+IVAN = entity_id("FRA", "FPR-1")
+IVAN_DEU = entity_id("DEU", "INPOL-9")
+
+_spans = InMemorySpanExporter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def span_exporter() -> InMemorySpanExporter:
+    """Every span of every in-process server, to check traces."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    provider.add_span_processor(SimpleSpanProcessor(_spans))
+    return _spans
+
+
+def _person(source_id: str, name: str, script: str = "Latn") -> entity_pb2.Entity:
+    person = person_pb2.Person(names=[names_pb2.PersonName(full_name=name, script=script)],
+                               date_of_birth=dates_pb2.PartialDate(year=1979, month=3, day=14),
+                               nationalities=["UKR"])
+    person.documents.add(document_type="PASSPORT", number="FE 123456", issuing_country="UKR")
+    entity = entity_pb2.Entity(person=person, access_policy=OPEN)
+    entity.provenance.source_record_id = source_id
+    return entity
+
+
+def _probe(noise: float = 0.02, vector: np.ndarray | None = None) -> biometrics_pb2.BiometricSample:
+    base = WANTED_FACE if vector is None else vector
+    noisy = base + noise * RNG.standard_normal(512).astype(np.float32)
+    return biometrics_pb2.BiometricSample(modality=FACE, vector=(noisy / np.linalg.norm(noisy)).tolist())
+
+
+def _load(servers: dict[str, RunningServer]) -> None:
+    upsert = query_grpc.QueryServiceStub(servers["query"].channel).UpsertEntities
+    assert upsert(iter([query_pb.UpsertEntitiesRequest(entities=[_person("FPR-1", "Ivan PETROV")])]),
+                  metadata=country("FRA")).created_count == 1
+    assert upsert(iter([query_pb.UpsertEntitiesRequest(entities=[_person("INPOL-9", "Иван Петров", "Cyrl")])]),
+                  metadata=country("DEU")).created_count == 1
+    template = template_pb2.Template(template_id="tpl-ivan", subject_id=IVAN, watchlists=["red_notices"],
+                                     access_policy=OPEN, sample=_probe(0.0))
+    bio_grpc.BiometricServiceStub(servers["biometric"].channel).Enroll(
+        bio_pb.EnrollRequest(template=template), metadata=country("FRA"))
+    message = message_pb2.Message(
+        recipient_countries=["FRA"], message_type=message_pb2.MESSAGE_TYPE_REQUEST_FOR_INFORMATION,
+        priority=message_pb2.PRIORITY_URGENT, subject="Ivan Petrov seen in Kehl", language="en",
+        access_policy=OPEN)
+    messaging_service_pb2_grpc.MessagingServiceStub(servers["messaging"].channel).SendMessage(
+        messaging_service_pb2.SendMessageRequest(message=message, idempotency_key="k1"), metadata=country("DEU"))
+
+
+class Mesh(dict[str, RunningServer]):
+    """The running servers by service name, and the query service's database."""
+
+    query_url: str
+
+
+def _wait_for_analytics(analytics: RunningServer, entity_ids: list[str]) -> None:
+    """Analytics follows the repository's change stream; wait until it has caught up."""
+    stub = analytics_grpc.AnalyticsServiceStub(analytics.channel)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            stub.ResolveEntities(analytics_pb.ResolveEntitiesRequest(entity_ids=entity_ids),
+                                 metadata=country("FRA"), timeout=5)
+            return
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def mesh(start_service: Callable[..., RunningServer]) -> Iterator[Mesh]:
+    """The five services, the repository on PostgreSQL (so a test can slow it with a lock)."""
+    with fresh_postgres_database() as query_url:
+        servers, peers = Mesh(), {}
+        servers.query_url = query_url
+        for service in ("query", "biometric", "messaging", "analytics", "gateway"):
+            overrides = {"database_url": query_url} if service == "query" else {}
+            servers[service] = start_service(service, peers=peer_addresses({}) | peers, **overrides)
+            peers[service] = servers[service].address
+        _load(servers)
+        _wait_for_analytics(servers["analytics"], [IVAN, IVAN_DEU])
+        yield servers
+
+
+def _search(mesh: Mesh, timeout: float = 5.0, **fields: object) -> pb.UnifiedSearchResponse:
+    stub = pb_grpc.GatewayServiceStub(mesh["gateway"].channel)
+    return stub.UnifiedSearch(pb.UnifiedSearchRequest(**fields), metadata=country("ITA"), timeout=timeout)
+
+
+def _states(reply: pb.UnifiedSearchResponse) -> dict[str, str]:
+    return {s.backend: pb.BackendState.Name(s.state) for s in reply.backend_statuses}
+
+
+def test_unified_search_merges_every_backend_by_entity(mesh: Mesh) -> None:
+    reply = _search(mesh, name="Ivan Petrov", probe=_probe())
+    assert _states(reply) == {b: "BACKEND_STATE_OK" for b in ("query", "messaging", "biometric", "analytics")}
+    top = reply.results[0]
+    assert {h.backend for h in top.hits} == {"query", "biometric"}
+    assert {h.entity.id for h in top.hits if h.backend == "query"} >= {IVAN}
+    assert [m.subject for m in top.messages] == [], "ITA is not a party to the DEU→FRA message"
+    for_france = pb_grpc.GatewayServiceStub(mesh["gateway"].channel).UnifiedSearch(
+        pb.UnifiedSearchRequest(name="Ivan Petrov"), metadata=country("FRA"), timeout=5)
+    assert any(m.subject == "Ivan Petrov seen in Kehl" for r in for_france.results for m in r.messages)
+
+
+def test_a_stopped_backend_gives_partial_results_in_time(mesh: Mesh) -> None:
+    mesh["messaging"].stop()
+    started = time.monotonic()
+    reply = _search(mesh, timeout=2.0, name="Ivan Petrov", probe=_probe())
+    assert time.monotonic() - started < 2.0
+    states = _states(reply)
+    assert states["messaging"] == "BACKEND_STATE_UNAVAILABLE"
+    assert states["query"] == states["biometric"] == "BACKEND_STATE_OK"
+    assert reply.results and IVAN in {h.entity.id for h in reply.results[0].hits}
+
+
+def _lock_repository(url: str, held: threading.Event, release: threading.Event) -> None:
+    """Hold an exclusive lock on every table of the query database: a real slow backend."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        tables = [t for t in sa.inspect(connection).get_table_names() if not t.startswith(("alembic", "audit"))]
+        connection.execute(sa.text(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"))
+        held.set()
+        release.wait(20)
+        connection.rollback()
+    engine.dispose()
+
+
+def test_a_slow_backend_is_deadline_exceeded_and_the_rest_answer(mesh: Mesh) -> None:
+    held, release = threading.Event(), threading.Event()
+    locker = threading.Thread(target=_lock_repository, args=(mesh.query_url, held, release))
+    locker.start()
+    try:
+        assert held.wait(10)
+        started = time.monotonic()
+        reply = _search(mesh, timeout=1.5, name="Ivan Petrov", probe=_probe())
+        assert time.monotonic() - started < 1.5
+    finally:
+        release.set()
+        locker.join()
+    states = _states(reply)
+    assert states["query"] == "BACKEND_STATE_DEADLINE_EXCEEDED"
+    assert states["biometric"] == "BACKEND_STATE_OK" and states["messaging"] == "BACKEND_STATE_OK"
+    assert reply.results[0].hits[0].backend == "biometric"
+
+
+def test_cancelling_the_search_cancels_the_backend_calls(mesh: Mesh,
+                                                          span_exporter: InMemorySpanExporter) -> None:
+    held, release = threading.Event(), threading.Event()
+    locker = threading.Thread(target=_lock_repository, args=(mesh.query_url, held, release))
+    locker.start()
+    try:
+        assert held.wait(10)
+        span_exporter.clear()
+        stub = pb_grpc.GatewayServiceStub(mesh["gateway"].channel)
+        call = stub.UnifiedSearch.future(pb.UnifiedSearchRequest(name="Ivan Petrov"), metadata=country("ITA"),
+                                         timeout=20)
+        time.sleep(0.5)
+        call.cancel()
+        spans = _wait_for_spans(span_exporter, "/icore.query.v1.QueryService/Search", 10)
+    finally:
+        release.set()
+        locker.join()
+    assert call.cancelled()
+    client, server = spans[trace.SpanKind.CLIENT], spans[trace.SpanKind.SERVER]
+    assert client.attributes.get("rpc.grpc.status_code") == grpc.StatusCode.CANCELLED.value[0]
+    # The repository stayed locked for 10 s: a server span that ended sooner was cut short.
+    assert (server.end_time - server.start_time) / 1e9 < 5.0
+
+
+def _wait_for_spans(exporter: InMemorySpanExporter, name: str, timeout: float) -> dict:  # type: ignore[type-arg]
+    """The finished CLIENT and SERVER spans of one RPC, waiting for both."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = {s.kind: s for s in exporter.get_finished_spans() if s.name == name}
+        if trace.SpanKind.CLIENT in found and trace.SpanKind.SERVER in found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"no finished client and server spans of {name}")
+
+
+def test_one_trace_spans_gateway_and_backends(mesh: Mesh,
+                                              span_exporter: InMemorySpanExporter) -> None:
+    span_exporter.clear()
+    _search(mesh, name="Ivan Petrov", probe=_probe())
+    spans = span_exporter.get_finished_spans()
+    root = [s for s in spans if s.name == "/icore.gateway.v1.GatewayService/UnifiedSearch"
+            and s.kind == trace.SpanKind.SERVER]
+    assert len(root) == 1
+    trace_id = root[0].context.trace_id
+    served = {s.name.split("/")[1] for s in spans if s.kind == trace.SpanKind.SERVER and s.context.trace_id == trace_id}
+    assert {"icore.query.v1.QueryService", "icore.biometric.v1.BiometricService",
+            "icore.messaging.v1.MessagingService", "icore.analytics.v1.AnalyticsService"} <= served
+
+
+def test_frontline_check_hits_a_watch_listed_face_and_not_a_stranger(mesh: Mesh) -> None:
+    stub = pb_grpc.GatewayServiceStub(mesh["gateway"].channel)
+    hit = stub.FrontlineCheck(pb.FrontlineCheckRequest(probe=_probe(), name="Ivan Petrov"),
+                              metadata=country("ITA"), timeout=5)
+    assert hit.outcome == pb.FRONTLINE_OUTCOME_HIT
+    assert hit.person.id == IVAN and list(hit.watchlists) == ["red_notices"]
+    assert hit.notice_type == 1 and "detain" in hit.handling_instruction
+    stranger_face = RNG.standard_normal(512).astype(np.float32)
+    stranger = stub.FrontlineCheck(pb.FrontlineCheckRequest(probe=_probe(0.0, stranger_face), name="Jan Kowalski"),
+                                   metadata=country("ITA"), timeout=5)
+    assert stranger.outcome == pb.FRONTLINE_OUTCOME_NO_HIT
+    assert not stranger.HasField("person") and stranger.handling_instruction == ""
