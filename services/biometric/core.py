@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
@@ -125,7 +125,25 @@ class BiometricCore:
     def enroll(self, templates: Sequence[Template]) -> EnrollResult:
         """Validate, persist and index templates; a bad one is refused alone.
         A template id enrolled by another data owner is refused, not replaced."""
-        valid, rejected = validate_templates(templates, self.engine.dimensions)
+        return self._store(*validate_templates(templates, self.engine.dimensions))
+
+    def enroll_stream(self, batches: Iterable[Sequence[Template]]) -> EnrollResult:
+        """A bulk load of many batches (EnrollStream), in order, rejection
+        indexes counted over the whole stream. (Validating the next batch on a
+        second thread while one is written measured slower on 2 cores.)"""
+        total = EnrollResult()
+        offset = 0
+        for batch in batches:
+            self._merge(total, self.enroll(batch), offset)
+            offset += len(batch)
+        return total
+
+    @staticmethod
+    def _merge(total: EnrollResult, part: EnrollResult, offset: int) -> None:
+        total.enrolled.extend(part.enrolled)
+        total.rejected.extend(replace(r, index=r.index + offset) for r in part.rejected)
+
+    def _store(self, valid: list[tuple[int, Template]], rejected: list[Rejection]) -> EnrollResult:
         result = EnrollResult(rejected=rejected)
         with self._write:
             accepted = []

@@ -197,3 +197,17 @@ def test_a_65th_watch_list_is_refused_before_anything_is_stored(open_core: Opene
     assert len(result.enrolled) == 64
     assert [(r.index, r.field) for r in result.rejected] == [(64, "watchlists"), (65, "watchlists")]
     assert core.store.count() == 64
+
+
+def test_a_stream_of_batches_is_stored_in_order_with_stream_wide_indexes(open_core: Opener) -> None:
+    core = open_core()
+    vectors = unit_vectors(np.random.default_rng(38), 30, FACE_DIM)
+    batches = [[template(i, vectors[i]) for i in range(start, start + 10)] for start in (0, 10, 20)]
+    batches[1][3] = template(13, np.zeros(FACE_DIM, np.float32))
+    batches[2][0] = template(5, vectors[20], watchlists=["missing_persons"])  # a later batch replaces t5
+    result = core.enroll_stream(iter(batches))
+    assert [(r.index, r.template_id, r.field) for r in result.rejected] == [(13, "t13", "sample.vector")]
+    assert len(result.enrolled) == 29 and core.store.count() == 28
+    replaced = core.engine.get("t5")
+    assert replaced is not None and replaced.watchlists == {"missing_persons"}
+    assert np.allclose(replaced.vector, vectors[20])
