@@ -69,9 +69,10 @@ class BiometricConfig:
     max_batch: int = 32
     #: ICORE_BIOMETRIC_BATCH_MIN: from this many probes of one modality on, a
     #: batch is one float32 matrix-matrix product instead of one compact scan
-    #: per probe (measured crossover at 1M x 512 on 2 cores: between 8 and 16
-    #: for int8, 4 and 8 for float16; see the benchmark).
-    batch_min: int = 10
+    #: per probe. Measured per probe at 1M x 512 on the shared 2 cores, int8
+    #: scans against one sgemm: 8 probes 65 vs 157 ms, 16 probes 62 vs 77 ms,
+    #: 32 probes 68 vs 50 ms (see the benchmark's crossover lines).
+    batch_min: int = 16
     #: ICORE_BIOMETRIC_SNAPSHOT_DIR: where gallery snapshots go; empty: none.
     snapshot_dir: Path | None = None
     #: ICORE_BIOMETRIC_SNAPSHOT_EVERY: changes after which a new snapshot is
