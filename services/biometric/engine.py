@@ -90,6 +90,8 @@ class BiometricEngine:
     # -- writes ---------------------------------------------------------------
 
     def find(self, template_id: str) -> tuple[Gallery, int] | None:
+        """Where a template is. Rows move only under the write lock (compaction,
+        replacement): call with it held, or read through `get`/`owner_of`."""
         for gallery in self.galleries.values():
             row = gallery.row_of.get(template_id)
             if row is not None:
@@ -98,23 +100,22 @@ class BiometricEngine:
 
     def owner_of(self, template_id: str) -> str | None:
         """The data owner of an enrolled template, or None."""
-        found = self.find(template_id)
-        if found is None:
-            return None
-        chunk, offset = found[0].locate(found[1])
-        return self.policies.entry(int(chunk.policy[offset]))[1]
+        found = self.get(template_id)
+        return None if found is None else found.data_owner
 
     def get(self, template_id: str) -> Template | None:
         """An enrolled template, vector included."""
-        found = self.find(template_id)
-        if found is None:
-            return None
-        gallery, row = found
-        chunk, offset = gallery.locate(row)
-        policy, owner = self.policies.entry(int(chunk.policy[offset]))
-        return Template(template_id, gallery.subjects[row], gallery.modality, chunk.vectors[offset].copy(),
-                        frozenset(self.watchlists.decode(int(chunk.watchlists[offset]))), owner, policy,
-                        float(chunk.quality[offset]))
+        for gallery in self.galleries.values():
+            with gallery.lock.shared():  # compaction moves rows under the exclusive lock
+                row = gallery.row_of.get(template_id)
+                if row is None:
+                    continue
+                chunk, offset = gallery.locate(row)
+                policy, owner = self.policies.entry(int(chunk.policy[offset]))
+                return Template(template_id, gallery.subjects[row], gallery.modality, chunk.vectors[offset].copy(),
+                                frozenset(self.watchlists.decode(int(chunk.watchlists[offset]))), owner, policy,
+                                float(chunk.quality[offset]))
+        return None
 
     def enroll(self, templates: Sequence[Template], *, seq: int | None = None) -> list[bool]:
         """Add validated templates (see templates.validate_template); a template
@@ -169,10 +170,11 @@ class BiometricEngine:
         """(template id, policy, data owner) of each template of a subject."""
         found = []
         for gallery in self.galleries.values():
-            for row in list(gallery.subject_rows.get(subject_id, ())):
-                chunk, offset = gallery.locate(row)
-                policy, owner = self.policies.entry(int(chunk.policy[offset]))
-                found.append((gallery.ids[row], policy, owner))
+            with gallery.lock.shared():
+                for row in list(gallery.subject_rows.get(subject_id, ())):
+                    chunk, offset = gallery.locate(row)
+                    policy, owner = self.policies.entry(int(chunk.policy[offset]))
+                    found.append((gallery.ids[row], policy, owner))
         return found
 
     def compact(self) -> int:

@@ -104,10 +104,11 @@ def test_growth_never_moves_existing_rows(engine: BiometricEngine) -> None:
 
 
 def test_concurrent_enrol_delete_and_identify_are_consistent() -> None:
-    """Writers enrol, replace and delete while readers search and background
-    compaction moves rows. Every candidate a reader gets is a template that was
-    enrolled, with the score of its whole vector (a half-written or moved row
-    would score differently), never twice in one answer."""
+    """Writers enrol, replace and delete while readers search, verify and read
+    and background compaction moves rows. Every candidate a reader gets is a
+    template that was enrolled, with the score of its whole vector (a
+    half-written or moved row would score differently), never twice in one
+    answer; a template read back is whole."""
     engine = BiometricEngine(make_config(compact_min=50))
     rng = np.random.default_rng(17)
     vectors = unit_vectors(rng, 3000, FACE_DIM)
@@ -136,6 +137,12 @@ def test_concurrent_enrol_delete_and_identify_are_consistent() -> None:
                     assert len(ids) == len(set(ids))
                     for c in answer:
                         assert abs(c.score - float(vectors[int(c.template_id[1:])] @ probe)) < 1e-4
+                i = int(local.integers(3000))
+                found = engine.get(f"t{i}")
+                assert found is None or np.array_equal(found.vector, vectors[i])
+                verdict = engine.verify(vectors[i], f"s{i}", Modality.FACE, "FRA")
+                assert verdict.best_template_id in ("", f"t{i}")
+                assert verdict.best_template_id == "" or verdict.match
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
