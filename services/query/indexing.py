@@ -132,6 +132,9 @@ class IndexedEntity:
     documents: list[tuple[str, str, str]]
     event_country: str | None
     event_time: dt.datetime | None
+    #: Year of birth of a person, 0 when unknown or not a person: the search keys are
+    #: ordered by it under each key (see services.query.search).
+    birth_year: int = 0
 
     @property
     def restricted(self) -> bool:
@@ -163,6 +166,7 @@ def index_entity(entity: entity_pb2.Entity, entity_id: str) -> IndexedEntity:
         documents=document_rows(entity),
         event_country=event_country,
         event_time=event_time,
+        birth_year=entity.person.date_of_birth.year if kind_name == "person" else 0,
     )
 
 

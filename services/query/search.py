@@ -30,6 +30,11 @@ from services.uim.names.keys import token_keys
 ROW_BUDGET = 40_000
 #: Candidates scored per search (more when the caller pages far).
 CANDIDATES = 200
+#: For estimating the rows a search by year of birth reads (see `_read_share`):
+#: the years a store's people are born across, and the share of key rows of
+#: entities without a year (records without a date, other kinds of entity).
+BIRTH_YEARS_SPANNED = 60
+UNKNOWN_YEAR_SHARE = 0.15
 #: Prior weight of attribute keys against name keys (1.0 for a plain name word).
 ATTRIBUTE_PRIORS = {"b": 1.2, "y": 0.15, "n": 0.1}
 
@@ -71,18 +76,36 @@ def query_keys(criteria: Criteria) -> dict[str, tuple[float, int]]:
     return keys
 
 
-def choose_keys(priors: dict[str, tuple[float, int]], counts: dict[int, int],
-                total: int) -> list[tuple[int, int, int]]:
+def birth_years(criteria: Criteria) -> list[int]:
+    """The years of birth whose key rows a search reads, 0 (unknown) among them; empty
+    for all. A year either side of the tolerance catches dates a day apart across
+    New Year and years mistyped by one; a record further off could not rank."""
+    if criteria.date_of_birth is None:
+        return []
+    margin = criteria.tolerance_years + 1
+    year = criteria.date_of_birth.year
+    return [0, *range(max(1, year - margin), min(9999, year + margin) + 1)]
+
+
+def _read_share(years: list[int]) -> float:
+    """About which share of a key's rows a search reads: the years it reads out of
+    the span people in the store are born in, plus the rows of unknown years."""
+    return 1.0 if not years else min(1.0, (len(years) - 1) / BIRTH_YEARS_SPANNED + UNKNOWN_YEAR_SHARE)
+
+
+def choose_keys(priors: dict[str, tuple[float, int]], counts: dict[int, int], total: int,
+                share: float = 1.0) -> list[tuple[int, int, int]]:
     """(hash, integer weight, group) of the keys worth aggregating: rarest first
-    within the row budget (at least the rarest one), each weighted prior x IDF."""
+    while the rows read (`share` of each key's rows) stay within the budget, at
+    least the rarest one, each weighted prior x IDF."""
     ranked = sorted(priors, key=lambda k: (counts.get(key_hash(k), 0), k))
     chosen: list[tuple[int, int, int]] = []
-    rows = 0
+    rows = 0.0
     for key in ranked:
         count = counts.get(key_hash(key), 0)
-        if chosen and rows + count > ROW_BUDGET:
+        if chosen and rows + count * share > ROW_BUDGET:
             continue
-        rows += count
+        rows += count * share
         prior, group = priors[key]
         idf = math.log((total + 1) / (count + 1)) + 1.0
         chosen.append((key_hash(key), max(1, round(100 * prior * idf)), group))
@@ -109,8 +132,9 @@ class Searcher:
         priors = query_keys(criteria)
         if priors:
             counts, total = self.repository.key_statistics([key_hash(k) for k in priors])
-            weights = choose_keys(priors, counts, total)
-            found.update((c.pk, c) for c in self.repository.candidates(weights, kinds, country, limit))
+            years = birth_years(criteria)
+            weights = choose_keys(priors, counts, total, _read_share(years))
+            found.update((c.pk, c) for c in self.repository.candidates(weights, kinds, country, limit, years))
         more: list[int] = []
         if criteria.documents:
             more += self.repository.by_document(list(criteria.documents), kinds, country, limit)

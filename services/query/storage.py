@@ -50,10 +50,12 @@ entities = sa.Table(
     sa.Column("update_time", sa.DateTime(timezone=True), nullable=False),
     sa.Column("event_country", sa.String(3)),
     sa.Column("event_time", sa.DateTime(timezone=True)),
+    sa.Column("birth_year", sa.SmallInteger, nullable=False),
 )
 search_keys = sa.Table(
     "query_search_keys", metadata,
     sa.Column("key_hash", sa.BigInteger, nullable=False),
+    sa.Column("birth_year", sa.SmallInteger, nullable=False),
     sa.Column("entity_pk", sa.BigInteger, nullable=False),
     sa.Column("kind", sa.SmallInteger, nullable=False),
     sa.Column("restricted", sa.Boolean, nullable=False),
@@ -305,7 +307,7 @@ class Repository:
                     policy_countries=item.policy_countries, source_system=item.source_system,
                     source_record_id=item.source_record_id, content_hash=item.content_hash,
                     body=_with_times(item.entity, _utc(created), updated), create_time=created, update_time=updated,
-                    event_country=item.event_country, event_time=item.event_time)
+                    event_country=item.event_country, event_time=item.event_time, birth_year=item.birth_year)
 
     @staticmethod
     def _previous_policy(row: sa.Row | None, owner: str) -> dict[str, object]:  # type: ignore[type-arg]
@@ -316,17 +318,18 @@ class Repository:
     def _insert_keys(self, connection: Connection, items: list[tuple[int, IndexedEntity]]) -> None:
         """The search keys of freshly written entities: tens per entity, the bulk of
         every ingest, so written in the cheapest form each database takes."""
+        columns = "key_hash, birth_year, entity_pk, kind, restricted"
         if self.postgres:
-            lines = "".join(f"{h}\t{pk}\t{item.kind}\t{'t' if item.restricted else 'f'}\n"
+            lines = "".join(f"{h}\t{item.birth_year}\t{pk}\t{item.kind}\t{'t' if item.restricted else 'f'}\n"
                             for pk, item in items for h in item.key_hashes)
             raw = connection.connection.driver_connection
             with raw.cursor() as cursor:  # type: ignore[union-attr]
-                with cursor.copy("COPY query_search_keys (key_hash, entity_pk, kind, restricted) FROM STDIN") as copy:
+                with cursor.copy(f"COPY query_search_keys ({columns}) FROM STDIN") as copy:
                     copy.write(lines)
             return
         connection.exec_driver_sql(
-            "INSERT INTO query_search_keys (key_hash, entity_pk, kind, restricted) VALUES (?, ?, ?, ?)",
-            [(h, pk, item.kind, item.restricted) for pk, item in items for h in item.key_hashes])
+            f"INSERT INTO query_search_keys ({columns}) VALUES (?, ?, ?, ?, ?)",
+            [(h, item.birth_year, pk, item.kind, item.restricted) for pk, item in items for h in item.key_hashes])
 
     def _insert_many(self, connection: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
         """Bulk insert; COPY on PostgreSQL, where it is several times faster."""
@@ -583,7 +586,7 @@ class Repository:
         return counts, max(1, counts.pop(everything, 0))
 
     def candidates(self, weights: Sequence[tuple[int, int, int]], kinds: Sequence[int], country: str,
-                   limit: int) -> list[Candidate]:
+                   limit: int, years: Sequence[int] = ()) -> list[Candidate]:
         """The visible entities that share the most weight with the query's keys, best
         first, loaded. `weights` holds (key hash, weight, group): within a group (one
         word of the query, or one attribute) only the best key counts, so a word
@@ -591,7 +594,9 @@ class Repository:
         groups' weights add up.
 
         One statement: index look-ups per key, the aggregate, and the entity rows of
-        the visible ones among twice `limit` best. Should the caller not see enough of
+        the visible ones among twice `limit` best; with `years`, only key rows of
+        entities born in one of those years (0: unknown, or not a person) are read,
+        which the key index keeps together. Should the caller not see enough of
         those, the statement runs again with each restricted key row checked against
         its entity's policy before ranking (a scalar subquery per row, which the
         planner cannot turn into a hash of every visible entity)."""
@@ -599,15 +604,16 @@ class Repository:
             return []
         if self.postgres:
             params: dict[str, object] = {"hashes": [h for h, _, _ in weights], "weights": [w for _, w, _ in weights],
-                                         "groups": [g for _, _, g in weights]}
+                                         "groups": [g for _, _, g in weights], "years": list(years)}
         else:
-            params = {"weights": json.dumps([list(row) for row in weights])}
+            params = {"weights": json.dumps([list(row) for row in weights]), "years": json.dumps(list(years))}
         dialect, kinds_key = self.engine.dialect.name, tuple(sorted(set(kinds)))
+        by_year = bool(years)
         with self.engine.connect() as connection:
-            rows = list(connection.execute(_candidate_sql(dialect, country, kinds_key, False),
+            rows = list(connection.execute(_candidate_sql(dialect, country, kinds_key, False, by_year),
                                            dict(params, limit=limit, ranked=2 * limit)))
             if len(rows) < limit and (not rows or rows[0].ranked >= 2 * limit):
-                rows = list(connection.execute(_candidate_sql(dialect, country, kinds_key, True),
+                rows = list(connection.execute(_candidate_sql(dialect, country, kinds_key, True, by_year),
                                                dict(params, limit=limit, ranked=limit)))
         return [Candidate(row.pk, int(row.weight), row.body, row.kind, row.event_country,
                           _utc(row.event_time) if row.event_time else None) for row in rows]
@@ -656,10 +662,11 @@ class Repository:
 
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _CANDIDATE_SQL = """
-WITH w AS ({weights}),
+WITH q AS ({weights}),
+w AS ({keys}),
 best AS (
     SELECT sk.entity_pk, w.grp, MAX(w.weight) AS weight
-    FROM w {join} query_search_keys sk ON sk.key_hash = w.key_hash
+    FROM w {join} query_search_keys sk ON sk.key_hash = w.key_hash{year_join}
     {where}
     GROUP BY sk.entity_pk, w.grp),
 ranked AS (
@@ -676,6 +683,14 @@ LIMIT :limit
 _RESTRICTED_ROW_CHECK = """CASE WHEN sk.restricted
         THEN COALESCE((SELECT {policy_visible} FROM query_entities p WHERE p.pk = sk.entity_pk), {false})
         ELSE {true} END"""
+#: The query's keys, alone or paired with each year of birth to read.
+_KEYS_SQL = "SELECT key_hash, weight, grp FROM q"
+_KEYS_BY_YEAR_SQL = {
+    "postgresql": "SELECT q.key_hash, q.weight, q.grp, y.year FROM q CROSS JOIN "
+                  "unnest(CAST(:years AS smallint[])) AS y(year)",
+    "sqlite": "SELECT q.key_hash, q.weight, q.grp, CAST(y.value AS INTEGER) AS year "
+              "FROM q CROSS JOIN json_each(:years) y",
+}
 _WEIGHTS_SQL = {
     "postgresql": "SELECT * FROM unnest(CAST(:hashes AS bigint[]), CAST(:weights AS integer[]), "
                   "CAST(:groups AS integer[])) AS u(key_hash, weight, grp)",
@@ -685,7 +700,8 @@ _WEIGHTS_SQL = {
 
 
 @lru_cache(maxsize=1024)
-def _candidate_sql(dialect_name: str, country: str, kinds: tuple[int, ...], check_rows: bool) -> sa.TextualSelect:
+def _candidate_sql(dialect_name: str, country: str, kinds: tuple[int, ...], check_rows: bool,
+                   by_year: bool) -> sa.TextualSelect:
     """The candidate statement for one dialect, caller, kind filter and access mode;
     the access rule is the shared one (services.uim.access), rendered with the
     country inline (an ISO code, checked here) so that the statement text is reused."""
@@ -706,6 +722,8 @@ def _candidate_sql(dialect_name: str, country: str, kinds: tuple[int, ...], chec
             policy_visible=rule("p"), false="0" if sqlite_dialect else "false", true="1" if sqlite_dialect else "true"))
     text = _CANDIDATE_SQL.format(
         weights=_WEIGHTS_SQL[dialect_name],
+        keys=_KEYS_BY_YEAR_SQL[dialect_name] if by_year else _KEYS_SQL,
+        year_join=" AND sk.birth_year = w.year" if by_year else "",
         join="CROSS JOIN" if sqlite_dialect else "JOIN",  # SQLite: the few query keys drive the loop
         where=f"WHERE {' AND '.join(conditions)}" if conditions else "",
         entity_visible=rule("e"))
