@@ -257,13 +257,19 @@ CULTURES: tuple[Culture, ...] = (
          Given("建华", ("Jianhua",)), Given("志强", ("Zhiqiang",)), Given("晓东", ("Xiaodong",)),
          Given("小明", ("Xiaoming",)), Given("国强", ("Guoqiang",)), Given("海涛", ("Haitao",)),
          Given("俊杰", ("Junjie",)), Given("文斌", ("Wenbin",)), Given("建国", ("Jianguo",)),
-         Given("宇航", ("Yuhang",)), Given("浩然", ("Haoran",)), Given("子轩", ("Zixuan",))),
+         Given("宇航", ("Yuhang",)), Given("浩然", ("Haoran",)), Given("子轩", ("Zixuan",)),
+         Given("浩", ("Hao",)), Given("宇", ("Yu",)), Given("峰", ("Feng",)), Given("斌", ("Bin",)),
+         Given("鹏", ("Peng",)), Given("飞", ("Fei",)), Given("龙", ("Long",)), Given("华", ("Hua",)),
+         Given("波", ("Bo",)), Given("林", ("Lin",)), Given("东", ("Dong",)), Given("军", ("Jun",))),
         (Given("芳", ("Fang",)), Given("娜", ("Na",)), Given("敏", ("Min",)), Given("静", ("Jing",)),
          Given("丽", ("Li",)), Given("艳", ("Yan",)), Given("娟", ("Juan",)), Given("霞", ("Xia",)),
          Given("秀英", ("Xiuying",)), Given("桂英", ("Guiying",)), Given("海燕", ("Haiyan",)),
          Given("丽娟", ("Lijuan",)), Given("晓燕", ("Xiaoyan",)), Given("雪梅", ("Xuemei",)),
          Given("欣怡", ("Xinyi",)), Given("梓涵", ("Zihan",)), Given("雨萱", ("Yuxuan",)),
-         Given("婷婷", ("Tingting",))),
+         Given("婷婷", ("Tingting",)), Given("婷", ("Ting",)), Given("雪", ("Xue",)), Given("梅", ("Mei",)),
+         Given("玲", ("Ling",)), Given("燕", ("Yan",)), Given("红", ("Hong",)), Given("云", ("Yun",)),
+         Given("佳", ("Jia",)), Given("琳", ("Lin",)), Given("怡", ("Yi",)), Given("萱", ("Xuan",)),
+         Given("欣", ("Xin",))),
         (Given("王", ("Wang",)), Given("李", ("Li",)), Given("张", ("Zhang",)), Given("刘", ("Liu",)),
          Given("陈", ("Chen",)), Given("杨", ("Yang",)), Given("黄", ("Huang",)), Given("赵", ("Zhao",)),
          Given("吴", ("Wu",)), Given("周", ("Zhou",)), Given("徐", ("Xu",)), Given("孙", ("Sun",)),
@@ -346,6 +352,31 @@ GREEK_SYSTEMS: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {
 
 
 _UNDECOMPOSABLE = {ord(k): v for k, v in {"ł": "l", "Ł": "L", "ı": "i", "ß": "ss", "ø": "o", "đ": "d"}.items()}
+
+
+_VOWELS = frozenset("aeiouyàáâäãåæèéêëìíîïòóôöõøùúûüýÿıаеёиоуыэюяіїєαεηιουωάέήίόύώϊϋ")
+
+
+def _cut(word: str) -> int:
+    """Where a word splits into two syllable groups: after the first vowel that a
+    consonant follows, past the first two letters."""
+    lower = word.lower()
+    for i in range(2, len(lower) - 1):
+        if lower[i - 1] in _VOWELS and lower[i] not in _VOWELS:
+            return i
+    return max(2, len(word) // 2)
+
+
+def blend(first: str, second: str) -> str:
+    """A rarer surname of the same country: the head of one common surname and the
+    tail of another ("Petrov" + "Smirnov" -> "Petrnov"; "Rossi" + "Bianchi" ->
+    "Ronchi"), particles kept ("van den Berg" + "Bakker" -> "van den Bekker")."""
+    words, last = first.rsplit(" ", 1) if " " in first else ("", first)
+    other = second.rsplit(" ", 1)[-1]
+    made = last[:_cut(last)] + other[_cut(other):]
+    if len(made) < 4 or made.lower() in (last.lower(), other.lower()):
+        return first
+    return f"{words} {made}".strip()
 
 
 def strip_accents(text: str) -> str:

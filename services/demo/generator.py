@@ -52,6 +52,7 @@ from services.demo.cultures import (
     UKRAINIAN_NATIONAL,
     Culture,
     Given,
+    blend,
     cyrillic_to_latin,
     german_umlauts,
     greek_to_latin,
@@ -66,6 +67,8 @@ DEFAULT_SEED = 20260
 COUNTRIES = tuple(culture.country for culture in CULTURES)
 _LANGUAGES = {"FRA": "fr", "DEU": "de", "ITA": "it", "ESP": "es", "NLD": "nl", "POL": "pl", "RUS": "ru",
               "UKR": "uk", "GRC": "el", "TUR": "tr", "GBR": "en", "USA": "en", "CHN": "zh", "EGY": "ar"}
+#: Share of people with one of their country's common surnames (see `_surname`).
+COMMON_SURNAMES = 0.3
 #: How many records a true person has, and how often.
 _RECORD_COUNTS = ((1, 0.45), (2, 0.30), (3, 0.15), (4, 0.10))
 _LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -133,6 +136,8 @@ class TruePerson:
     birth: dt.date
     passport: str
     record_count: int
+    #: Arabic names often carry the grandfather's name after the father's.
+    grandfather: Given | None = None
 
 
 @dataclass
@@ -202,13 +207,25 @@ def true_person(seed: int, index: int) -> TruePerson:
         given = _chinese_given(rng, male)
     elif not culture.patronymic and rng.random() < 0.35:
         middle = rng.choice([g for g in pool if g != given])
-    surname = rng.choice(culture.surnames)
-    surname2 = rng.choice(culture.surnames) if culture.two_surnames else None
+    surname, surname2 = _surname(rng, culture), _surname(rng, culture) if culture.two_surnames else None
     birth = dt.date.fromordinal(rng.randint(_FIRST_DAY, _LAST_DAY))
     passport = rng.choice(_LETTERS) + rng.choice(_LETTERS) + f"{rng.randrange(10**7):07d}"
     count = int(_weighted(rng, _RECORD_COUNTS))  # type: ignore[call-overload]
+    grandfather = rng.choice(culture.male) if culture.script == "Arab" else None
     return TruePerson(index, culture, male, given, middle, rng.choice(culture.male), surname, surname2, birth,
-                      passport, count)
+                      passport, count, grandfather)
+
+
+def _surname(rng: random.Random, culture: Culture) -> Given:
+    """A common surname for COMMON_SURNAMES of people, a rarer one (a blend of two
+    common ones) for the rest: real populations have a long tail of names, without
+    which a million records would be mostly namesakes. Arabic and Chinese family
+    names stay in the pool: their spellings are listed, and Chinese surnames are
+    concentrated in reality."""
+    if culture.script in ("Arab", "Hans") or rng.random() < COMMON_SURNAMES:
+        return rng.choice(culture.surnames)
+    first, second = rng.sample(culture.surnames, 2)
+    return Given(blend(first.native, second.native))
 
 
 def _chinese_given(rng: random.Random, male: bool) -> Given:
@@ -279,6 +296,8 @@ def _parts(person: TruePerson, rng: random.Random, latin: bool, middle_rate: flo
         middle = Given(patronymic, person.father.latin if culture.script == "Arab" else ()) if patronymic else None
     if middle is not None and rng.random() < middle_rate:
         given.append(middle)
+        if person.grandfather is not None and rng.random() < 0.5:
+            given.append(person.grandfather)
     family = [Given(_surname_native(person), person.surname.latin)]
     if person.surname2 is not None and rng.random() < 0.85:
         family.append(person.surname2)
