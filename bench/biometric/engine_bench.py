@@ -189,7 +189,7 @@ def run(args: argparse.Namespace, n: int, d: int, x: Matrix, mates_at: npt.NDArr
     start = time.perf_counter()
     result = core.enroll_stream(batches())
     total = time.perf_counter() - start
-    assert not result.rejected and len(result.enrolled) == n, result.rejected[:3]
+    assert not result.rejected and result.enrolled_count == n, result.rejected[:3]
     row("bulk enrol, persisted", f"{n / total:,.0f} /s", ">= 20,000 /s")
     row("slowest batch of 1,000 (validate+DB+index)", ms(float(np.diff(asked).max())), "")
     singles = timed(lambda: core.enroll_one(templates(x, 0, 1)[0]), 50)  # replaces t0: the worst case

@@ -45,6 +45,17 @@ class EnrollResult:
     rejected: list[Rejection] = field(default_factory=list)
 
 
+@dataclass
+class StreamResult:
+    """What an EnrollStream did: counts, and the refusals with their index in
+    the whole stream (the templates themselves are not kept: a million of them
+    would hold another 2 GB)."""
+
+    enrolled_count: int = 0
+    created_count: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
 def replay(engine: BiometricEngine, changes: Iterable[Change]) -> int:
     """Apply stored changes in order, enrolments in batches; returns how many.
     Templates that no longer fit the settings (a modality dropped or its
@@ -127,21 +138,19 @@ class BiometricCore:
         A template id enrolled by another data owner is refused, not replaced."""
         return self._store(*validate_templates(templates, self.engine.dimensions))
 
-    def enroll_stream(self, batches: Iterable[Sequence[Template]]) -> EnrollResult:
+    def enroll_stream(self, batches: Iterable[Sequence[Template]]) -> StreamResult:
         """A bulk load of many batches (EnrollStream), in order, rejection
         indexes counted over the whole stream. (Validating the next batch on a
         second thread while one is written measured slower on 2 cores.)"""
-        total = EnrollResult()
+        total = StreamResult()
         offset = 0
         for batch in batches:
-            self._merge(total, self.enroll(batch), offset)
+            part = self.enroll(batch)
+            total.enrolled_count += len(part.enrolled)
+            total.created_count += sum(created for _, created in part.enrolled)
+            total.rejected.extend(replace(r, index=r.index + offset) for r in part.rejected)
             offset += len(batch)
         return total
-
-    @staticmethod
-    def _merge(total: EnrollResult, part: EnrollResult, offset: int) -> None:
-        total.enrolled.extend(part.enrolled)
-        total.rejected.extend(replace(r, index=r.index + offset) for r in part.rejected)
 
     def _store(self, valid: list[tuple[int, Template]], rejected: list[Rejection]) -> EnrollResult:
         result = EnrollResult(rejected=rejected)

@@ -207,7 +207,7 @@ def test_a_stream_of_batches_is_stored_in_order_with_stream_wide_indexes(open_co
     batches[2][0] = template(5, vectors[20], watchlists=["missing_persons"])  # a later batch replaces t5
     result = core.enroll_stream(iter(batches))
     assert [(r.index, r.template_id, r.field) for r in result.rejected] == [(13, "t13", "sample.vector")]
-    assert len(result.enrolled) == 29 and core.store.count() == 28
+    assert (result.enrolled_count, result.created_count) == (29, 28) and core.store.count() == 28
     replaced = core.engine.get("t5")
     assert replaced is not None and replaced.watchlists == {"missing_persons"}
     assert np.allclose(replaced.vector, vectors[20])
