@@ -8,13 +8,19 @@ put every "Ivan" in one block) or from one word and the year of birth:
 
 - `d` a document or registration number;
 - `n` two words of a name, folded and sorted (token order, romanisation variants and
-  transliterations meet), and the same with one letter deleted from either word,
-  SymSpell style, so that one typo still meets; `t` three words, for long names;
+  transliterations meet), and, for a record without a year of birth, the same with
+  one letter deleted from either word, SymSpell style, so that one typo still meets
+  (with a year, `y` does that in smaller blocks); `t` three words, for long names;
 - `p` the Metaphone codes of two words: spellings that folding does not merge;
 - `y` one word, with one letter deleted or not, the year of birth and the first letter
   of another word: a typo or a variant in either word, when the year is known;
 - `s` consonant skeletons of two words, or of one word with the year of birth: names
   written in a script without short vowels (Arabic) against their Latin spellings;
+- `z` one word, with one letter deleted or not, and the full date of birth: a name
+  whose other words changed (a new family name, a nickname) or are mistyped;
+- `b` the full date of birth and a postcode or town; `a` a street address (house
+  number and street) with its postcode or town: records whose names differ
+  entirely but that share where and when the person was born or lives;
 - `o` single words of organization names and one-word person names.
 
 Keys shared by many records select many wrong pairs: a key gives no pairs once more
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -42,7 +49,7 @@ from services.analytics.records import ORGANIZATION, IdentityRecord
 from services.uim.names.tokens import Token
 
 #: For each key kind, the most records that may share a key and still be paired by it.
-CAPS = {"d": 60, "n": 12, "m": 150, "t": 30, "p": 12, "y": 60, "s": 40, "o": 20}
+CAPS = {"d": 60, "n": 12, "m": 150, "t": 30, "p": 12, "y": 60, "s": 40, "o": 20, "z": 30, "b": 30, "a": 30}
 #: Words shorter than this get no one-letter deletions (too many short words collide).
 MIN_DELETION_LENGTH = 4
 #: Merge the delta into the main arrays when it grows beyond this share of them.
@@ -56,54 +63,67 @@ class Keys:
     probes: dict[str, set[str]] = field(default_factory=dict)
     targets: dict[str, set[str]] = field(default_factory=dict)
 
-    def add(self, kind: str, key: str, target: bool = False) -> None:
-        (self.targets if target else self.probes).setdefault(kind, set()).add(key)
 
-
-def _deletions(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _deletions(word: str) -> tuple[str, ...]:
     """The word and, from MIN_DELETION_LENGTH letters, each one-letter deletion of it."""
     if len(word) < MIN_DELETION_LENGTH:
-        return [word]
-    return [word, *(word[:i] + word[i + 1 :] for i in range(len(word)))]
+        return (word,)
+    return (word, *dict.fromkeys(word[:i] + word[i + 1 :] for i in range(len(word))))
 
 
 def _words(tokens: tuple[Token, ...]) -> list[Token]:
     return [t for t in tokens if not t.particle and not t.initial]
 
 
+def _pair(prefix: str, a: str, b: str) -> str:
+    return f"{prefix}|{a}|{b}" if a <= b else f"{prefix}|{b}|{a}"
+
+
 def block_keys(record: IdentityRecord) -> Keys:
     """The blocking keys of a record (see the module docstring)."""
-    keys = Keys()
     prefix = "o" if record.kind == ORGANIZATION else "p"
-    for number in record.documents:
-        keys.add("d", f"{prefix}|{number}")
-    year = record.birth_date.year if record.birth_date else 0
+    birth = record.birth_date
+    year = birth.year if birth else 0
+    day = f"{birth.year}-{birth.month}-{birth.day}" if birth and birth.day else ""
     arabic = any(name.vowelless for name in record.names)
+    probes: dict[str, set[str]] = {kind: set() for kind in CAPS}
+    targets: dict[str, set[str]] = {"m": set(), "s": set()}
+    probes["d"].update(f"{prefix}|{number}" for number in record.documents)
+    for address in record.addresses:
+        for place in (p for p in (address.postcode, address.locality) if p):
+            if day:
+                probes["b"].add(f"{prefix}|{day}|{place}")
+            if address.street and any(ch.isdigit() for ch in address.street):
+                probes["a"].add(f"{prefix}|{address.street}|{place}")
+    n_keys, y_keys, z_keys = probes["n"], probes["y"], probes["z"]
+    # Without a year of birth the y keys cannot pair a record, so its exact name pair
+    # probes a larger block, in which records with a year are only targets.
+    m_keys = targets["m"] if year else probes["m"]
+    s_keys = probes["s"] if arabic else targets["s"]
     for name in record.names:
         words = _words(name.tokens)
         if record.kind == ORGANIZATION or len(words) == 1:
-            for t in words:
-                keys.add("o", f"{prefix}|{t.fold}")
+            probes["o"].update(f"{prefix}|{t.fold}" for t in words)
         for x, y in combinations(words, 2):
             for a, b in ((x, y), (y, x)):
-                for variant in _deletions(a.fold):
-                    keys.add("n", f"{prefix}|" + "|".join(sorted((variant, b.fold))))
-                    if year:
-                        keys.add("y", f"{prefix}|{variant}|{year}|{(b.skeleton or b.fold)[:1]}")
-            # Without a year of birth the y keys cannot pair a record, so its exact name
-            # pair probes a larger block, in which records with a year are only targets.
-            keys.add("m", f"{prefix}|" + "|".join(sorted((x.fold, y.fold))), target=bool(year))
+                other = b.fold
+                n_keys.update(_pair(prefix, variant, other) for variant in _deletions(a.fold))
+                if year:
+                    y_keys.add(f"{prefix}|{a.fold}|{year}|{(b.skeleton or other)[:1]}")
+            m_keys.add(_pair(prefix, x.fold, y.fold))
             if x.phonetic and y.phonetic:
-                keys.add("p", f"{prefix}|" + "|".join(sorted((x.phonetic, y.phonetic))))
+                probes["p"].add(_pair(prefix, x.phonetic, y.phonetic))
             if x.skeleton and y.skeleton:
-                keys.add("s", f"{prefix}|" + "|".join(sorted((x.skeleton, y.skeleton))), target=not arabic)
-        for triple in combinations(sorted(t.fold for t in words), 3):
-            keys.add("t", f"{prefix}|" + "|".join(triple))
-        if year:
+                s_keys.add(_pair(prefix, x.skeleton, y.skeleton))
+        if day:
             for t in words:
-                if len(t.skeleton) >= 2:
-                    keys.add("s", f"{prefix}|{t.skeleton}|{year}", target=not arabic)
-    return keys
+                z_keys.update(f"{prefix}|{variant}|{day}" for variant in _deletions(t.fold))
+        for triple in combinations(sorted(t.fold for t in words), 3):
+            probes["t"].add(f"{prefix}|" + "|".join(triple))
+        if year:
+            s_keys.update(f"{prefix}|{t.skeleton}|{year}" for t in words if len(t.skeleton) >= 2)
+    return Keys({k: v for k, v in probes.items() if v}, {k: v for k, v in targets.items() if v})
 
 
 _TRIANGLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -224,19 +244,21 @@ class BlockIndex:
         """Index new records (row numbers and their keys); returns the encoded candidate
         pairs (a < b) they form with each other and with every record indexed before."""
         found = [np.zeros(0, np.int64)]
+        empty: set[str] = set()
         for kind, index in self._kinds.items():
-            hashes: list[int] = []
-            entry_rows: list[int] = []
-            probes: list[bool] = []
-            for row, record_keys in zip(rows, keys, strict=True):
-                for target, groups in ((False, record_keys.probes), (True, record_keys.targets)):
-                    for key in groups.get(kind, ()):
-                        hashes.append(hash(key))
-                        entry_rows.append(row)
-                        probes.append(not target)
-            if hashes:
-                new = _Entries.of(np.asarray(hashes, np.int64), np.asarray(entry_rows, np.int64),
-                                  np.asarray(probes, bool))
+            parts_keys: list[np.ndarray] = []
+            parts_rows: list[np.ndarray] = []
+            parts_probes: list[np.ndarray] = []
+            for probe, side in ((True, "probes"), (False, "targets")):
+                groups = [getattr(k, side).get(kind, empty) for k in keys]
+                counts = np.fromiter(map(len, groups), np.int64, len(groups))
+                total = int(counts.sum())
+                if total:
+                    parts_keys.append(np.fromiter((hash(key) for group in groups for key in group), np.int64, total))
+                    parts_rows.append(np.repeat(np.asarray(rows, np.int64), counts))
+                    parts_probes.append(np.full(total, probe))
+            if parts_keys:
+                new = _Entries.of(np.concatenate(parts_keys), np.concatenate(parts_rows), np.concatenate(parts_probes))
                 found += index.add(new)
         pairs = np.unique(np.concatenate(found))
         return np.asarray(pairs[(pairs >> 32) != (pairs & 0xFFFFFFFF)], np.int64)

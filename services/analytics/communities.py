@@ -32,24 +32,22 @@ class Community:
 
 
 def visible_network(view: CallerView) -> nx.Graph:
-    """The caller's visible graph with identity groups as nodes (tuples of node numbers)."""
+    """The caller's visible graph with identity groups as nodes (named by their lowest
+    node number)."""
     graph = view.graph
     network = nx.Graph()
     for node in range(graph.node_count):
-        if not view.visible(node):
+        if not view.visible(node) or view.rep(node) != node:
             continue
-        group = view.group(node)
-        if group[0] != node:
-            continue
-        network.add_node(group)
-        for _edge, other in view.neighbours(group):
-            target = view.group(other)
-            if target == group:
+        network.add_node(node)
+        for _edge, other in view.neighbours(node):
+            target = view.rep(other)
+            if target == node:
                 continue
-            if network.has_edge(group, target):
-                network[group][target]["weight"] += 0.5  # each link is seen from both ends
+            if network.has_edge(node, target):
+                network[node][target]["weight"] += 0.5  # each link is seen from both ends
             else:
-                network.add_edge(group, target, weight=0.5)
+                network.add_edge(node, target, weight=0.5)
     return network
 
 
@@ -59,17 +57,17 @@ def detect_communities(graph: EntityGraph, identities: Identities, country: str,
     view = CallerView(graph, identities, country)
     network = visible_network(view)
     found = []
-    for groups in nx.community.louvain_communities(network, weight="weight", seed=_SEED):
-        members = [graph.node_ids[n] for group in groups for n in group]
+    for reps in nx.community.louvain_communities(network, weight="weight", seed=_SEED):
+        members = [graph.node_ids[n] for rep in reps for n in view.group(rep)]
         if len(members) < min_size:
             continue
-        found.append(Community(tuple(sorted(members)), _key_members(network.subgraph(groups), graph,
+        found.append(Community(tuple(sorted(members)), _key_members(network.subgraph(reps), view,
                                                                      key_member_count)))
     found.sort(key=lambda c: (-len(c.entity_ids), c.entity_ids[0]))
     return found
 
 
-def _centrality(network: nx.Graph) -> dict[tuple[int, ...], float]:
+def _centrality(network: nx.Graph) -> dict[int, float]:
     """Eigenvector centrality scaled to a maximum of 1; weighted degree if it does not converge."""
     if network.number_of_edges() == 0:
         return dict.fromkeys(network.nodes, 0.0)
@@ -81,11 +79,12 @@ def _centrality(network: nx.Graph) -> dict[tuple[int, ...], float]:
     return {node: float(value) / top for node, value in scores.items()}
 
 
-def _key_members(network: nx.Graph, graph: EntityGraph, count: int) -> tuple[tuple[str, float], ...]:
+def _key_members(network: nx.Graph, view: CallerView, count: int) -> tuple[tuple[str, float], ...]:
     centrality = _centrality(network)
-    ranked = sorted(network.nodes, key=lambda g: (-centrality[g], g))
+    ranked = sorted(network.nodes, key=lambda rep: (-centrality[rep], rep))
+    adjacency = view.graph.adjacency
     named = []
-    for group in ranked[:count]:
-        record = max(group, key=lambda n: (len(graph.adjacency[n]), -n))
-        named.append((graph.node_ids[record], round(centrality[group], 6)))
+    for rep in ranked[:count]:
+        record = max(view.group(rep), key=lambda n: (len(adjacency[n]), -n))
+        named.append((view.graph.node_ids[record], round(centrality[rep], 6)))
     return tuple(named)

@@ -3,17 +3,24 @@ one, through links and through resolved identities, as one country may see them.
 
 Records that entity resolution judged to be one person are one node here: an
 *identity group* (the caller's visible records of one cluster, connected by matched
-pairs between visible records). Crossing from one record of a person to another
-costs no hop, because it is the same person; it shows as a resolved-identity step
-with its match probability. Hops count links only.
+pairs between visible records), named by its lowest node number. Crossing from one
+record of a person to another costs no hop, because it is the same person; it shows
+as a resolved-identity step with its match probability. Hops count links only.
+
+A hub (an entity with more than `HUB_DEGREE` links: a railway station, a large
+employer, a placeholder "unknown person") is reached but not crossed and not
+expanded: through it everyone would be two hops from everyone, and every search
+would read its thousands of links. Link analysis tools suppress such supernodes for
+the same reason.
 
 `find_paths` grows two breadth-first balls over identity groups, one from each end,
 always the one with the smaller frontier, until their radii add up to the path
 length wanted; every node of such a path lies in one ball or the other, so a
 depth-first enumeration pruned by the target ball's distances lists the paths of
 that length. Lengths are tried from the shortest up, until `max_paths` are found or
-`max_hops` is reached. A work budget (adjacency entries read) bounds the time on
-graphs with hubs; when it runs out the answer says so.
+`max_hops` is reached. A work budget (links read, by the balls and by the
+enumeration) bounds the time; when it runs out the answer says so, and what was
+found is still the shortest first.
 
 Nothing hidden is used: a node, a link or an identity pair the caller may not see is
 not followed, so a path that exists only through a hidden entity is not found.
@@ -22,19 +29,25 @@ not followed, so a path that exists only through a hidden entity is not found.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from services.analytics.graph import EntityGraph
 from services.analytics.resolution import visible_groups
 
-#: Adjacency entries a search may read before it stops and says it was cut short.
-WORK_BUDGET = 400_000
+#: Links a search may read (balls and enumeration) before it stops and says it was
+#: cut short: about 20 ms of one core.
+WORK_BUDGET = 60_000
+#: Entities with more links than this are reached but not crossed or expanded.
+HUB_DEGREE = 1000
 
 
 class Identities(Protocol):
     """What paths need from entity resolution (the Resolver offers it)."""
+
+    #: Ids of the records that belong to an identity of two or more.
+    clustered_ids: Collection[str]
 
     def members(self, entity_id: str) -> list[str]: ...
 
@@ -43,6 +56,8 @@ class Identities(Protocol):
 
 class NoIdentities:
     """No resolved identities: every record stands alone."""
+
+    clustered_ids: Collection[str] = frozenset()
 
     def members(self, entity_id: str) -> list[str]:
         return []
@@ -60,36 +75,45 @@ class CallerView:
         self.identities = identities
         self.view = graph.policies.view(country)
         self._groups: dict[int, tuple[int, ...]] = {}
+        self._clustered = identities.clustered_ids
+        self._links: dict[int, list[tuple[int, int, int]]] = {}
         self.work = 0
 
     def visible(self, node: int) -> bool:
-        return self.graph.node_visible(node, self.view)
+        return self.view[self.graph.node_policies[node]]
 
     def edge_visible(self, edge: int) -> bool:
         return self.graph.edge_visible(edge, self.view)
 
+    def rep(self, node: int) -> int:
+        """The number naming the identity group of a node (the node itself when alone)."""
+        if self.graph.node_ids[node] not in self._clustered:
+            return node
+        return self.group(node)[0]
+
     def group(self, node: int) -> tuple[int, ...]:
-        """The visible records that are the same identity as `node`, itself first."""
+        """The visible records that are the same identity as `node`, in node order."""
         found = self._groups.get(node)
         if found is not None:
             return found
-        graph = self.graph
-        entity_id = graph.node_ids[node]
-        members = self.identities.members(entity_id)
-        if len(members) < 2:
-            self._groups[node] = (node,)
+        if self.graph.node_ids[node] not in self._clustered:
             return (node,)
+        graph = self.graph
+        members = self.identities.members(graph.node_ids[node])
 
         def visible_id(other: str) -> bool:
             index = graph.node(other)
             return index is not None and self.visible(index)
 
         for part in visible_groups(members, self.identities.matched, visible_id):
-            nodes = [graph.node(m) for m in part]
-            ordered = tuple(sorted(n for n in nodes if n is not None))
+            ordered = tuple(sorted(n for n in map(graph.node, part) if n is not None))
             for n in ordered:
                 self._groups[n] = ordered
         return self._groups.setdefault(node, (node,))
+
+    def hub(self, rep: int) -> bool:
+        adjacency = self.graph.adjacency
+        return sum(len(adjacency[n]) for n in self.group(rep)) > HUB_DEGREE
 
     def identity_pairs(self, group: tuple[int, ...]) -> list[tuple[int, int, float]]:
         """Matched pairs inside a group, each once."""
@@ -105,17 +129,45 @@ class CallerView:
                     pairs.append((node, other, score))
         return pairs
 
-    def neighbours(self, group: tuple[int, ...], link_types: frozenset[int] = frozenset()) -> Iterator[tuple[int, int]]:
-        """(edge, node at the other end) for every visible link of any member."""
+    def links_of(self, rep: int) -> list[tuple[int, int, int]]:
+        """(edge, node at the other end, its group) for every visible link of a group,
+        read once per request: path enumeration visits the same groups many times."""
+        found = self._links.get(rep)
+        if found is not None:
+            return found
         graph = self.graph
-        for node in group:
+        view = self.view
+        policies, edge_policies = graph.node_policies, graph.edge_policies
+        sources, targets, ids = graph.edge_sources, graph.edge_targets, graph.node_ids
+        clustered = self._clustered
+        found = []
+        for node in self.group(rep):
             adjacent = graph.adjacency[node]
             self.work += len(adjacent)
             for edge in adjacent:
-                if link_types and graph.edge_types[edge] not in link_types:
+                if view[edge_policies[edge]]:
+                    other = targets[edge] if sources[edge] == node else sources[edge]
+                    if view[policies[other]]:
+                        found.append((edge, other, other if ids[other] not in clustered else self.group(other)[0]))
+        self._links[rep] = found
+        return found
+
+    def neighbours(self, rep: int, link_types: frozenset[int] = frozenset()) -> Iterator[tuple[int, int]]:
+        """(edge, node at the other end) for every visible link of any member of a group."""
+        graph = self.graph
+        view = self.view
+        policies = graph.node_policies
+        edge_policies = graph.edge_policies
+        sources, targets, types = graph.edge_sources, graph.edge_targets, graph.edge_types
+        for node in self.group(rep):
+            adjacent = graph.adjacency[node]
+            self.work += len(adjacent)
+            for edge in adjacent:
+                if not view[edge_policies[edge]] or (link_types and types[edge] not in link_types):
                     continue
-                if self.edge_visible(edge):
-                    yield edge, graph.other_end(edge, node)
+                other = targets[edge] if sources[edge] == node else sources[edge]
+                if view[policies[other]]:
+                    yield edge, other
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,26 +216,30 @@ def _identity_steps(view: CallerView, group: tuple[int, ...], start: int, end: i
 
 
 class _Ball:
-    """Breadth-first distances over identity groups from one end, grown a layer at a time."""
+    """Breadth-first distances over identity groups from one end, grown a layer at a
+    time; hubs other than the start are reached but not expanded."""
 
-    def __init__(self, view: CallerView, start: tuple[int, ...], link_types: frozenset[int]) -> None:
+    def __init__(self, view: CallerView, start: int) -> None:
         self.view = view
-        self.link_types = link_types
-        self.distance: dict[tuple[int, ...], int] = {start: 0}
+        self.distance: dict[int, int] = {start: 0}
         self.frontier = [start]
         self.radius = 0
 
     def frontier_cost(self) -> int:
-        graph = self.view.graph
-        return sum(len(graph.adjacency[n]) for group in self.frontier for n in group)
+        adjacency = self.view.graph.adjacency
+        return sum(len(adjacency[n]) for rep in self.frontier for n in self.view.group(rep))
 
     def grow(self) -> None:
+        view = self.view
+        distance = self.distance
         following = []
-        for group in self.frontier:
-            for _edge, other in self.view.neighbours(group, self.link_types):
-                target = self.view.group(other)
-                if target not in self.distance:
-                    self.distance[target] = self.radius + 1
+        reached = self.radius + 1
+        for rep in self.frontier:
+            if self.radius and view.hub(rep):
+                continue
+            for _edge, _other, target in view.links_of(rep):
+                if target not in distance:
+                    distance[target] = reached
                     following.append(target)
         self.frontier = following
         self.radius += 1
@@ -201,25 +257,25 @@ def find_paths(
         if node is None or not view.visible(node):
             raise KeyError(entity_id)
     assert source is not None and target is not None
-    start, goal = view.group(source), view.group(target)
+    start, goal = view.rep(source), view.rep(target)
     result = PathSearch()
     if start == goal:
-        result.paths.append(_identity_steps(view, start, source, target))
+        result.paths.append(_identity_steps(view, view.group(start), source, target))
         return result
-    link_types: frozenset[int] = frozenset()
-    forward, backward = _Ball(view, start, link_types), _Ball(view, goal, link_types)
+    forward, backward = _Ball(view, start), _Ball(view, goal)
     for length in range(1, max_hops + 1):
         while forward.radius + backward.radius < length:
             if view.work > budget:
                 result.truncated = True
                 return result
+            if not forward.frontier and not backward.frontier:
+                return result
             ball = forward if forward.frontier_cost() <= backward.frontier_cost() else backward
             if not ball.frontier:
                 ball = backward if ball is forward else forward
-                if not ball.frontier:
-                    return result
             ball.grow()
-        if not any(group in backward.distance for group in forward.distance):
+        small, large = sorted((forward.distance, backward.distance), key=len)
+        if not any(rep in large for rep in small):
             continue
         for path in _paths_of_length(view, forward, backward, goal, length, budget):
             result.paths.append(_expand(view, path, source, target))
@@ -231,25 +287,26 @@ def find_paths(
     return result
 
 
-def _paths_of_length(view: CallerView, forward: _Ball, backward: _Ball, goal: tuple[int, ...], length: int,
-                     budget: int) -> Iterator[list[tuple[tuple[int, ...], int]]]:
+def _paths_of_length(view: CallerView, forward: _Ball, backward: _Ball, goal: int, length: int,
+                     budget: int) -> Iterator[list[tuple[int, int]]]:
     """Group paths of exactly `length` links, as (group, edge into it) lists."""
     to_goal = backward.distance
     from_start = forward.distance
     radius = backward.radius
-    trail: list[tuple[tuple[int, ...], int]] = []
-    on_trail: set[tuple[int, ...]] = set()
+    trail: list[tuple[int, int]] = []
+    on_trail: set[int] = set()
 
-    def extend(group: tuple[int, ...], depth: int) -> Iterator[list[tuple[tuple[int, ...], int]]]:
+    def extend(rep: int, depth: int) -> Iterator[list[tuple[int, int]]]:
         if depth == length:
-            if group == goal:
+            if rep == goal:
                 yield list(trail)
             return
-        if view.work > budget:
+        if view.work > budget or (depth and view.hub(rep)):
             return
         remaining = length - depth - 1
-        for edge, other in view.neighbours(group):
-            nxt = view.group(other)
+        links = view.links_of(rep)
+        view.work += len(links)
+        for edge, _other, nxt in links:
             if nxt in on_trail:
                 continue
             known = to_goal.get(nxt)
@@ -264,23 +321,23 @@ def _paths_of_length(view: CallerView, forward: _Ball, backward: _Ball, goal: tu
             trail.pop()
             on_trail.discard(nxt)
 
-    start = next(g for g, d in from_start.items() if d == 0)
+    start = next(rep for rep, d in from_start.items() if d == 0)
     on_trail.add(start)
     yield from extend(start, 0)
 
 
-def _expand(view: CallerView, path: list[tuple[tuple[int, ...], int]], source: int, target: int) -> list[Step]:
+def _expand(view: CallerView, path: list[tuple[int, int]], source: int, target: int) -> list[Step]:
     """Group path to record steps, with identity steps where a path changes records."""
     graph = view.graph
     steps: list[Step] = []
     at = source
     group = view.group(source)
-    for next_group, edge in path:
+    for next_rep, edge in path:
         here = graph.edge_sources[edge] if graph.edge_sources[edge] in group else graph.edge_targets[edge]
         steps += _identity_steps(view, group, at, here)
         there = graph.other_end(edge, here)
         steps.append(Step(here, there, edge))
-        at, group = there, next_group
+        at, group = there, view.group(next_rep)
     steps += _identity_steps(view, group, at, target)
     return steps
 
@@ -297,8 +354,9 @@ class Neighbourhood:
 def neighbourhood(graph: EntityGraph, identities: Identities, country: str, entity_id: str, depth: int,
                   max_nodes: int, link_types: frozenset[int] = frozenset()) -> Neighbourhood:
     """The visible nodes within `depth` links of an entity, nearest first, at most
-    `max_nodes`, and the visible links and identity pairs among them. Raises KeyError
-    when the entity is not visible."""
+    `max_nodes`, and the visible links and identity pairs among them; hubs other
+    than the centre are shown but not expanded. Raises KeyError when the entity is
+    not visible."""
     view = CallerView(graph, identities, country)
     centre = graph.node(entity_id)
     if centre is None or not view.visible(centre):
@@ -306,8 +364,8 @@ def neighbourhood(graph: EntityGraph, identities: Identities, country: str, enti
     result = Neighbourhood()
     distance: dict[int, int] = {}
 
-    def take(group: tuple[int, ...], hops: int) -> bool:
-        for node in group:
+    def take(rep: int, hops: int, first: int) -> bool:
+        for node in (first, *(n for n in view.group(rep) if n != first)):
             if node not in distance:
                 if len(distance) >= max_nodes:
                     result.truncated = True
@@ -316,19 +374,22 @@ def neighbourhood(graph: EntityGraph, identities: Identities, country: str, enti
                 result.nodes.append((node, hops))
         return True
 
-    first = view.group(centre)
-    take((centre, *(n for n in first if n != centre)), 0)
-    layer = [first]
-    seen = {first}
+    start = view.rep(centre)
+    take(start, 0, centre)
+    layer = [start]
+    seen = {start}
     for hops in range(1, depth + 1):
         following = []
-        for group in layer:
-            for _edge, other in view.neighbours(group, link_types):
-                nxt = view.group(other)
+        for rep in layer:
+            if hops > 1 and view.hub(rep):
+                continue
+            reached = view.links_of(rep) if not link_types else \
+                [(e, o, view.rep(o)) for e, o in view.neighbours(rep, link_types)]
+            for _edge, other, nxt in reached:
                 if nxt in seen:
                     continue
                 seen.add(nxt)
-                if not take(nxt, hops):
+                if not take(nxt, hops, other):
                     break
                 following.append(nxt)
             if result.truncated:
@@ -336,16 +397,39 @@ def neighbourhood(graph: EntityGraph, identities: Identities, country: str, enti
         if result.truncated:
             break
         layer = following
-    included = distance.keys()
-    for node, _hops in result.nodes:
-        for edge in graph.adjacency[node]:
-            other = graph.other_end(edge, node)
-            if node < other and other in included and (not link_types or graph.edge_types[edge] in link_types) \
-                    and view.edge_visible(edge):
-                result.edges.append(Step(graph.edge_sources[edge], graph.edge_targets[edge], edge))
-    groups = {view.group(node) for node, _ in result.nodes}
-    for group in groups:
-        for a, b, score in view.identity_pairs(group):
-            if a in included and b in included:
-                result.edges.append(Step(a, b, None, score))
+    result.edges = _edges_among(view, distance, link_types)
     return result
+
+
+def _edges_among(view: CallerView, included: dict[int, int], link_types: frozenset[int]) -> list[Step]:
+    """The visible links and identity pairs among the included nodes. A hub's links
+    are found from their other end, so that no hub's thousands of links are read;
+    links between two hubs are looked for from the smaller one."""
+    graph = view.graph
+    adjacency = graph.adjacency
+    sources, targets, types = graph.edge_sources, graph.edge_targets, graph.edge_types
+    hubs = [n for n in included if len(adjacency[n]) > HUB_DEGREE]
+    hub_set = set(hubs)
+    found: list[Step] = []
+    for node in included:
+        if node in hub_set:
+            continue
+        for edge in adjacency[node]:
+            other = targets[edge] if sources[edge] == node else sources[edge]
+            if other in included and (node < other or other in hub_set) and \
+                    (not link_types or types[edge] in link_types) and view.edge_visible(edge):
+                found.append(Step(sources[edge], targets[edge], edge))
+    for hub in sorted(hubs, key=lambda n: len(adjacency[n])):
+        others = hub_set - {hub}
+        if not others:
+            break
+        for edge in adjacency[hub]:
+            other = targets[edge] if sources[edge] == hub else sources[edge]
+            if other in others and (not link_types or types[edge] in link_types) and view.edge_visible(edge):
+                found.append(Step(sources[edge], targets[edge], edge))
+        hub_set.discard(hub)
+    for rep in {view.rep(node) for node in included}:
+        for a, b, score in view.identity_pairs(view.group(rep)):
+            if a in included and b in included:
+                found.append(Step(a, b, None, score))
+    return found

@@ -79,6 +79,8 @@ class Resolver:
         self._cluster_of: dict[int, int] = {}
         self._clusters: dict[int, list[int]] = {}
         self._frequencies = NameFrequencies()
+        #: Ids of the records in a cluster of two or more, for searches that ask per node.
+        self.clustered_ids: set[str] = set()
 
     # -- reading -------------------------------------------------------------------
 
@@ -156,6 +158,9 @@ class Resolver:
         for other in touched:
             if self._cluster_of.get(other) == key:
                 del self._cluster_of[other]
+                self.clustered_ids.discard(self._id(other))
+        if key is not None:
+            self.clustered_ids.discard(self._id(row))
         record = self._records[row]
         if record is not None:
             self._frequencies.remove(record.names)
@@ -235,6 +240,7 @@ class Resolver:
                 key = self._cluster_of.pop(row, None)
                 if key is not None:
                     self._clusters.pop(key, None)
+                    self.clustered_ids.discard(self._id(row))
             for cluster in average_linkage(
                 part, lambda i, j: self._matches.get(i, {}).get(j), self._compare_rows, self.model.threshold
             ):
@@ -244,6 +250,7 @@ class Resolver:
                 self._clusters[key] = cluster
                 for row in cluster:
                     self._cluster_of[row] = key
+                    self.clustered_ids.add(self._id(row))
         return changed
 
     def resolve_all(self, records: Sequence[IdentityRecord] | None = None, *,
@@ -320,6 +327,7 @@ class Resolver:
             if member is not None and key is not None:
                 self._cluster_of[member] = key
                 self._clusters.setdefault(key, []).append(member)
+                self.clustered_ids.add(entity_id)
 
 
 def visible_groups(members: Sequence[str], matched: Callable[[str], dict[str, float]],

@@ -127,3 +127,22 @@ def test_a_deleted_entity_takes_its_links_away() -> None:
     graph, resolver = _world()
     graph.delete_entity("bert")
     assert find_paths(graph, resolver, "FRA", "anna", "carl", max_hops=4, max_paths=10).paths == []
+
+
+def test_a_hub_is_reached_but_not_crossed() -> None:
+    """A station with more links than HUB_DEGREE would join all its passers-by."""
+    from services.analytics.paths import HUB_DEGREE
+    from tests.analytics.entities import location
+
+    graph = EntityGraph()
+    graph.put_entity(location("station", "Gare du Nord"))
+    for i in range(HUB_DEGREE + 1):
+        graph.put_entity(person(f"p{i}", f"Passer By {i}"))
+        graph.put_link(link(f"l{i}", f"p{i}", "station", link_pb2.LINK_TYPE_LOCATED_AT))
+    assert find_paths(graph, NoIdentities(), "FRA", "p1", "p2", max_hops=4, max_paths=10).paths == []
+    to_hub = find_paths(graph, NoIdentities(), "FRA", "p1", "station", max_hops=4, max_paths=10).paths
+    assert [len(p) for p in to_hub] == [1]
+    around = neighbourhood(graph, NoIdentities(), "FRA", "p1", depth=2, max_nodes=50)
+    assert {graph.node_ids[n] for n, _ in around.nodes} == {"p1", "station"} and not around.truncated
+    from_hub = neighbourhood(graph, NoIdentities(), "FRA", "station", depth=1, max_nodes=50)
+    assert len(from_hub.nodes) == 50 and from_hub.truncated

@@ -82,13 +82,17 @@ class AnalyticsServiceServicer:
 
     def FindPaths(self, request, context):
         """Shortest paths between two entities through links and resolved identities.
+        An entity with more than 1,000 links (a station, a large employer) is reached
+        but not crossed: through it everyone would be two hops from everyone.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetNeighbourhood(self, request, context):
-        """The k-hop subgraph around an entity, bounded in size, for a link chart.
+        """The k-hop subgraph around an entity, bounded in size, for a link chart. An
+        entity with more than 1,000 links other than the centre is shown but not
+        expanded.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
