@@ -23,7 +23,7 @@ from services.biometric.core import BiometricCore
 from services.biometric.engine import IdentifyQuery
 from services.biometric.templates import Candidate, Template
 from services.bootstrap.audit import DELETE, MATCH, WRITE, AuditLog
-from services.bootstrap.database import create_engine
+from services.bootstrap.database import open_database
 from services.bootstrap.errors import FieldErrors, FieldViolation, InvalidArgumentError
 from services.bootstrap.identity import require_caller
 from services.bootstrap.server import IcoreServer, Registration
@@ -153,10 +153,7 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
         query = IdentifyQuery(probe=np.asarray(request.probe.vector, dtype=np.float32), modality=modality,
                               top_k=request.top_k or 10, min_score=request.min_score or None,
                               watchlists=tuple(request.watchlists), country=caller.country)
-        try:
-            candidates = await self._core.identify(query)
-        except InvalidArgumentError as error:
-            raise _prefixed(error, "probe") from None
+        candidates = await self._core.identify(query)  # its field errors already say "probe.…"
         self._audit.record(MATCH, [(c.template_id, c.data_owner) for c in candidates])
         return pb.IdentifyResponse(candidates=[to_candidate(c) for c in candidates])
 
@@ -167,11 +164,8 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
         errors.check(bool(request.subject_id), "subject_id", "required")
         errors.raise_if_any()
         assert modality is not None
-        try:
-            result = await asyncio.to_thread(self._core.verify, np.asarray(request.probe.vector, dtype=np.float32),
-                                             request.subject_id, modality, caller.country)
-        except InvalidArgumentError as error:
-            raise _prefixed(error, "probe") from None
+        result = await asyncio.to_thread(self._core.verify, np.asarray(request.probe.vector, dtype=np.float32),
+                                         request.subject_id, modality, caller.country)
         return pb.VerifyResponse(match=result.match, best_score=result.best_score,
                                  best_template_id=result.best_template_id, threshold=result.threshold)
 
@@ -188,12 +182,14 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
 
 
 async def create_server(settings: Settings) -> IcoreServer:
-    database = create_engine(settings.resolved_database_url)
+    database = await asyncio.to_thread(open_database, settings.resolved_database_url, "biometric")
     config = biometric_config.from_env(data_dir=settings.data_dir)
     core = await asyncio.to_thread(BiometricCore.open, config, database)
     audit = AuditLog(database, "biometric")
 
     async def close() -> None:
+        """Snapshot the gallery, so that the next start replays nothing."""
+        await asyncio.to_thread(core.save_snapshot)
         await asyncio.to_thread(core.close)
         database.dispose()
 
