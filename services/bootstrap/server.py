@@ -9,6 +9,7 @@ servicer and hands both to `IcoreServer`; health turns SERVING only after
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -127,6 +128,9 @@ class IcoreServer:
         if self._health_server is not None:
             self._health_server.add_insecure_port(f"{self.settings.host}:{self.settings.health_port}")
             await self._health_server.start()
+        # What start-up built lives as long as the process: keep it out of the
+        # collector's sweeps (30–70 ms pauses showed in the messaging p99).
+        gc.freeze()
         for name in ["", *(r.full_name for r in self._all)]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("server_started", service=self.settings.service, address=self.address)
