@@ -123,6 +123,8 @@ def mesh(start_service: Callable[..., RunningServer]) -> Iterator[Mesh]:
         _load(servers)
         _wait_for_analytics(servers["analytics"], [IVAN, IVAN_DEU])
         yield servers
+        for server in reversed(list(servers.values())):
+            server.stop()  # before the database is dropped under them
 
 
 def _search(mesh: Mesh, timeout: float = 5.0, **fields: object) -> pb.UnifiedSearchResponse:
