@@ -56,6 +56,18 @@ def _free_base_port() -> int:
     raise RuntimeError("no five free consecutive ports")
 
 
+def _run_example_client(base: int, certs: Path) -> str:
+    """examples/member_country_client.py, as a member country's developer runs it."""
+    ports = mesh_ports(base)
+    result = subprocess.run(
+        [sys.executable, "examples/member_country_client.py", "--country", "FRA", "--recipient", "DEU",
+         "--certs", str(certs), "--gateway", f"127.0.0.1:{ports['gateway']}",
+         "--messaging", f"127.0.0.1:{ports['messaging']}"],
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
 def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None:
     base = _free_base_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -83,6 +95,7 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
             except queue.Empty:
                 assert process.poll() is None, "icore up exited early"
         _list_countries(f"127.0.0.1:{base}", tmp_path / "certs")
+        example = _run_example_client(base, tmp_path / "certs")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
@@ -91,6 +104,8 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
     stdout = "".join(printed)
     assert process.returncode == 0, stderr[-3000:]
     assert f"gateway    127.0.0.1:{base}" in stdout
+    assert "sent msg_" in example and "to DEU in case EXAMPLE/" in example
+    assert "backend query: BACKEND_STATE_OK" in example and "frontline check: FRONTLINE_OUTCOME_" in example
     assert f"grpcurl -cacert {tmp_path}/certs/ca.pem -cert {tmp_path}/certs/country-FRA.pem" in stdout
     rpc_lines = [json.loads(line) for line in stderr.splitlines()
                  if line.startswith("{") and '"event": "rpc"' in line and "ListCodes" in line]
