@@ -1,0 +1,1 @@
+"""Gateway benchmark (issue 8)."""
