@@ -12,8 +12,9 @@ Levels, strongest first (0 is always "missing", which weighs nothing):
   >= 0.9, >= 0.8, >= 0.65, >= 0.3 (typically one word of two in common: relatives),
   below.
 - birth_date: the same full date; the same as far as both are known (a year-only or
-  year-and-month date that agrees); one slip apart (a digit, two digits swapped, day
-  and month swapped); different.
+  year-and-month date that agrees); at most NEAR_DAYS days apart (a date recorded a
+  day late, across midnight or a time zone); one slip apart (a digit, two digits
+  swapped, day and month swapped); different.
 - sex: same; different.
 - nationality (a person's nationalities, an organization's jurisdiction): one shared;
   none shared.
@@ -25,6 +26,7 @@ Levels, strongest first (0 is always "missing", which weighs nothing):
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
@@ -39,13 +41,15 @@ MISSING = 0
 #: Words for each level of each field, index 0 being "missing".
 LEVELS: tuple[tuple[str, ...], ...] = (
     ("missing", "exact", "very similar", "similar", "weakly similar", "partly alike", "different"),
-    ("missing", "same date", "same as far as known", "one slip apart", "different"),
+    ("missing", "same date", "same as far as known", "days apart", "one slip apart", "different"),
     ("missing", "same", "different"),
     ("missing", "shared", "none shared"),
     ("missing", "number shared", "one slip apart", "different numbers"),
     ("missing", "same street", "same postcode or town", "different"),
 )
 NAME_BANDS = (0.99, 0.9, 0.8, 0.65, 0.3)
+#: Birth dates at most this many days apart are "days apart" rather than different.
+NEAR_DAYS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +91,25 @@ def _birth_level(a: BirthDate | None, b: BirthDate | None) -> int:
     if a.day and b.day:
         if (a.year, a.month, a.day) == (b.year, b.month, b.day):
             return 1
+        if _days_apart(a, b) <= NEAR_DAYS:
+            return 3
         x, y = f"{a.year:04d}{a.month:02d}{a.day:02d}", f"{b.year:04d}{b.month:02d}{b.day:02d}"
         swapped = a.year == b.year and (a.month, a.day) == (b.day, b.month)
-        return 3 if swapped or _one_slip(x, y) else 4
+        return 4 if swapped or _one_slip(x, y) else 5
     if a.month and b.month:
         if (a.year, a.month) == (b.year, b.month):
             return 2
-        return 3 if _one_slip(f"{a.year:04d}{a.month:02d}", f"{b.year:04d}{b.month:02d}") else 4
+        return 4 if _one_slip(f"{a.year:04d}{a.month:02d}", f"{b.year:04d}{b.month:02d}") else 5
     if a.year == b.year:
         return 2
-    return 3 if _one_slip(f"{a.year:04d}", f"{b.year:04d}") else 4
+    return 4 if _one_slip(f"{a.year:04d}", f"{b.year:04d}") else 5
+
+
+def _days_apart(a: BirthDate, b: BirthDate) -> int:
+    try:
+        return abs((dt.date(a.year, a.month, a.day) - dt.date(b.year, b.month, b.day)).days)
+    except ValueError:  # a 31 February from a source
+        return 10**6
 
 
 def _document_level(a: frozenset[str], b: frozenset[str]) -> int:

@@ -35,7 +35,7 @@ LABEL_WIDTH = 150.0  # room for a label beside a node on the left or right edge
 
 _COUNTRY_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
                     "#9c755f", "#bab0ac", "#1f3b73", "#8cd17d", "#d37295", "#2f8f5b", "#fabfd2", "#79706e")
-_LINK_STYLES = {  # colour, dash
+_LINK_STYLES: dict[int, tuple[str, str]] = {  # colour, dash
     link_pb2.LINK_TYPE_FAMILY: ("#2ca02c", ""),
     link_pb2.LINK_TYPE_ASSOCIATE: ("#7f7f7f", ""),
     link_pb2.LINK_TYPE_MEMBER_OF: ("#d62728", ""),
@@ -70,7 +70,8 @@ class _Node:
 
 
 def _link_type_name(link_type: int) -> str:
-    return link_pb2.LinkType.Name(link_type).removeprefix("LINK_TYPE_").replace("_", " ").lower()  # type: ignore[arg-type]
+    name = str(link_pb2.LinkType.Name(link_type))  # type: ignore[arg-type,unused-ignore]
+    return name.removeprefix("LINK_TYPE_").replace("_", " ").lower()
 
 
 def _short(text: str, limit: int = LABEL_CHARS) -> str:

@@ -46,8 +46,9 @@ HUB_DEGREE = 1000
 class Identities(Protocol):
     """What paths need from entity resolution (the Resolver offers it)."""
 
-    #: Ids of the records that belong to an identity of two or more.
-    clustered_ids: Collection[str]
+    @property
+    def clustered_ids(self) -> Collection[str]:
+        """Ids of the records that belong to an identity of two or more."""
 
     def members(self, entity_id: str) -> list[str]: ...
 
@@ -57,7 +58,9 @@ class Identities(Protocol):
 class NoIdentities:
     """No resolved identities: every record stands alone."""
 
-    clustered_ids: Collection[str] = frozenset()
+    @property
+    def clustered_ids(self) -> Collection[str]:
+        return frozenset()
 
     def members(self, entity_id: str) -> list[str]:
         return []

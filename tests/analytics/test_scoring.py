@@ -23,9 +23,9 @@ def _simulated(model: MatchModel, matches: int, others: int, seed: int = 1) -> n
 
 def test_em_recovers_the_weights_it_was_simulated_with() -> None:
     truth = MatchModel(
-        m=tuple(np.asarray(p) for p in ([0.6, 0.25, 0.08, 0.04, 0.02, 0.01], [0.8, 0.1, 0.06, 0.04], [0.97, 0.03],
+        m=tuple(np.asarray(p) for p in ([0.6, 0.25, 0.08, 0.04, 0.02, 0.01], [0.8, 0.1, 0.03, 0.04, 0.03], [0.97, 0.03],
                                         [0.9, 0.1], [0.6, 0.05, 0.35], [0.5, 0.2, 0.3])),
-        u=tuple(np.asarray(p) for p in ([0.02, 0.03, 0.05, 0.15, 0.35, 0.4], [0.01, 0.04, 0.05, 0.9], [0.5, 0.5],
+        u=tuple(np.asarray(p) for p in ([0.02, 0.03, 0.05, 0.15, 0.35, 0.4], [0.01, 0.04, 0.01, 0.04, 0.9], [0.5, 0.5],
                                         [0.4, 0.6], [0.001, 0.004, 0.995], [0.01, 0.09, 0.9])),
         prior=0.2,
     )
@@ -41,7 +41,7 @@ def test_weights_order_the_levels_and_missing_weighs_nothing() -> None:
         assert weights[0] == 0 and len(weights) == len(LEVELS[f])
         assert weights[1] > 0 > weights[-1]
     strong = model.probability(model.weight((1, 1, 1, 1, 1, 1)))
-    weak = model.probability(model.weight((5, 4, 2, 2, 0, 0)))
+    weak = model.probability(model.weight((5, 5, 2, 2, 0, 0)))
     assert strong > 0.999 and weak < 0.01
     assert model.probability(model.threshold_weight) == np.float64(0.5) or \
         abs(model.probability(model.threshold_weight) - 0.5) < 1e-9
