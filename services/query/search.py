@@ -29,7 +29,7 @@ from services.uim.names.keys import token_keys
 #: Key rows one search may aggregate; rarer keys first.
 ROW_BUDGET = 40_000
 #: Candidates scored per search (more when the caller pages far).
-CANDIDATES = 200
+CANDIDATES = 100
 #: For estimating the rows a search by year of birth reads (see `_read_share`):
 #: the years a store's people are born across, and the share of key rows of
 #: entities without a year (records without a date, other kinds of entity).
@@ -63,15 +63,21 @@ def query_keys(criteria: Criteria) -> dict[str, tuple[float, int]]:
             if key not in keys:
                 keys[key] = (key_weight(key), group)
                 group += 1
+    # Years of birth and nationalities are found by the key rows they hold when
+    # nothing else is asked; beside a name, the years are read by the year filter
+    # (`birth_years`) and a nationality by scoring, and their keys (each year or
+    # nationality is held by tens of thousands) would only cost rows.
+    names_given = bool(keys)
     if criteria.date_of_birth is not None:
         birth = criteria.date_of_birth
-        for year in range(birth.year - criteria.tolerance_years, birth.year + criteria.tolerance_years + 1):
-            keys[f"y:{year}"] = (ATTRIBUTE_PRIORS["y"], group)
+        if not names_given:
+            for year in range(birth.year - criteria.tolerance_years, birth.year + criteria.tolerance_years + 1):
+                keys[f"y:{year}"] = (ATTRIBUTE_PRIORS["y"], group)
         for key in date_keys(birth):
             if key.startswith("b:"):
                 keys[key] = (ATTRIBUTE_PRIORS["b"], group)
         group += 1
-    if criteria.nationality:
+    if criteria.nationality and not names_given:
         keys[f"n:{criteria.nationality}"] = (ATTRIBUTE_PRIORS["n"], group)
     return keys
 
@@ -134,7 +140,10 @@ class Searcher:
             counts, total = self.repository.key_statistics([key_hash(k) for k in priors])
             years = birth_years(criteria)
             weights = choose_keys(priors, counts, total, _read_share(years))
-            found.update((c.pk, c) for c in self.repository.candidates(weights, kinds, country, limit, years))
+            year = criteria.date_of_birth.year if criteria.date_of_birth is not None else -1
+            year_weight = round(100 * ATTRIBUTE_PRIORS["y"] * (math.log(BIRTH_YEARS_SPANNED) + 1.0))
+            found.update((c.pk, c) for c in self.repository.candidates(weights, kinds, country, limit, years, year,
+                                                                       year_weight if years else 0))
         more: list[int] = []
         if criteria.documents:
             more += self.repository.by_document(list(criteria.documents), kinds, country, limit)

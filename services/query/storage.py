@@ -586,7 +586,8 @@ class Repository:
         return counts, max(1, counts.pop(everything, 0))
 
     def candidates(self, weights: Sequence[tuple[int, int, int]], kinds: Sequence[int], country: str,
-                   limit: int, years: Sequence[int] = ()) -> list[Candidate]:
+                   limit: int, years: Sequence[int] = (), birth_year: int = -1,
+                   year_weight: int = 0) -> list[Candidate]:
         """The visible entities that share the most weight with the query's keys, best
         first, loaded. `weights` holds (key hash, weight, group): within a group (one
         word of the query, or one attribute) only the best key counts, so a word
@@ -596,7 +597,8 @@ class Repository:
         One statement: index look-ups per key, the aggregate, and the entity rows of
         the visible ones among twice `limit` best; with `years`, only key rows of
         entities born in one of those years (0: unknown, or not a person) are read,
-        which the key index keeps together. Should the caller not see enough of
+        which the key index keeps together, and those born in `birth_year` gain
+        `year_weight`. Should the caller not see enough of
         those, the statement runs again with each restricted key row checked against
         its entity's policy before ranking (a scalar subquery per row, which the
         planner cannot turn into a hash of every visible entity)."""
@@ -607,6 +609,7 @@ class Repository:
                                          "groups": [g for _, _, g in weights], "years": list(years)}
         else:
             params = {"weights": json.dumps([list(row) for row in weights]), "years": json.dumps(list(years))}
+        params.update(birth_year=birth_year, year_weight=year_weight)
         dialect, kinds_key = self.engine.dialect.name, tuple(sorted(set(kinds)))
         by_year = bool(years)
         with self.engine.connect() as connection:
@@ -665,13 +668,14 @@ _CANDIDATE_SQL = """
 WITH q AS ({weights}),
 w AS ({keys}),
 best AS (
-    SELECT sk.entity_pk, w.grp, MAX(w.weight) AS weight
+    SELECT sk.entity_pk, w.grp, MAX(w.weight) AS weight,
+           MAX(CASE WHEN sk.birth_year = :birth_year THEN :year_weight ELSE 0 END) AS same_year
     FROM w {join} query_search_keys sk ON sk.key_hash = w.key_hash{year_join}
     {where}
     GROUP BY sk.entity_pk, w.grp),
 ranked AS (
-    SELECT entity_pk, SUM(weight) AS weight FROM best
-    GROUP BY entity_pk ORDER BY SUM(weight) DESC, entity_pk LIMIT :ranked)
+    SELECT entity_pk, SUM(weight) + MAX(same_year) AS weight FROM best
+    GROUP BY entity_pk ORDER BY SUM(weight) + MAX(same_year) DESC, entity_pk LIMIT :ranked)
 SELECT e.pk, r.weight, e.body, e.kind, e.event_country, e.event_time, (SELECT count(*) FROM ranked) AS ranked
 FROM ranked r JOIN query_entities e ON e.pk = r.entity_pk
 WHERE {entity_visible}
