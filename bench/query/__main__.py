@@ -81,6 +81,10 @@ class Result:
     baseline_search_p50_ms: float = 0.0
     baseline_recall_at_10: float = 0.0
     baseline_precision_at_1: float = 0.0
+    #: 1-minute load average of the machine during ingest and search: other work on
+    #: the same cores moves every figure.
+    load_during_ingest: float = 0.0
+    load_during_search: float = 0.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -295,8 +299,9 @@ def bench(kind: str, args: argparse.Namespace) -> Result:
     with tempfile.TemporaryDirectory(prefix="icore-bench-") as scratch, \
             database(kind, args.postgres_url, Path(scratch)) as url:
         with query_server(url, Path(scratch)) as address:
-            print(f"[{kind}] ingesting on {args.streams} streams", flush=True)
-            seconds, rejected = ingest(address, batches, args.streams)
+            streams = args.streams or (1 if kind == "sqlite" else 2)
+            seconds, rejected = ingest(address, batches, streams)
+            result.load_during_ingest = round(os.getloadavg()[0], 2)
             result.ingest_s = round(seconds, 1)
             result.ingest_per_s = round(truth.entities / seconds)
             if rejected:
@@ -305,6 +310,7 @@ def bench(kind: str, args: argparse.Namespace) -> Result:
                 result.vacuum_s = round(vacuum(url), 1)
             print(f"[{kind}] {result.ingest_per_s:,} persons/s; searching {len(chosen)} queries", flush=True)
             latencies, result.recall_at_10, result.precision_at_1 = run_searches(address, args.seed, chosen)
+            result.load_during_search = round(os.getloadavg()[0], 2)
             result.queries = len(latencies)
             result.search_p50_ms = round(_percentile(latencies, 0.5), 2)
             result.search_p99_ms = round(_percentile(latencies, 0.99), 2)
@@ -326,7 +332,11 @@ def _verdict(value: float, target: float, higher_is_better: bool) -> str:
 def report(results: list[Result]) -> str:
     lines = ["| database | persons | figure | measured | target | verdict | baseline (same run) |",
              "|---|---|---|---|---|---|---|"]
+    notes = []
     for r in results:
+        notes.append(f"{r.database}: load average {r.load_during_ingest} during ingest, {r.load_during_search} "
+                     f"during search (2 cores); VACUUM ANALYZE after load {r.vacuum_s} s" + "".join(
+                         f"; {n}" for n in r.notes))
         rows = [
             ("ingest, persons/s", r.ingest_per_s, TARGETS["ingest_per_s"], True,
              f"{r.baseline_ingest_per_s:,.0f}/s bare rows, no checks or keys"),
@@ -339,10 +349,10 @@ def report(results: list[Result]) -> str:
              f"{r.baseline_precision_at_1:.3f} scoring every record"),
         ]
         for name, value, target, higher, baseline in rows:
-            shown = f"{value:,.3f}" if isinstance(value, float) and value < 10 else f"{value:,}"
+            shown = f"{value:.3f}" if "@" in name else f"{value:,.1f}" if "ms" in name else f"{value:,.0f}"
             lines.append(f"| {r.database} | {r.persons:,} | {name} | {shown} | {'≥' if higher else '≤'} {target:g} | "
                          f"{_verdict(value, target, higher)} | {baseline} |")
-    return "\n".join(lines)
+    return "\n".join(lines + [""] + notes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -352,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=1000, help="searches to time and grade (default 1,000)")
     parser.add_argument("--baseline-queries", type=int, default=5,
                         help="searches for the exhaustive-scoring baseline (default 5)")
-    parser.add_argument("--streams", type=int, default=2, help="concurrent UpsertEntities calls (default 2)")
+    parser.add_argument("--streams", type=int, default=0,
+                        help="concurrent UpsertEntities calls (default: 1 on SQLite, a single writer; 2 on PostgreSQL)")
     parser.add_argument("--seed", type=int, default=20260, help="generator seed")
     parser.add_argument("--postgres-url", default=os.environ.get("ICORE_TEST_POSTGRES_URL", DEFAULT_POSTGRES))
     args = parser.parse_args(argv)

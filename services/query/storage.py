@@ -637,7 +637,8 @@ class Repository:
     def events(self, country: str, event_country: str, start: dt.datetime | None, end: dt.datetime | None,
                limit: int) -> list[int]:
         """Visible events in a country and time range, latest first."""
-        query = (sa.select(entities.c.pk).where(entities.c.kind == 3, visible(entities, country))
+        query = (sa.select(entities.c.pk)
+                 .where(entities.c.kind == 3, entities.c.event_time.is_not(None), visible(entities, country))
                  .order_by(entities.c.event_time.desc(), entities.c.pk).limit(limit))
         if event_country:
             query = query.where(entities.c.event_country == event_country)
@@ -645,8 +646,6 @@ class Repository:
             query = query.where(entities.c.event_time >= start)
         if end is not None:
             query = query.where(entities.c.event_time < end)
-        if start is None and end is None and not event_country:
-            query = query.where(entities.c.event_time.is_not(None))
         with self.engine.connect() as connection:
             return [row.pk for row in connection.execute(query)]
 
