@@ -95,6 +95,9 @@ class EntityGraph:
         self.node_owners: list[str] = []
         self.node_policies: list[int] = []
         self.adjacency: list[list[int]] = []
+        #: For each node, the node at the other end of each of its links, in the order
+        #: of `adjacency`, so that set operations find links among a set of nodes in C.
+        self.ends: list[list[int]] = []
         self._node_of: dict[str, int] = {}
         self.edge_ids: list[str] = []
         self.edge_sources: list[int] = []
@@ -150,6 +153,7 @@ class EntityGraph:
             self.node_owners.append("")
             self.node_policies.append(HIDDEN)
             self.adjacency.append([])
+            self.ends.append([])
         return node
 
     def put_entity(self, entity: entity_pb2.Entity) -> int:
@@ -182,6 +186,8 @@ class EntityGraph:
                                                        link.provenance.data_owner))
         self.adjacency[source].append(edge)
         self.adjacency[target].append(edge)
+        self.ends[source].append(target)
+        self.ends[target].append(source)
         self.version += 1
         return edge
 
@@ -189,7 +195,9 @@ class EntityGraph:
         for node in (self.edge_sources[edge], self.edge_targets[edge]):
             adjacent = self.adjacency[node]
             if edge in adjacent:
-                adjacent.remove(edge)
+                position = adjacent.index(edge)
+                del adjacent[position]
+                del self.ends[node][position]
         self.edge_policies[edge] = HIDDEN
         del self._edge_of[self.edge_ids[edge]]
 

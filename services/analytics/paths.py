@@ -140,18 +140,15 @@ class CallerView:
             return found
         graph = self.graph
         view = self.view
-        policies, edge_policies = graph.node_policies, graph.edge_policies
-        sources, targets, ids = graph.edge_sources, graph.edge_targets, graph.node_ids
+        policies, edge_policies, ids = graph.node_policies, graph.edge_policies, graph.node_ids
         clustered = self._clustered
         found = []
         for node in self.group(rep):
             adjacent = graph.adjacency[node]
             self.work += len(adjacent)
-            for edge in adjacent:
-                if view[edge_policies[edge]]:
-                    other = targets[edge] if sources[edge] == node else sources[edge]
-                    if view[policies[other]]:
-                        found.append((edge, other, other if ids[other] not in clustered else self.group(other)[0]))
+            for edge, other in zip(adjacent, graph.ends[node], strict=True):
+                if view[edge_policies[edge]] and view[policies[other]]:
+                    found.append((edge, other, other if ids[other] not in clustered else self.group(other)[0]))
         self._links[rep] = found
         return found
 
@@ -405,32 +402,34 @@ def neighbourhood(graph: EntityGraph, identities: Identities, country: str, enti
 
 
 def _edges_among(view: CallerView, included: dict[int, int], link_types: frozenset[int]) -> list[Step]:
-    """The visible links and identity pairs among the included nodes. A hub's links
-    are found from their other end, so that no hub's thousands of links are read;
-    links between two hubs are looked for from the smaller one."""
+    """The visible links and identity pairs among the included nodes. Each node's
+    neighbours are intersected with the included set in C (`EntityGraph.ends`); a
+    hub's links are found from their other end, so that no hub's thousands of links
+    are read, and links between two hubs from the smaller one."""
     graph = view.graph
-    adjacency = graph.adjacency
+    adjacency, ends = graph.adjacency, graph.ends
     sources, targets, types = graph.edge_sources, graph.edge_targets, graph.edge_types
-    hubs = [n for n in included if len(adjacency[n]) > HUB_DEGREE]
+    members = set(included)
+    hubs = [n for n in members if len(adjacency[n]) > HUB_DEGREE]
     hub_set = set(hubs)
     found: list[Step] = []
-    for node in included:
-        if node in hub_set:
-            continue
-        for edge in adjacency[node]:
-            other = targets[edge] if sources[edge] == node else sources[edge]
-            if other in included and (node < other or other in hub_set) and \
-                    (not link_types or types[edge] in link_types) and view.edge_visible(edge):
-                found.append(Step(sources[edge], targets[edge], edge))
+
+    def collect(node: int, wanted: set[int]) -> None:
+        row, adjacent = ends[node], adjacency[node]
+        for other in wanted:  # list.index searches in C; parallel links are rare
+            position = -1
+            for _ in range(row.count(other)):
+                position = row.index(other, position + 1)
+                edge = adjacent[position]
+                if (not link_types or types[edge] in link_types) and view.edge_visible(edge):
+                    found.append(Step(sources[edge], targets[edge], edge))
+
+    for node in members - hub_set:
+        collect(node, {n for n in members.intersection(ends[node]) if n > node or n in hub_set})
     for hub in sorted(hubs, key=lambda n: len(adjacency[n])):
-        others = hub_set - {hub}
-        if not others:
-            break
-        for edge in adjacency[hub]:
-            other = targets[edge] if sources[edge] == hub else sources[edge]
-            if other in others and (not link_types or types[edge] in link_types) and view.edge_visible(edge):
-                found.append(Step(sources[edge], targets[edge], edge))
         hub_set.discard(hub)
+        if hub_set:
+            collect(hub, hub_set.intersection(ends[hub]))
     for rep in {view.rep(node) for node in included}:
         for a, b, score in view.identity_pairs(view.group(rep)):
             if a in included and b in included:

@@ -35,6 +35,9 @@ from services.analytics.scoring import TF_CLIP, TF_LEVELS, MatchModel, NameFrequ
 
 log = structlog.get_logger(__name__)
 
+#: Records indexed at once by a whole-store run or a restore.
+BLOCK_CHUNK = 20_000
+
 
 @dataclass(frozen=True, slots=True)
 class PairMatch:
@@ -194,6 +197,15 @@ class Resolver:
         touched.update(rows)
         return {self._id(r) for r in self._recluster(touched)}
 
+    def _block(self, rows: Sequence[int]) -> np.ndarray:
+        """Index many records in chunks, so that only one chunk's keys are in memory
+        at a time (a million records have some 150 million keys); returns the pairs."""
+        found = [np.zeros(0, np.int64)]
+        for start in range(0, len(rows), BLOCK_CHUNK):
+            chunk = rows[start : start + BLOCK_CHUNK]
+            found.append(self._index.add(chunk, [block_keys(self._records[r]) for r in chunk]))  # type: ignore[arg-type]
+        return np.unique(np.concatenate(found))
+
     def _live_pairs(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a, b = decode(pairs)
         alive = np.fromiter((r is not None for r in self._records), bool, len(self._records))
@@ -267,7 +279,7 @@ class Resolver:
         rows = [row for row, r in enumerate(self._records) if r is not None]
         for row in rows:
             self._frequencies.add(self._records[row].names)  # type: ignore[union-attr]
-        pairs = self._index.add(rows, [block_keys(self._records[r]) for r in rows])  # type: ignore[arg-type]
+        pairs = self._block(rows)
         a, b = self._live_pairs(pairs)
         levels = self._levels(a, b)
         if reestimate:
@@ -316,7 +328,7 @@ class Resolver:
         rows = list(self._row_of.values())
         for row in rows:
             self._frequencies.add(self._records[row].names)  # type: ignore[union-attr]
-        self._index.add(rows, [block_keys(self._records[r]) for r in rows])  # type: ignore[arg-type]
+        self._block(rows)
         for a, b, p in pairs:
             i, j = self._row_of.get(a), self._row_of.get(b)
             if i is not None and j is not None:
