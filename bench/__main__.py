@@ -15,7 +15,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark area(s) {unknown}; have {AREAS}", file=sys.stderr)
         return 2
-    extra = [a for a in argv if a.startswith("-")]
+    extra = [a for a in argv if a.startswith("-") and a != "--"]
     status = 0
     for area in chosen:
         print(f"=== bench.{area} ===", flush=True)
