@@ -152,7 +152,13 @@ class RepositoryMirror:
 
     def identities(self, country: str, entity_ids: Sequence[str], kind: int, min_size: int) -> list[Identity]:
         """Clusters as `country` sees them: of the given entities or of the whole store,
-        largest first. Raises KeyError for an entity the caller cannot see."""
+        largest first.
+
+        A given id the mirror does not hold (not followed yet, or never a record), or
+        one the caller may not see, is answered as a record of its own: it is in no
+        cluster of two or more, so it adds none. A caller that asks about the records a
+        search just returned is not failed by one the feed has not brought yet, and the
+        answer for a hidden id is the same as for an unknown one."""
         with self.lock:
             view = self.policies.view(country)
 
@@ -160,11 +166,11 @@ class RepositoryMirror:
                 node = self.graph.node(entity_id)
                 return node is not None and self.graph.node_visible(node, view)
 
-            for entity_id in entity_ids:
-                if not visible(entity_id):
-                    raise KeyError(entity_id)
+            asked = {e for e in entity_ids if visible(e)}
             if entity_ids:
-                clusters = {tuple(sorted(self.resolver.members(e) or [e])) for e in entity_ids}
+                if not asked:
+                    return []
+                clusters = {tuple(sorted(self.resolver.members(e) or [e])) for e in asked}
             else:
                 clusters = {tuple(sorted(c)) for c in self.resolver.identities()}
             found = []
@@ -173,7 +179,7 @@ class RepositoryMirror:
                 if record is None or (kind and record.kind != kind):
                     continue
                 for group in visible_groups(members, self.resolver.matched, visible):
-                    if len(group) < min_size or (entity_ids and not set(group) & set(entity_ids)):
+                    if len(group) < min_size or (entity_ids and asked.isdisjoint(group)):
                         continue
                     found.append(sorted(group))
             found.sort(key=lambda g: (-len(g), cluster_id(g)))

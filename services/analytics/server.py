@@ -107,11 +107,9 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
         errors.raise_if_any()
         if request.refresh:
             await asyncio.to_thread(self._mirror.resolve_all, self._store)
-        try:
-            found = await asyncio.to_thread(self._mirror.identities, country, list(request.entity_ids),
-                                            request.entity_kind, min_size)
-        except KeyError as missing:
-            raise NotFoundError(f"no entity {missing.args[0]!r}") from None
+        # Ids not followed yet, and hidden ones, are records of their own: no cluster, no error.
+        found = await asyncio.to_thread(self._mirror.identities, country, list(request.entity_ids),
+                                        request.entity_kind, min_size)
         response = pb.ResolveEntitiesResponse(next_page_token=page.next_token(len(found)),
                                               threshold=self._mirror.resolver.model.threshold,
                                               method=RESOLUTION_METHOD)

@@ -22,7 +22,9 @@ from services.analytics.storage import CURSOR, MirrorStore
 from services.bootstrap.identity import SERVICE_HEADER
 from services.demo import load_if_empty
 from services.demo.generator import Truth, generate
+from services.query.identifiers import entity_id
 from tests.analytics.entities import link
+from tests.analytics.entities import person as person_entity
 from tests.support import RunningServer, country
 
 T = TypeVar("T")
@@ -76,6 +78,15 @@ def test_analytics_follows_the_repository(start_service: Callable[..., RunningSe
     person, records = next((p, ids) for p, ids in truth.persons.items() if len(truth.visible(ids, "FRA")) >= 3)
     resolved = stub.ResolveEntities(pb.ResolveEntitiesRequest(entity_ids=[records[0]]), metadata=fra)
     assert resolved.clusters and set(resolved.clusters[0].entity_ids) & set(records[1:])
+
+    # The gateway asks about what a search just returned: a record upserted a moment
+    # ago, which the feed may not have brought yet, fails nothing and is in no cluster.
+    fresh = person_entity("FRA-TEST-NEW-1", "Zebulon Quartermaine")
+    query_grpc.QueryServiceStub(query.channel).UpsertEntities(
+        iter([query_pb.UpsertEntitiesRequest(entities=[fresh])]), metadata=fra)
+    both = stub.ResolveEntities(pb.ResolveEntitiesRequest(entity_ids=[entity_id("FRA", "FRA-TEST-NEW-1"),
+                                                                      records[0]]), metadata=fra)
+    assert [c.entity_ids for c in both.clusters] == [c.entity_ids for c in resolved.clusters]
 
     # A new link arrives through the feed and makes a path.
     assert not stub.FindPaths(pb.FindPathsRequest(from_entity_id=burst, to_entity_id=member, max_hops=1),

@@ -85,10 +85,15 @@ def test_clusters_name_no_record_the_caller_may_not_see(generated: Generated) ->
 
 
 def test_a_hidden_record_is_not_found_by_any_rpc(generated: Generated) -> None:
-    hidden = next(e for ids in generated.truth.persons.values() for e in ids if not generated.visible(e, "GBR"))
+    hidden = next(e for ids in generated.truth.persons.values() for e in ids
+                  if not generated.visible(e, "GBR") and any(generated.visible(o, "GBR") for o in ids if o != e))
     stub = generated.stub
+    # ResolveEntities answers a hidden id as one it never heard of: in no cluster.
+    resolved = stub.ResolveEntities(pb.ResolveEntitiesRequest(entity_ids=[hidden]), metadata=country("GBR"))
+    assert resolved == stub.ResolveEntities(pb.ResolveEntitiesRequest(entity_ids=["ent_unknown"]),
+                                            metadata=country("GBR"))
+    assert not resolved.clusters
     calls = [
-        lambda: stub.ResolveEntities(pb.ResolveEntitiesRequest(entity_ids=[hidden]), metadata=country("GBR")),
         lambda: stub.GetNeighbourhood(pb.GetNeighbourhoodRequest(entity_id=hidden), metadata=country("GBR")),
         lambda: stub.FindPaths(pb.FindPathsRequest(from_entity_id=hidden, to_entity_id=generated.truth.burst[0]),
                                metadata=country("GBR")),

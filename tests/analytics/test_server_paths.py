@@ -1,6 +1,6 @@
-"""FindPaths and GetNeighbourhood over a real server on a small hand-made world:
-a path through a resolved identity, the links on it, and a go-between only one
-country may see."""
+"""FindPaths, GetNeighbourhood and ResolveEntities over a real server on a small
+hand-made world: a path through a resolved identity, the links on it, a go-between
+only one country may see, and ids the server has not followed (yet)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ WORLD = [
     organization("shell", "Baltic Trading Ltd"),
     person("xena", "Xena Roth"), person("yuri", "Yuri Lang"),
     person("hidden", "Hans Geheim", owner="DEU", visibility=ONLY, countries=("DEU",)),
+    person("ivan_hidden", "Ivan Petrov", owner="DEU", visibility=ONLY, countries=("DEU",), born=(1980, 1, 2),
+           nationality="RUS", passport="721234567"),
     link("l_ai", "anna", "ivan_fra", link_pb2.LINK_TYPE_FAMILY, role="sister"),
     link("l_is", "ivan_deu", "shell", link_pb2.LINK_TYPE_DIRECTOR_OF, owner="DEU", role="managing director"),
     link("l_xh", "xena", "hidden", owner="DEU"), link("l_hy", "hidden", "yuri", owner="DEU"),
@@ -70,3 +72,24 @@ def test_the_neighbourhood_marks_one_identity_and_its_edge(stub: pb_grpc.Analyti
     assert nodes["shell"].label == "Baltic Trading Ltd" and nodes["ivan_deu"].data_owner == "DEU"
     identity = [e for e in around.edges if not e.link_id]
     assert len(identity) == 1 and identity[0].identity_score > 0.9
+
+
+def test_ids_not_followed_yet_are_records_of_their_own(stub: pb_grpc.AnalyticsServiceStub) -> None:
+    """The gateway asks about every record a search just returned; one the feed has
+    not brought yet must not fail the call, and is in no cluster."""
+    fra = country("FRA")
+    reply = stub.ResolveEntities(pb.ResolveEntitiesRequest(entity_ids=["ent_just_upserted", "ivan_fra", "anna"]),
+                                 metadata=fra)
+    assert [sorted(c.entity_ids) for c in reply.clusters] == [["ivan_deu", "ivan_fra"]]
+    assert reply.clusters[0].pairs[0].score > 0.9 and reply.method and not reply.next_page_token
+    alone = stub.ResolveEntities(pb.ResolveEntitiesRequest(entity_ids=["ent_just_upserted"]), metadata=fra)
+    assert not alone.clusters and alone.method
+
+
+def test_a_hidden_id_is_answered_as_an_unknown_one(stub: pb_grpc.AnalyticsServiceStub) -> None:
+    def resolve(entity_id: str, caller: str) -> pb.ResolveEntitiesResponse:
+        return stub.ResolveEntities(pb.ResolveEntitiesRequest(entity_ids=[entity_id]), metadata=country(caller))
+
+    assert sorted(resolve("ivan_hidden", "DEU").clusters[0].entity_ids) == ["ivan_deu", "ivan_fra", "ivan_hidden"]
+    assert resolve("ivan_hidden", "FRA") == resolve("ent_never_seen", "FRA") == resolve("anna", "FRA")
+    assert not resolve("ivan_hidden", "FRA").clusters

@@ -96,18 +96,17 @@ class Mesh(dict[str, RunningServer]):
 
 
 def _wait_for_analytics(analytics: RunningServer, entity_ids: list[str]) -> None:
-    """Analytics follows the repository's change stream; wait until it has caught up."""
+    """Analytics follows the repository's change stream; wait until it has caught up
+    (ids it has not followed yet are in no cluster, so: until they are one)."""
     stub = analytics_grpc.AnalyticsServiceStub(analytics.channel)
     deadline = time.monotonic() + 30
     while True:
-        try:
-            stub.ResolveEntities(analytics_pb.ResolveEntitiesRequest(entity_ids=entity_ids),
-                                 metadata=country("FRA"), timeout=5)
+        reply = stub.ResolveEntities(analytics_pb.ResolveEntitiesRequest(entity_ids=entity_ids),
+                                     metadata=country("FRA"), timeout=5)
+        if any(set(entity_ids) <= set(c.entity_ids) for c in reply.clusters):
             return
-        except grpc.RpcError as error:
-            if error.code() != grpc.StatusCode.NOT_FOUND or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+        assert time.monotonic() < deadline, "analytics did not catch up with the repository"
+        time.sleep(0.2)
 
 
 @pytest.fixture
