@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.biometric.config import Modality
 from services.biometric.templates import Template
+from services.bootstrap.database import migrate
 from services.uim.access import Policy
 
 SQLITE_CACHE_KIB = 256 * 1024
@@ -70,8 +71,9 @@ sa.event.listen(templates_table, "after_create", sa.DDL(  # type: ignore[no-unty
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the biometric tables where they are missing (until alembic owns this)."""
-    metadata.create_all(engine)
+    """Bring the biometric tables to the latest migration (alembic owns the
+    schema, so a store opened here can later be served by `icore serve`)."""
+    migrate(engine, "biometric")
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ from sqlalchemy.engine import Engine
 from services.biometric.config import Modality
 from services.biometric.core import BiometricCore
 from services.biometric.engine import BiometricEngine, IdentifyQuery
-from services.biometric.storage import metadata
-from services.bootstrap.database import create_engine
+from services.bootstrap.database import create_engine, downgrade
 from services.bootstrap.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
 from tests.biometric.conftest import FACE_DIM, FINGER_DIM, make_config
 from tests.biometric.factories import ONLY_DEU, noisy, template, unit_vectors
@@ -126,7 +125,7 @@ def test_a_snapshot_ahead_of_the_database_is_not_used(open_core: Opener, databas
     fill(core, np.random.default_rng(36))
     core.save_snapshot()
     core.close()
-    metadata.drop_all(database)  # the database was replaced: it, not the snapshot, is the truth
+    downgrade(database, "biometric")  # the database was replaced: it, not the snapshot, is the truth
     again = open_core()
     assert [m.template_count for m in again.stats().modalities] == [0, 0]
 
