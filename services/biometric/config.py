@@ -4,6 +4,7 @@ frozen dataclass; tests build their own."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -85,6 +86,36 @@ class BiometricConfig:
 
     def modality(self, modality: Modality) -> ModalityConfig:
         return self.modalities[modality]
+
+
+def shard_of(template_id: str, count: int) -> int:
+    """The shard that holds a template: a stable hash of its id, the same in
+    every process and release (Python's `hash()` is salted per process)."""
+    return int.from_bytes(hashlib.sha256(template_id.encode()).digest()[:8], "big") % count
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Which part of the templates one server indexes: those whose id hashes
+    to `index` of `count` (ICORE_BIOMETRIC_SHARD_INDEX and _COUNT). The
+    default, shard 0 of 1, holds everything."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not 0 <= self.index < self.count:
+            raise ValueError(f"no shard {self.index} of {self.count}")
+
+    def holds(self, template_id: str) -> bool:
+        return self.count == 1 or shard_of(template_id, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"shard {self.index} of {self.count}"
+
+
+#: One shard holding every template: the service before it was sharded.
+WHOLE = Shard()
 
 
 def from_env(env: Mapping[str, str] | None = None, data_dir: Path | None = None) -> BiometricConfig:

@@ -7,6 +7,10 @@ sequence numbers are applied in order. A restart loads the current snapshot
 and replays the database's changes after its sequence number; without a
 snapshot it replays everything.
 
+A core may be one shard of several (config.Shard): it then indexes, accepts
+and snapshots only the templates whose id hashes to it, from a database all
+shards share; N = 1, the default, is one core holding everything.
+
 Blocking methods (enrol, delete, verify, stats, snapshot) are meant to be
 called from a worker thread (`asyncio.to_thread`); `identify` is a coroutine
 that batches concurrent probes on the engine's own worker thread.
@@ -15,7 +19,7 @@ that batches concurrent probes on the engine's own worker thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,12 +28,18 @@ from sqlalchemy.engine import Engine
 
 from services.biometric import snapshot
 from services.biometric.batcher import MicroBatcher
-from services.biometric.config import BiometricConfig, Modality
+from services.biometric.config import WHOLE, BiometricConfig, Modality, Shard, shard_of
 from services.biometric.engine import BiometricEngine, IdentifyQuery, Stats
 from services.biometric.storage import Change, TemplateStore, create_schema
 from services.biometric.templates import Candidate, Rejection, Template, Vector, Verification, validate_templates
 from services.biometric.watchlist import MAX_WATCHLISTS
-from services.bootstrap.errors import FieldViolation, InvalidArgumentError, NotFoundError, PermissionDeniedError
+from services.bootstrap.errors import (
+    FailedPreconditionError,
+    FieldViolation,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from services.uim.access import may_see
 
 log = structlog.get_logger(__name__)
@@ -89,13 +99,20 @@ def replay(engine: BiometricEngine, changes: Iterable[Change]) -> int:
     return count
 
 
+def _holds(shard: Shard) -> Callable[[str], bool] | None:
+    """The filter of a shard's own templates; None (everything) for one shard."""
+    return shard.holds if shard.count > 1 else None
+
+
 class BiometricCore:
     """Enrol, delete, identify, verify and stats over a persisted gallery."""
 
-    def __init__(self, config: BiometricConfig, engine: BiometricEngine, store: TemplateStore) -> None:
+    def __init__(self, config: BiometricConfig, engine: BiometricEngine, store: TemplateStore,
+                 shard: Shard = WHOLE) -> None:
         self.config = config
         self.engine = engine
         self.store = store
+        self.shard = shard
         self.batcher: MicroBatcher[IdentifyQuery, list[Candidate]] = MicroBatcher(
             engine.identify_many, config.max_batch)
         #: Changes replayed from the database when the core was opened.
@@ -106,11 +123,12 @@ class BiometricCore:
         self._snapshot_thread: threading.Thread | None = None
 
     @classmethod
-    def open(cls, config: BiometricConfig, database: Engine) -> BiometricCore:
-        """Load the current snapshot (if any) and replay the database after it."""
+    def open(cls, config: BiometricConfig, database: Engine, shard: Shard = WHOLE) -> BiometricCore:
+        """Load the current snapshot (if any, and only one made for this shard)
+        and replay the database's changes to this shard's templates after it."""
         create_schema(database)
         store = TemplateStore(database)
-        engine = snapshot.load(config, config.snapshot_dir) if config.snapshot_dir else None
+        engine = snapshot.load(config, config.snapshot_dir, shard) if config.snapshot_dir else None
         if engine is not None and engine.applied_seq > store.last_seq():
             # The database is behind the snapshot (replaced or restored): it is
             # the record of truth, so the snapshot is not used.
@@ -118,10 +136,10 @@ class BiometricCore:
             engine.close()
             engine = None
         engine = engine or BiometricEngine(config)
-        replayed = replay(engine, store.changes_since(engine.applied_seq))
-        log.info("biometric_core_opened", seq=engine.applied_seq, replayed=replayed,
-                 templates={m.value: g.live for m, g in engine.galleries.items()})
-        core = cls(config, engine, store)
+        replayed = replay(engine, store.changes_since(engine.applied_seq, _holds(shard)))
+        log.info("biometric_core_opened", seq=engine.applied_seq, replayed=replayed, shard=shard.index,
+                 shard_count=shard.count, templates={m.value: g.live for m, g in engine.galleries.items()})
+        core = cls(config, engine, store, shard)
         core.replayed = core._since_snapshot = replayed
         return core
 
@@ -135,8 +153,20 @@ class BiometricCore:
 
     def enroll(self, templates: Sequence[Template]) -> EnrollResult:
         """Validate, persist and index templates; a bad one is refused alone.
-        A template id enrolled by another data owner is refused, not replaced."""
-        return self._store(*validate_templates(templates, self.engine.dimensions))
+        A template id enrolled by another data owner is refused, not replaced,
+        and so is a template of another shard (nothing of it is written)."""
+        valid, rejected = validate_templates(templates, self.engine.dimensions)
+        if self.shard.count > 1:
+            theirs = [(i, t) for i, t in valid if not self.shard.holds(t.template_id)]
+            if theirs:
+                valid = [(i, t) for i, t in valid if self.shard.holds(t.template_id)]
+                rejected = rejected + [Rejection(i, t.template_id, "template_id", self._elsewhere(t.template_id))
+                                       for i, t in theirs]
+        return self._store(valid, rejected)
+
+    def _elsewhere(self, template_id: str) -> str:
+        home = shard_of(template_id, self.shard.count)
+        return f"belongs to biometric shard {home} of {self.shard.count}; this server is {self.shard}"
 
     def enroll_stream(self, batches: Iterable[Sequence[Template]]) -> StreamResult:
         """A bulk load of many batches (EnrollStream), in order, rejection
@@ -182,6 +212,9 @@ class BiometricCore:
             first = result.rejected[0]
             if first.reason == "enrolled by another data owner":
                 raise PermissionDeniedError(f"template {template.template_id!r} is {first.reason}")
+            if self.shard.count > 1 and first.reason == self._elsewhere(template.template_id):
+                # Not the caller's mistake in the request: it was sent to the wrong server.
+                raise FailedPreconditionError(f"template {template.template_id!r} {first.reason}")
             raise InvalidArgumentError([FieldViolation(r.field, r.reason) for r in result.rejected])
         return result.enrolled[0][1]
 
@@ -234,9 +267,9 @@ class BiometricCore:
             return None
         with self._snapshotting:
             since = self._since_snapshot
-            saved = snapshot.save(self.engine, self.config.snapshot_dir)
+            saved = snapshot.save(self.engine, self.config.snapshot_dir, self.shard)
             self._since_snapshot -= since
-            self.store.prune_deletions(saved.seq)
+            self.store.prune_deletions(saved.seq, _holds(self.shard))
             return saved.path
 
     def _changed(self, count: int) -> None:

@@ -1,5 +1,9 @@
 """Wiring of the biometric server: proto to domain and back, around BiometricCore.
 
+With ICORE_BIOMETRIC_SHARD_COUNT > 1 the server is one shard: it indexes and
+accepts only its own templates, and every answer is about its part
+(services/biometric/shards.py is the callers' side, which fans out and merges).
+
 Blocking work (writes, verify, stats) runs in worker threads; Identify goes
 through the core's micro-batcher, which scans off the event loop, so health
 checks and other calls never wait behind a scan.
@@ -18,7 +22,7 @@ from icore.biometric.v1 import biometric_service_pb2_grpc as pb_grpc
 from icore.biometric.v1 import template_pb2
 from icore.uim.v1 import biometrics_pb2
 from services.biometric import config as biometric_config
-from services.biometric.config import Modality
+from services.biometric.config import Modality, Shard
 from services.biometric.core import BiometricCore
 from services.biometric.engine import IdentifyQuery
 from services.biometric.templates import Candidate, Template
@@ -184,7 +188,8 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
 async def create_server(settings: Settings) -> IcoreServer:
     database = await asyncio.to_thread(open_database, settings.resolved_database_url, "biometric")
     config = biometric_config.from_env(data_dir=settings.data_dir)
-    core = await asyncio.to_thread(BiometricCore.open, config, database)
+    shard = Shard(settings.biometric_shard_index, settings.biometric_shard_count)
+    core = await asyncio.to_thread(BiometricCore.open, config, database, shard)
     audit = AuditLog(database, "biometric")
 
     async def close() -> None:

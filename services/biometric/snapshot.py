@@ -8,6 +8,10 @@ sequence number it reflects, the watch-list bit names and the policy table.
 It is written under a temporary name and published by renaming it and then
 replacing the CURRENT file, so a crash never leaves a half snapshot current.
 
+A shard's snapshot holds only its own templates, so it is valid only for the
+(index, count) it was made for: the manifest names them, and a server started
+as another shard, or after N changed, ignores it and rebuilds from the database.
+
 Writing runs beside searches and enrolments: the sequence number is read
 first, so every change up to it is in the files; changes after it may be too,
 and replaying them (storage.changes_since) is idempotent.
@@ -27,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import structlog
 
-from services.biometric.config import BiometricConfig, Modality
+from services.biometric.config import WHOLE, BiometricConfig, Modality, Shard
 from services.biometric.engine import BiometricEngine
 from services.biometric.gallery import Encoded, Gallery
 from services.biometric.policies import PolicyTable
@@ -91,8 +95,9 @@ class Saved:
     seq: int
 
 
-def save(engine: BiometricEngine, root: Path) -> Saved:
-    """Write a snapshot of `engine` under `root`, make it current, drop older ones."""
+def save(engine: BiometricEngine, root: Path, shard: Shard = WHOLE) -> Saved:
+    """Write a snapshot of `engine` (the gallery of `shard`) under `root`, make
+    it current, drop older ones."""
     root.mkdir(parents=True, exist_ok=True)
     seq = engine.applied_seq  # first: everything up to it is in what follows
     work = root / f".tmp-{uuid.uuid4().hex}"
@@ -103,6 +108,7 @@ def save(engine: BiometricEngine, root: Path) -> Saved:
         manifest: dict[str, Any] = {
             "format": FORMAT,
             "seq": seq,
+            "shard": [shard.index, shard.count],
             "modalities": saved,
             "watchlists": engine.watchlists.names,
             "policies": [[p.visibility, sorted(p.countries), owner] for p, owner in engine.policies.entries],
@@ -126,14 +132,19 @@ def save(engine: BiometricEngine, root: Path) -> Saved:
     return Saved(final, seq)
 
 
-def load(config: BiometricConfig, root: Path) -> BiometricEngine | None:
-    """The engine as the current snapshot left it, or None when there is none
-    or it does not fit the configuration (the caller then loads from the database)."""
+def load(config: BiometricConfig, root: Path, shard: Shard = WHOLE) -> BiometricEngine | None:
+    """The engine as the current snapshot left it, or None when there is none,
+    it was made for another shard, or it does not fit the configuration (the
+    caller then loads from the database)."""
     pointer = root / "CURRENT"
     if not pointer.exists():
         return None
     directory = root / pointer.read_text(encoding="utf-8").strip()
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    made_for = Shard(*manifest.get("shard", (0, 1)))  # snapshots before shards held everything
+    if made_for != shard:
+        log.warning("snapshot_ignored", path=str(directory), reason=f"made for {made_for}, this server is {shard}")
+        return None
     stored = manifest["modalities"]
     fits = manifest["format"] == FORMAT and all(
         m.value in stored and stored[m.value]["dimension"] == c.dimension for m, c in config.modalities.items())

@@ -8,15 +8,19 @@ data is gone from the database at once, and leaves a (seq, template_id) line
 in `biometric_deletions`. Replaying both tables in sequence order after a
 snapshot's number rebuilds exactly the current state.
 
-One process writes a database at a time (the service's engine mirrors it in
-memory); sequence numbers are handed out in that process.
+Several processes may write one database: the biometric shards share it,
+each writing only its own templates (services.biometric.config.Shard). Every
+write transaction first takes a database-wide lock (BEGIN IMMEDIATE on
+SQLite, a transaction advisory lock on PostgreSQL), so sequence numbers are
+handed out one writer at a time and never twice. A shard reads back only its
+own changes (`changes_since(..., holds=)`) and forgets only its own deletions.
 """
 
 from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +35,8 @@ from services.bootstrap.database import migrate
 from services.uim.access import Policy
 
 SQLITE_CACHE_KIB = 256 * 1024
+#: PostgreSQL advisory lock key held while a transaction hands out sequence numbers.
+SEQUENCE_LOCK_KEY = 0x1C0E_B10_5E9
 
 #: The biometric tables; alembic migrations are generated against this.
 metadata = sa.MetaData()
@@ -99,6 +105,17 @@ def _upsert_sql(dialect: str) -> str:
             f"VALUES ({', '.join([mark] * len(_COLUMNS))}) ON CONFLICT (template_id) DO UPDATE SET {updates}")
 
 
+def _lock_sequence(connection: Connection) -> None:
+    """Make this transaction the only writer of sequence numbers until it ends:
+    two shards reading the same highest number would both hand out the next."""
+    if connection.dialect.name == "sqlite":
+        # pysqlite opens transactions lazily (DEFERRED, at the first write), so
+        # another process could write between our read of max(seq) and ours.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SEQUENCE_LOCK_KEY)))
+
+
 def _to_row(template: Template, seq: int, now: datetime | str) -> tuple[Any, ...]:
     """Values in _COLUMNS order."""
     return (
@@ -162,6 +179,7 @@ class TemplateStore:
                 # Three indexes take random keys; SQLite's default 2 MB page cache
                 # thrashes once they outgrow it (bulk loads slowed by a third at 1M).
                 connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            _lock_sequence(connection)
             seq = self._last_seq(connection)
             for start in range(0, len(latest), self.batch_size):
                 rows = [_to_row(t, seq + 1 + i, now) for i, t in enumerate(latest[start:start + self.batch_size])]
@@ -174,6 +192,7 @@ class TemplateStore:
         """Delete templates (absent ids are skipped); returns the last sequence number used."""
         now = datetime.now(UTC)
         with self._lock, self.engine.begin() as connection:
+            _lock_sequence(connection)
             seq = self._last_seq(connection)
             ids = list(dict.fromkeys(template_ids))
             for start in range(0, len(ids), self.batch_size):
@@ -188,15 +207,20 @@ class TemplateStore:
             self._seq = seq
         return seq
 
-    def changes_since(self, seq: int) -> Iterator[Change]:
-        """Every enrolment and deletion with a sequence number above `seq`, in order."""
+    def changes_since(self, seq: int, holds: Callable[[str], bool] | None = None) -> Iterator[Change]:
+        """Every enrolment and deletion with a sequence number above `seq`, in
+        order; only those of templates `holds` accepts (a shard's), when given."""
         with self.engine.connect() as connection:
-            upserts = connection.execute(
+            upserts: Iterable[Any] = connection.execute(
                 sa.select(templates_table).where(templates_table.c.seq > seq).order_by(templates_table.c.seq)
             ).yield_per(self.batch_size)
-            deletes = connection.execute(
+            deletes: Iterable[Any] = connection.execute(
                 sa.select(deletions_table).where(deletions_table.c.seq > seq).order_by(deletions_table.c.seq)
             ).yield_per(self.batch_size)
+            if holds is not None:
+                # Before _from_row: decoding the other shards' vectors was most of the work.
+                upserts = (row for row in upserts if holds(row.template_id))
+                deletes = (row for row in deletes if holds(row.template_id))
             enrolled = (Change(row.seq, row.template_id, _from_row(row)) for row in upserts)
             deleted = (Change(row.seq, row.template_id, None) for row in deletes)
             yield from heapq.merge(enrolled, deleted, key=lambda change: change.seq)
@@ -211,7 +235,17 @@ class TemplateStore:
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(templates_table)).scalar() or 0)
 
-    def prune_deletions(self, upto: int) -> int:
-        """Forget deletions a snapshot at sequence `upto` already reflects."""
+    def prune_deletions(self, upto: int, holds: Callable[[str], bool] | None = None) -> int:
+        """Forget deletions a snapshot at sequence `upto` already reflects; with
+        `holds`, only those of a shard's own templates: another shard's snapshot
+        may be older and still need its deletions replayed."""
         with self._lock, self.engine.begin() as connection:
-            return connection.execute(sa.delete(deletions_table).where(deletions_table.c.seq <= upto)).rowcount
+            if holds is None:
+                return connection.execute(sa.delete(deletions_table).where(deletions_table.c.seq <= upto)).rowcount
+            rows = connection.execute(sa.select(deletions_table.c.seq, deletions_table.c.template_id)
+                                      .where(deletions_table.c.seq <= upto))
+            own = [row.seq for row in rows if holds(row.template_id)]
+            for start in range(0, len(own), self.batch_size):
+                connection.execute(sa.delete(deletions_table).where(
+                    deletions_table.c.seq.in_(own[start:start + self.batch_size])))
+            return len(own)

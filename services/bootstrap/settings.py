@@ -71,6 +71,36 @@ class Settings:
     max_streams_per_country: int = 32
     #: ICORE_<PEER>_ADDR: addresses of the other services this one calls.
     peers: dict[str, str] = field(default_factory=dict)
+    #: ICORE_BIOMETRIC_SHARD_COUNT: N, how many shards the biometric templates
+    #: are spread over (k8s/README.md, "The shard contract"); 1 = one index
+    #: holding everything, reached at ICORE_BIOMETRIC_ADDR.
+    biometric_shard_count: int = 1
+    #: ICORE_BIOMETRIC_SHARD_INDEX: on a biometric server, which shard it is,
+    #: 0 to N-1; required there when N > 1. Callers ignore it.
+    biometric_shard_index: int = 0
+    #: ICORE_BIOMETRIC_SHARD_ADDR: the address of shard i with "{index}" in
+    #: place of i; required when N > 1.
+    biometric_shard_addr: str = ""
+
+    def __post_init__(self) -> None:
+        count, index = self.biometric_shard_count, self.biometric_shard_index
+        if count < 1:
+            raise ValueError(f"ICORE_BIOMETRIC_SHARD_COUNT must be at least 1, not {count}")
+        if not 0 <= index < count:
+            raise ValueError(f"ICORE_BIOMETRIC_SHARD_INDEX must be 0 to {count - 1} "
+                             f"(ICORE_BIOMETRIC_SHARD_COUNT is {count}), not {index}")
+        if count > 1 and "{index}" not in self.biometric_shard_addr:
+            raise ValueError("ICORE_BIOMETRIC_SHARD_ADDR must contain {index} when ICORE_BIOMETRIC_SHARD_COUNT "
+                             f"is {count}, e.g. dns:///biometric-{{index}}.biometric:50052; "
+                             f"got {self.biometric_shard_addr!r}")
+
+    @property
+    def biometric_shard_addresses(self) -> list[str]:
+        """Where each biometric shard is, shard 0 first; with one shard, the
+        ordinary biometric address (ICORE_BIOMETRIC_ADDR)."""
+        if self.biometric_shard_count == 1:
+            return [self.peers.get("biometric", f"127.0.0.1:{DEFAULT_PORTS['biometric']}")]
+        return [self.biometric_shard_addr.replace("{index}", str(i)) for i in range(self.biometric_shard_count)]
 
     @property
     def resolved_database_url(self) -> str:
@@ -91,10 +121,27 @@ def peer_addresses(env: dict[str, str] | None = None) -> dict[str, str]:
     }
 
 
+def _int_env(name: str, default: int | None) -> int | None:
+    value = _env(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def from_env(service: str) -> Settings:
-    """Settings for `service` from the environment, with documented defaults."""
+    """Settings for `service` from the environment, with documented defaults.
+    Raises ValueError naming the variable when the shard variables disagree."""
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+    shard_count = _int_env("ICORE_BIOMETRIC_SHARD_COUNT", 1) or 0
+    shard_index = _int_env("ICORE_BIOMETRIC_SHARD_INDEX", None)
+    if shard_index is None and shard_count > 1 and service == "biometric":
+        # A shard that guessed 0 would index shard 0's templates twice and lose its own.
+        raise ValueError(f"ICORE_BIOMETRIC_SHARD_INDEX is required on a biometric server when "
+                         f"ICORE_BIOMETRIC_SHARD_COUNT is {shard_count}")
     return Settings(
         service=service,
         host=_env("ICORE_HOST", "127.0.0.1"),
@@ -111,4 +158,8 @@ def from_env(service: str) -> Settings:
         rate_limit_burst=int(_env("ICORE_RATE_LIMIT_BURST", "4000")),
         max_streams_per_country=int(_env("ICORE_MAX_STREAMS_PER_COUNTRY", "32")),
         peers=peer_addresses(),
+        biometric_shard_count=shard_count,
+        # Callers (gateway, messaging) are no shard: the index means nothing there.
+        biometric_shard_index=(shard_index or 0) if service == "biometric" else 0,
+        biometric_shard_addr=_env("ICORE_BIOMETRIC_SHARD_ADDR", ""),
     )
