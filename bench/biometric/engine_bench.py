@@ -31,10 +31,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import faiss
+import grpc
 import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
 
+from bench.processes import served
+from icore.biometric.v1 import biometric_service_pb2 as bio_pb
+from icore.biometric.v1 import biometric_service_pb2_grpc as bio_grpc
+from icore.uim.v1 import biometrics_pb2
+from services.biometric import config as biometric_config
 from services.biometric import snapshot
 from services.biometric.config import BiometricConfig, IndexKind, Modality, ModalityConfig
 from services.biometric.core import BiometricCore
@@ -49,6 +55,7 @@ LISTS = ("red_notices", "stolen_identities", "missing_persons")
 POLICIES = (Policy(ALL_MEMBERS, frozenset()), Policy(ONLY_LISTED, frozenset({"DEU"})),
             Policy(ALL_EXCEPT_LISTED, frozenset({"ITA"})))
 OWNERS = ("FRA", "DEU", "ITA", "ESP")
+AS_FRANCE = (("x-icore-country", "FRA"),)
 ROWS: list[tuple[str, str, str, str]] = []
 
 
@@ -158,11 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     mates /= np.linalg.norm(mates, axis=1, keepdims=True)
     impostors = gallery(max(1, args.probes // 2), d, rng)
     probes = np.concatenate([mates, impostors])
-    config = BiometricConfig(modalities={Modality.FACE: ModalityConfig(d, 0.4)}, snapshot_dir=work / "snapshots",
-                             snapshot_every=0)
+    # The server's own configuration (every default modality), so that the
+    # server started below loads this run's snapshot instead of replaying.
+    defaults = biometric_config.from_env({})
+    modalities = {**defaults.modalities, Modality.FACE: ModalityConfig(d, 0.4)}
+    config = replace(defaults, modalities=modalities, snapshot_dir=work / "snapshots", snapshot_every=0)
     database = create_engine(url)
     try:
-        run(args, n, d, x, mates_at, probes, config, database)
+        truth = run(args, n, d, x, mates_at, probes, config, database)
+        del x  # the server process below needs the memory
+        over_grpc(url, work, config, probes, truth, args.clients, args.seconds)
         compare_kinds(config, probes[:40])
         row("peak resident memory (whole benchmark)", f"{rss()[1] / 2**30:.2f} GiB")
         print(f"  load average at end: {load()}")
@@ -174,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, n: int, d: int, x: Matrix, mates_at: npt.NDArray[np.int64], probes: Matrix,
-        config: BiometricConfig, database: sa.Engine) -> None:
+        config: BiometricConfig, database: sa.Engine) -> npt.NDArray[np.int64]:
+    """The in-process figures; returns the exact top 10 of the probes it timed."""
     mates = probes[: len(mates_at)]
 
     print("enrolment (persisted, batches of 1,000 through BiometricCore.enroll_stream)", flush=True)
@@ -280,7 +293,8 @@ def run(args: argparse.Namespace, n: int, d: int, x: Matrix, mates_at: npt.NDArr
         assert verdict.match
     v50, v99 = percentiles(vsamples)
     row("Verify p50 / p99", f"{ms(v50)} / {ms(v99)}", "< 1 ms")
-    owners = [(f"t{i}", OWNERS[i % 4]) for i in range(1, 201)]
+    spare = sorted(set(range(1, 400 + truth.size)) - set(truth.ravel().tolist()) - set(mates_at.tolist()))[:200]
+    owners = [(f"t{i}", OWNERS[i % 4]) for i in spare]  # no probe's answer changes: gRPC figures compare
     dsamples = []
     for template_id, owner in owners[:100]:
         t0 = time.perf_counter()
@@ -299,6 +313,68 @@ def run(args: argparse.Namespace, n: int, d: int, x: Matrix, mates_at: npt.NDArr
         f"float32 matrix {x.nbytes / 2**30:.2f} GiB")
     row("resident memory after start-up (incl. bench data)", f"{resident / 2**30:.2f} GiB", "24 GiB machine")
     core.close()
+    return truth
+
+
+def over_grpc(url: str, work: Path, config: BiometricConfig, probes: Matrix, truth: npt.NDArray[np.int64],
+              clients: list[int], seconds: float) -> None:
+    """The same Identify through the real server (`icore serve biometric`, its
+    own process, started from the snapshot written above) over loopback gRPC,
+    probe by probe alternating with the in-process engine loaded from the same
+    snapshot, so that both see the same load on this shared machine."""
+    print("Identify over gRPC (icore serve biometric, own process, loopback, plaintext), "
+          "alternating with in-process", flush=True)
+    assert config.snapshot_dir is not None
+    environment = {"ICORE_BIOMETRIC_DATABASE_URL": url, "ICORE_BIOMETRIC_SNAPSHOT_DIR": str(config.snapshot_dir),
+                   "ICORE_BIOMETRIC_FACE_DIM": str(probes.shape[1])}
+    t0 = time.perf_counter()
+    with served("biometric", work / "server", environment) as address:
+        row("server start-up from snapshot, to SERVING", f"{time.perf_counter() - t0:.2f} s", "seconds")
+        engine = snapshot.load(config, config.snapshot_dir)
+        assert engine is not None
+        queries = [IdentifyQuery(p, Modality.FACE, top_k=10, country="FRA") for p in probes[: truth.shape[0]]]
+        requests = [bio_pb.IdentifyRequest(probe=biometrics_pb2.BiometricSample(
+            modality=biometrics_pb2.MODALITY_FACE, vector=q.probe.tolist()), top_k=10) for q in queries]
+        local, remote, found = [], [], []
+        with grpc.insecure_channel(address) as channel:
+            stub = bio_grpc.BiometricServiceStub(channel)
+            stub.Identify(requests[0], metadata=AS_FRANCE, timeout=30)
+            engine.identify(queries[0])
+            for query, request in zip(queries, requests, strict=True):
+                t1 = time.perf_counter()
+                engine.identify(query)
+                t2 = time.perf_counter()
+                reply = stub.Identify(request, metadata=AS_FRANCE, timeout=30)
+                remote.append(time.perf_counter() - t2)
+                local.append(t2 - t1)
+                found.append([c.template_id for c in reply.candidates])
+        engine.close()
+        p50, p99 = percentiles(remote)
+        l50, l99 = percentiles(local)
+        row("Identify over gRPC p50 / p99", f"{ms(p50)} / {ms(p99)}", "in-process + 5 ms",
+            f"in-process, same probes {ms(l50)} / {ms(l99)}")
+        row("  gRPC minus in-process, median of pairs", ms(statistics.median(np.subtract(remote, local))),
+            "<= 5 ms")
+        row("recall@1 / @10 over gRPC", f"{recall(found, truth, 1):.4f} / {recall(found, truth, 10):.4f}", "= 1.0")
+        for count in clients:
+            qps = asyncio.run(_grpc_clients(address, requests, count, seconds))
+            row(f"queries/s over gRPC, {count} concurrent clients", f"{qps:.1f}", ">= 60")
+
+
+async def _grpc_clients(address: str, requests: list[bio_pb.IdentifyRequest], clients: int, seconds: float) -> float:
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = bio_grpc.BiometricServiceStub(channel)
+
+        async def client(k: int, deadline: float) -> int:
+            done = 0
+            while time.perf_counter() < deadline:
+                await stub.Identify(requests[(k * 7 + done) % len(requests)], metadata=AS_FRANCE, timeout=60)
+                done += 1
+            return done
+
+        started = time.perf_counter()
+        total = sum(await asyncio.gather(*(client(k, started + seconds) for k in range(clients))))
+        return total / (time.perf_counter() - started)
 
 
 def compare_kinds(config: BiometricConfig, probes: Matrix) -> None:
