@@ -155,8 +155,8 @@ def start_mesh(stack: ExitStack, root: Path, workdir: Path) -> dict[str, str]:
     peers: dict[str, str] = {}
 
     def start(service: str, env: dict[str, str]) -> None:
-        env = {**env, **{f"ICORE_{name.upper()}_ADDR": address for name, address in peers.items()},
-               f"ICORE_{service.upper()}_DATABASE_URL": f"sqlite:///{root / f'{service}.sqlite'}"}
+        env = {f"ICORE_{service.upper()}_DATABASE_URL": f"sqlite:///{root / f'{service}.sqlite'}",
+               **{f"ICORE_{name.upper()}_ADDR": address for name, address in peers.items()}, **env}
         peers[service] = stack.enter_context(served(service, root / service, env))
 
     start("query", {})
