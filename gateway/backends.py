@@ -1,6 +1,7 @@
-"""The gateway's view of its backends: one channel and stub each, and `ask`,
-which turns one backend call into an outcome instead of a failure, so that a
-slow or dead backend gives partial results rather than a failed search."""
+"""The gateway's view of its backends: one channel and stub each (biometric:
+one per shard, services.biometric.shards), and `ask`, which turns one backend
+call into an outcome instead of a failure, so that a slow or dead backend
+gives partial results rather than a failed search."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from icore.analytics.v1 import analytics_service_pb2_grpc
-from icore.biometric.v1 import biometric_service_pb2_grpc
 from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2_grpc
 from icore.query.v1 import query_service_pb2_grpc
+from services.biometric.shards import BiometricShards
 from services.bootstrap.channels import peer_channel
 from services.bootstrap.errors import FieldViolation, InvalidArgumentError
 from services.bootstrap.settings import Settings
@@ -41,7 +42,9 @@ _STATES = {
 
 @dataclass
 class Outcome(Generic[T]):
-    """What one backend call gave: a response, or why there is none."""
+    """What one backend call gave: a response, or why there is none. A
+    response with a state other than OK is partial: some biometric shards did
+    not answer, and `message` names them."""
 
     backend: str
     state: int
@@ -66,7 +69,9 @@ async def ask(backend: str, call: Callable[[float], Awaitable[T]], timeout_s: fl
     """Run `call(timeout_s)`; a gRPC failure becomes the outcome's state.
 
     INVALID_ARGUMENT is the caller's mistake, not the backend's trouble, so it
-    is raised again for the caller with the backend's field names.
+    is raised again for the caller with the backend's field names. A failure
+    of some biometric shards keeps what the others answered (`partial`) as
+    the response, under the failed shard's state.
     """
     started = time.perf_counter()
     if timeout_s <= 0:
@@ -78,7 +83,8 @@ async def ask(backend: str, call: Callable[[float], Awaitable[T]], timeout_s: fl
         if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
             raise InvalidArgumentError(_violations(error)) from None
         state = _STATES.get(error.code(), pb.BACKEND_STATE_FAILED)
-        return Outcome(backend, state, f"{error.code().name}: {error.details()}", latency)
+        return Outcome(backend, state, f"{error.code().name}: {error.details()}", latency,
+                       getattr(error, "partial", None))
     return Outcome(backend, pb.BACKEND_STATE_OK, "", (time.perf_counter() - started) * 1000, response)
 
 
@@ -98,21 +104,23 @@ class Backends:
 
     query: query_service_pb2_grpc.QueryServiceStub
     messaging: messaging_service_pb2_grpc.MessagingServiceStub
-    biometric: biometric_service_pb2_grpc.BiometricServiceStub
+    biometric: BiometricShards
     analytics: analytics_service_pb2_grpc.AnalyticsServiceStub
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     @classmethod
     def connect(cls, settings: Settings) -> Backends:
-        """Channels to the peers (ICORE_<SERVICE>_ADDR, e.g. a headless service)."""
+        """Channels to the peers (ICORE_<SERVICE>_ADDR, e.g. a headless service),
+        and to each biometric shard (ICORE_BIOMETRIC_SHARD_ADDR) when there are several."""
         channels = {name: peer_channel(settings, name, IDEMPOTENT_SERVICES)
-                    for name in ("query", "messaging", "biometric", "analytics")}
+                    for name in ("query", "messaging", "analytics")}
+        biometric = BiometricShards.connect(settings, IDEMPOTENT_SERVICES)
         return cls(
             query=query_service_pb2_grpc.QueryServiceStub(channels["query"]),
             messaging=messaging_service_pb2_grpc.MessagingServiceStub(channels["messaging"]),
-            biometric=biometric_service_pb2_grpc.BiometricServiceStub(channels["biometric"]),
+            biometric=biometric,
             analytics=analytics_service_pb2_grpc.AnalyticsServiceStub(channels["analytics"]),
-            channels=list(channels.values()),
+            channels=[*channels.values(), *biometric.channels],
         )
 
     async def close(self) -> None:

@@ -5,7 +5,9 @@ The decision (`decide`) is pure: a biometric score at or above the modality's
 threshold, or an exact match on a document reported stolen, lost or revoked,
 is a HIT; a score within `POSSIBLE_MARGIN` below the threshold, or a strong
 biographic match, is a POSSIBLE_MATCH an officer must confirm; anything else
-is NO_HIT. What the officer should do comes from the record's own handling
+is NO_HIT. A hit among the biometric shards that answered is a hit even when
+another shard did not answer; a NO_HIT then comes with the biometric
+status saying which shard is missing. What the officer should do comes from the record's own handling
 instructions, else from the notice behind the watch list.
 """
 
@@ -122,7 +124,7 @@ class Thresholds:
         if time.monotonic() - self._fetched > THRESHOLD_TTL_S:
             outcome = await ask("biometric", lambda t: backends.biometric.GetStats(
                 biometric_pb.GetStatsRequest(), timeout=t), timeout)
-            if outcome.ok:
+            if outcome.response is not None:  # every shard has the same thresholds
                 self._values = {m.modality: m.verify_threshold for m in outcome.response.modalities}
                 self._fetched = time.monotonic()
         return self._values.get(modality, FALLBACK_THRESHOLD)
@@ -150,7 +152,7 @@ async def frontline_check(request: pb.FrontlineCheckRequest, backends: Backends,
         else asyncio.sleep(0, FALLBACK_THRESHOLD),
     )
     finding = Finding(threshold=threshold)
-    if identify.ok and identify.response.candidates:
+    if identify.response is not None and identify.response.candidates:
         best = identify.response.candidates[0]
         finding.biometric_score, finding.subject_id = best.score, best.subject_id
         finding.watchlists = tuple(best.watchlists)

@@ -5,7 +5,9 @@ and the watch lists (Identify, when a template is given) concurrently. Phase
 two, which needs phase one's entity ids, asks analytics which of them are one
 real-world identity and the repository for linked entities. Every call has its
 own deadline cut from the caller's; a backend that fails or is late shows in
-`backend_statuses` and the answer goes on without it. Cancelling the caller's
+`backend_statuses` and the answer goes on without it. When some biometric
+shards do not answer, the candidates of the others are used and the
+biometric status says which shards are missing. Cancelling the caller's
 RPC cancels the tasks, and with them every backend call in flight.
 """
 
@@ -66,7 +68,8 @@ async def unified_search(
         _identify(request, backends, wanted, first),
     )
     hits = list(query.response.hits) if query.ok else []
-    candidates = list(biometric.response.candidates) if biometric.ok else []
+    # Partial (some shards missing, said in the status) is better than none.
+    candidates = list(biometric.response.candidates) if biometric.response is not None else []
     entity_ids = list(dict.fromkeys([h.entity.id for h in hits] + [c.subject_id for c in candidates]))
 
     analytics, subjects, related = await asyncio.gather(

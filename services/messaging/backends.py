@@ -1,7 +1,10 @@
-"""The cross-check's backends reached over gRPC: QueryService.Search and
-BiometricService.Identify/GetStats through their generated stubs, each call
-made on behalf of one reader country, with a deadline, and its failure
-sorted into "try again later" or "this probe is refused"."""
+"""The cross-check's backends reached over gRPC: QueryService.Search through
+its generated stub and BiometricService.Identify/GetStats through the shard
+fan-out (services.biometric.shards; one stub when there is one shard), each
+call made on behalf of one reader country, with a deadline, and its failure
+sorted into "try again later" or "this probe is refused". A biometric shard
+that does not answer is "try again later": a cross-check is never marked
+done on part of the watch lists."""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ from typing import TypeVar
 import grpc
 
 from icore.biometric.v1 import biometric_service_pb2 as biometric_pb
-from icore.biometric.v1 import biometric_service_pb2_grpc as biometric_grpc
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.query.v1 import query_service_pb2_grpc as query_grpc
+from services.biometric.shards import BiometricShards
 from services.bootstrap.identity import Caller, identity_metadata
 from services.messaging.cross_check import BackendRejected, BackendUnavailable
 
@@ -27,10 +30,10 @@ _REFUSED = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.St
 class GrpcBackends:
     """`cross_check.Backends` over gRPC channels to the query and biometric services."""
 
-    def __init__(self, query: grpc.aio.Channel, biometric: grpc.aio.Channel, *, service: str,
+    def __init__(self, query: grpc.aio.Channel, biometric: BiometricShards | grpc.aio.Channel, *, service: str,
                  timeout_s: float) -> None:
         self._query = query_grpc.QueryServiceStub(query)
-        self._biometric = biometric_grpc.BiometricServiceStub(biometric)
+        self._biometric = biometric if isinstance(biometric, BiometricShards) else BiometricShards([biometric])
         self._service, self._timeout = service, timeout_s
 
     def _metadata(self, country: str) -> tuple[tuple[str, str], ...]:

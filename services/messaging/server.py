@@ -22,6 +22,7 @@ from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
 from icore.messaging.v1 import messaging_service_pb2_grpc as service_grpc
 from icore.query.v1 import query_service_pb2
+from services.biometric.shards import BiometricShards
 from services.bootstrap.audit import READ, WRITE, AuditLog
 from services.bootstrap.channels import peer_channel
 from services.bootstrap.database import create_engine, migrate
@@ -387,7 +388,7 @@ async def create_server(settings: Settings) -> IcoreServer:
         checkpoints = asyncio.get_running_loop().create_task(_every(CHECKPOINT_S, store.call, store.checkpoint))
         closers.append(lambda: _cancelled(checkpoints))
     query = peer_channel(settings, "query", idempotent_services=[QUERY_SERVICE])
-    biometric = peer_channel(settings, "biometric", idempotent_services=[BIOMETRIC_SERVICE])
+    biometric = BiometricShards.connect(settings, idempotent_services=[BIOMETRIC_SERVICE])
     backends = GrpcBackends(query, biometric, service=SERVICE, timeout_s=config.cross_check_timeout_s)
     worker = CrossCheckWorker(store, store.call, backends, retry_s=config.cross_check_retry_s,
                               max_retry_s=config.cross_check_max_retry_s,
