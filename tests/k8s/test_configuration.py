@@ -257,6 +257,28 @@ def test_biometric_shards_are_numbered_and_counted(rendered: Rendered) -> None:
     assert index == {"fieldRef": {"fieldPath": "metadata.labels['apps.kubernetes.io/pod-index']"}}
 
 
+def test_shard_variables_as_the_pods_get_them_are_accepted_by_the_code(
+    rendered: Rendered, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """settings.from_env checks the shard variables at start-up: what each pod
+    gets passes, and every caller reaches exactly the StatefulSet's pods."""
+    count = rendered.workload("biometric")["spec"]["replicas"]
+    for service in ("biometric", *sorted(s for s, callees in CALLS.items() if "biometric" in callees)):
+        environment = rendered.env(rendered.container(rendered.workload(service)))
+        plain = {name: value for name, value in environment.items() if isinstance(value, str)}
+        if service == "biometric":  # the downward API gives the last pod its ordinal
+            plain["ICORE_BIOMETRIC_SHARD_INDEX"] = str(count - 1)
+        monkeypatch.setattr(os, "environ", plain)
+        settings = settings_module.from_env(service)
+        assert settings.biometric_shard_count == count
+        assert settings.biometric_shard_addresses == [
+            f"dns:///biometric-{i}.biometric.{rendered.namespace}.svc.cluster.local:{DEFAULT_PORTS['biometric']}"
+            for i in range(count)
+        ]
+        if service == "biometric":
+            assert settings.biometric_shard_index == count - 1
+
+
 def test_gateway_and_query_autoscale_and_every_server_has_a_disruption_budget(rendered: Rendered) -> None:
     scaled = {h["spec"]["scaleTargetRef"]["name"]: h for h in rendered.of_kind("HorizontalPodAutoscaler")}
     assert set(scaled) == {"gateway", "query"}
