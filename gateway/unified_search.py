@@ -145,9 +145,11 @@ async def _subjects(candidates: list[Any], known: set[str], backends: Backends,
 
 async def _related(entity_ids: list[str], backends: Backends,
                    budget: Budget) -> dict[str, tuple[list[Any], list[Any]]]:
-    outcomes = await asyncio.gather(*(
-        ask("query", lambda t, i=entity_id: backends.query.GetRelated(
-            query_pb.GetRelatedRequest(entity_id=i, depth=1, page_size=10), timeout=t), budget.left())
-        for entity_id in entity_ids))
-    return {entity_id: ([r.entity for r in o.response.related], list(o.response.links))
-            for entity_id, o in zip(entity_ids, outcomes, strict=True) if o.ok}
+    """Linked entities of the top results, in one BatchGetRelated."""
+    if not entity_ids:
+        return {}
+    request = query_pb.BatchGetRelatedRequest(entity_ids=entity_ids, depth=1, max_related_per_entity=10)
+    outcome = await ask("query", lambda t: backends.query.BatchGetRelated(request, timeout=t), budget.left())
+    if not outcome.ok:
+        return {}
+    return {s.entity_id: ([r.entity for r in s.related], list(s.links)) for s in outcome.response.related_sets}

@@ -1,4 +1,5 @@
-"""GetRelated: the entities linked to one entity, up to a depth, breadth first.
+"""GetRelated and BatchGetRelated: the entities linked to an entity, up to a
+depth, breadth first.
 
 Each hop is one query for the visible links touching the frontier whose other
 end is visible too (storage.Repository.links_of), so a hidden entity is never
@@ -8,6 +9,7 @@ not see.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,26 +31,45 @@ class Related:
 
 def related(repository: Repository, start: int, depth: int, link_types: Sequence[int], country: str,
             page: PageRequest) -> Related:
-    distance = {start: 0}
-    seen: dict[int, StoredLink] = {}
-    frontier = [start]
+    """GetRelated: one page of what `start` reaches."""
+    return related_many(repository, [start], depth, link_types, country, page.offset, page.size)[start]
+
+
+def related_many(repository: Repository, starts: Sequence[int], depth: int, link_types: Sequence[int],
+                 country: str, offset: int, size: int) -> dict[int, Related]:
+    """What each of `starts` reaches, entities `offset` to `offset + size`
+    of each, nearest first. One links query per hop and one bodies query serve
+    every start entity (BatchGetRelated), so a list of results costs about
+    what one entity does."""
+    distance = {start: {start: 0} for start in starts}
+    seen: dict[int, dict[int, StoredLink]] = {start: {} for start in starts}
+    frontier = {start: [start] for start in starts}
     for hop in range(1, depth + 1):
-        if not frontier:
+        wanted = sorted({pk for pks in frontier.values() for pk in pks})
+        if not wanted:
             break
-        reached = []
-        for link in repository.links_of(frontier, country, link_types):
-            seen[link.pk] = link
-            for end in (link.from_pk, link.to_pk):
-                if end not in distance and len(distance) < MAX_REACHED:
-                    distance[end] = hop
-                    reached.append(end)
-        frontier = reached
-    ordered = sorted((d, pk) for pk, d in distance.items() if pk != start)
-    chosen = ordered[page.offset:page.offset + page.size]
-    bodies = repository.bodies_by_pk([pk for _, pk in chosen], country)
-    shown = {pk for _, pk in chosen}
-    earlier = {start} | {pk for _, pk in ordered[:page.offset + page.size]}
-    links = [link for link in seen.values()
-             if (link.from_pk in shown and link.to_pk in earlier) or (link.to_pk in shown and link.from_pk in earlier)]
-    entities = [(pk, d, bodies[pk]) for d, pk in chosen if pk in bodies]
-    return Related(entities, sorted(links, key=lambda link: link.pk), len(ordered))
+        touching: dict[int, list[StoredLink]] = defaultdict(list)
+        for link in repository.links_of(wanted, country, link_types):
+            touching[link.from_pk].append(link)
+            touching[link.to_pk].append(link)
+        for start, pks in frontier.items():
+            reach, links, reached = distance[start], seen[start], []
+            for link in (link for pk in pks for link in touching.get(pk, ())):
+                links[link.pk] = link
+                for end in (link.from_pk, link.to_pk):
+                    if end not in reach and len(reach) < MAX_REACHED:
+                        reach[end] = hop
+                        reached.append(end)
+            frontier[start] = reached
+    ordered = {start: sorted((d, pk) for pk, d in reach.items() if pk != start) for start, reach in distance.items()}
+    chosen = {start: rows[offset:offset + size] for start, rows in ordered.items()}
+    bodies = repository.bodies_by_pk(sorted({pk for rows in chosen.values() for _, pk in rows}), country)
+    found = {}
+    for start, rows in chosen.items():
+        shown = {pk for _, pk in rows}
+        earlier = {start} | {pk for _, pk in ordered[start][:offset + size]}
+        links = [link for link in seen[start].values() if (link.from_pk in shown and link.to_pk in earlier)
+                 or (link.to_pk in shown and link.from_pk in earlier)]
+        found[start] = Related([(pk, d, bodies[pk]) for d, pk in rows if pk in bodies],
+                               sorted(links, key=lambda link: link.pk), len(ordered[start]))
+    return found

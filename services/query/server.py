@@ -7,7 +7,7 @@ holds up the event loop and its other calls.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import grpc
 import structlog
@@ -31,7 +31,7 @@ from services.query.changes import ChangeSignal, decode_cursor, encode_cursor
 from services.query.criteria import parse_search
 from services.query.followers import full_follower
 from services.query.ingest import ID_PATTERN, MAX_BATCH, check_id, check_links, prepare_entities, stored_link
-from services.query.related import related
+from services.query.related import related, related_many
 from services.query.search import Searcher
 from services.query.storage import ANALYZE_MIN_ROWS, ChangeOp, Repository, UpsertOutcome
 
@@ -42,6 +42,8 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QueryService"].full_name
 MAX_REJECTIONS_LISTED = 1000
 EXPORT_PAGE = 500
 MAX_DEPTH = 3
+#: Start entities one BatchGetRelated may ask for.
+MAX_BATCH_RELATED = 50
 #: Statistics are refreshed when a server starts (see Repository.analyze_if_grown).
 ANALYZE_ON_START = ANALYZE_MIN_ROWS
 
@@ -171,9 +173,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         errors = FieldErrors()
         check_id(errors, request.entity_id, "entity_id")
         errors.check(0 <= request.depth <= MAX_DEPTH, "depth", f"must be 1 to {MAX_DEPTH} (0 means 1)")
-        for i, link_type in enumerate(request.link_types):
-            errors.check(link_type in link_pb2.LinkType.values() and link_type != link_pb2.LINK_TYPE_UNSPECIFIED,
-                         f"link_types[{i}]", "not a link type")
+        _check_link_types(request.link_types, errors)
         page = PageRequest.parse(request.page_size, request.page_token, default=100, maximum=500, errors=errors)
         errors.raise_if_any()
         start = await asyncio.to_thread(self._repository.visible_pks, [request.entity_id], country)
@@ -186,6 +186,34 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
             response.related.add(entity=entity_pb2.Entity.FromString(body), distance=distance)
         response.links.extend(link_pb2.Link.FromString(link.body) for link in found.links)
         self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner) for r in response.related])
+        return response
+
+    async def BatchGetRelated(self, request: pb.BatchGetRelatedRequest,
+                              context: grpc.aio.ServicerContext) -> pb.BatchGetRelatedResponse:
+        country = require_caller().country
+        errors = FieldErrors()
+        errors.check(1 <= len(request.entity_ids) <= MAX_BATCH_RELATED, "entity_ids",
+                     f"give 1 to {MAX_BATCH_RELATED} ids")
+        for i, entity_id in enumerate(request.entity_ids[:MAX_BATCH_RELATED]):
+            check_id(errors, entity_id, f"entity_ids[{i}]")
+        errors.check(0 <= request.depth <= MAX_DEPTH, "depth", f"must be 1 to {MAX_DEPTH} (0 means 1)")
+        _check_link_types(request.link_types, errors)
+        errors.check(0 <= request.max_related_per_entity <= 100, "max_related_per_entity", "must be 1 to 100 "
+                     "(0 means 10)")
+        errors.raise_if_any()
+        ids = list(dict.fromkeys(request.entity_ids))
+        starts = await asyncio.to_thread(self._repository.visible_pks, ids, country)
+        found = await asyncio.to_thread(related_many, self._repository, list(starts.values()), request.depth or 1,
+                                        list(request.link_types), country, 0, request.max_related_per_entity or 10)
+        response = pb.BatchGetRelatedResponse()
+        for entity_id in (i for i in ids if i in starts):
+            reached = found[starts[entity_id]]
+            related_set = response.related_sets.add(entity_id=entity_id, total_size=reached.total)
+            for _, distance, body in reached.entities:
+                related_set.related.add(entity=entity_pb2.Entity.FromString(body), distance=distance)
+            related_set.links.extend(link_pb2.Link.FromString(link.body) for link in reached.links)
+        self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner)
+                                  for related_set in response.related_sets for r in related_set.related])
         return response
 
     async def ExportEntities(self, request: pb.ExportEntitiesRequest,
@@ -253,3 +281,9 @@ async def create_server(settings: Settings) -> IcoreServer:
     servicer = QueryServicer(repository, audit, settings.plaintext)
     return IcoreServer(settings, [Registration(SERVICE_NAME, pb_grpc.add_QueryServiceServicer_to_server, servicer)],
                        closers=[engine.dispose], audit=audit)
+
+
+def _check_link_types(link_types: Sequence[int], errors: FieldErrors) -> None:
+    for i, link_type in enumerate(link_types):
+        errors.check(link_type in link_pb2.LinkType.values() and link_type != link_pb2.LINK_TYPE_UNSPECIFIED,
+                     f"link_types[{i}]", "not a link type")

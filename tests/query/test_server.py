@@ -219,6 +219,41 @@ def test_get_related_follows_links_to_a_depth_and_never_through_hidden_entities(
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+def test_batch_get_related_answers_each_entity_as_get_related_does(query: grpc.Channel) -> None:
+    hidden = person("B-H", "Hidden Courier", policy=only("DEU"))
+    upsert(query, "NLD", person("B-A", "Joris Mulder"), hidden, person("B-C", "Femke de Boer"),
+           person("B-D", "Bram Jansen"), person("B-E", "Lotte Peters"))
+    a, h, c, d, e = (stored_id("NLD", f"B-{x}") for x in "AHCDE")
+    stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[
+        link("M-AH", a, h), link("M-HC", h, c), link("M-AD", a, d, link_pb2.LINK_TYPE_FAMILY), link("M-DE", d, e),
+        link("M-CE", c, e)]), metadata=country("NLD"))
+    for caller in ("DEU", "ESP"):
+        for depth in (1, 2):
+            batch = stub(query).BatchGetRelated(pb.BatchGetRelatedRequest(
+                entity_ids=[c, a, h, "ent_nosuchentity", a, e], depth=depth, max_related_per_entity=3),
+                metadata=country(caller))
+            visible = [c, a, h, e] if caller == "DEU" else [c, a, e]
+            assert [s.entity_id for s in batch.related_sets] == visible  # request order, once, hidden left out
+            for related_set in batch.related_sets:
+                alone = stub(query).GetRelated(pb.GetRelatedRequest(
+                    entity_id=related_set.entity_id, depth=depth, page_size=3), metadata=country(caller))
+                assert [(r.entity.id, r.distance) for r in related_set.related] == \
+                    [(r.entity.id, r.distance) for r in alone.related]
+                assert [lk.id for lk in related_set.links] == [lk.id for lk in alone.links]
+                assert related_set.total_size > 3 or not alone.next_page_token
+    esp = stub(query).BatchGetRelated(pb.BatchGetRelatedRequest(entity_ids=[a], depth=3), metadata=country("ESP"))
+    assert {r.entity.id for r in esp.related_sets[0].related} == {d, e, c}  # C only through E, never through H
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).BatchGetRelated(pb.BatchGetRelatedRequest(entity_ids=["bad id!"] + [a] * 50, depth=4,
+                                                              max_related_per_entity=101, link_types=[0]),
+                                    metadata=country("DEU"))
+    assert set(bad_fields(raised.value)) == {"entity_ids", "entity_ids[0]", "depth", "max_related_per_entity",
+                                             "link_types[0]"}
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).BatchGetRelated(pb.BatchGetRelatedRequest(), metadata=country("DEU"))
+    assert set(bad_fields(raised.value)) == {"entity_ids"}
+
+
 def test_upsert_links_needs_visible_ends_and_writes_nothing_otherwise(query: grpc.Channel) -> None:
     hidden = person("U-2", "Hidden Person", policy=only("DEU"))
     upsert(query, "POL", person("U-1", "Adam Nowak"), hidden)

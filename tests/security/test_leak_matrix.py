@@ -143,6 +143,11 @@ def test_repository_reads(mesh: dict[str, RunningServer]) -> None:
         assert (HIDDEN in {r.entity.id for r in related.related}) is sees
         assert (BEYOND in {r.entity.id for r in related.related}) is sees, "reached only through the hidden one"
         assert all(HIDDEN not in (link.from_entity_id, link.to_entity_id) for link in related.links) or sees
+        batch = query.BatchGetRelated(q_pb.BatchGetRelatedRequest(entity_ids=[HIDDEN, VISIBLE], depth=2),
+                                      metadata=who)
+        assert (HIDDEN in {s.entity_id for s in batch.related_sets}) is sees, "a set for it would reveal it"
+        reached = {r.entity.id for s in batch.related_sets for r in s.related}
+        assert (HIDDEN in reached) is sees and (BEYOND in reached) is sees
         exported = list(query.ExportEntities(q_pb.ExportEntitiesRequest(), metadata=who, timeout=10))
         assert (HIDDEN in {c.entity.id for c in exported}) is sees
         assert (len({c.entity.id for c in exported} & set(HIDDEN_EVENTS)) == 6) is sees

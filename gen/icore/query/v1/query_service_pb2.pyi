@@ -116,6 +116,36 @@ class GetRelatedResponse(_message.Message):
     next_page_token: str
     def __init__(self, related: _Optional[_Iterable[_Union[RelatedEntity, _Mapping]]] = ..., links: _Optional[_Iterable[_Union[_link_pb2.Link, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class BatchGetRelatedRequest(_message.Message):
+    __slots__ = ("entity_ids", "depth", "link_types", "max_related_per_entity")
+    ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    LINK_TYPES_FIELD_NUMBER: _ClassVar[int]
+    MAX_RELATED_PER_ENTITY_FIELD_NUMBER: _ClassVar[int]
+    entity_ids: _containers.RepeatedScalarFieldContainer[str]
+    depth: int
+    link_types: _containers.RepeatedScalarFieldContainer[_link_pb2.LinkType]
+    max_related_per_entity: int
+    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., depth: _Optional[int] = ..., link_types: _Optional[_Iterable[_Union[_link_pb2.LinkType, str]]] = ..., max_related_per_entity: _Optional[int] = ...) -> None: ...
+
+class RelatedSet(_message.Message):
+    __slots__ = ("entity_id", "related", "links", "total_size")
+    ENTITY_ID_FIELD_NUMBER: _ClassVar[int]
+    RELATED_FIELD_NUMBER: _ClassVar[int]
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    entity_id: str
+    related: _containers.RepeatedCompositeFieldContainer[RelatedEntity]
+    links: _containers.RepeatedCompositeFieldContainer[_link_pb2.Link]
+    total_size: int
+    def __init__(self, entity_id: _Optional[str] = ..., related: _Optional[_Iterable[_Union[RelatedEntity, _Mapping]]] = ..., links: _Optional[_Iterable[_Union[_link_pb2.Link, _Mapping]]] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class BatchGetRelatedResponse(_message.Message):
+    __slots__ = ("related_sets",)
+    RELATED_SETS_FIELD_NUMBER: _ClassVar[int]
+    related_sets: _containers.RepeatedCompositeFieldContainer[RelatedSet]
+    def __init__(self, related_sets: _Optional[_Iterable[_Union[RelatedSet, _Mapping]]] = ...) -> None: ...
+
 class ExportEntitiesRequest(_message.Message):
     __slots__ = ("cursor", "follow")
     CURSOR_FIELD_NUMBER: _ClassVar[int]

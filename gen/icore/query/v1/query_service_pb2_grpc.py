@@ -61,6 +61,11 @@ class QueryServiceStub:
                 request_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.GetRelatedRequest.SerializeToString,
                 response_deserializer=icore_dot_query_dot_v1_dot_query__service__pb2.GetRelatedResponse.FromString,
                 _registered_method=True)
+        self.BatchGetRelated = channel.unary_unary(
+                '/icore.query.v1.QueryService/BatchGetRelated',
+                request_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetRelatedRequest.SerializeToString,
+                response_deserializer=icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetRelatedResponse.FromString,
+                _registered_method=True)
         self.ExportEntities = channel.unary_stream(
                 '/icore.query.v1.QueryService/ExportEntities',
                 request_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.ExportEntitiesRequest.SerializeToString,
@@ -115,6 +120,14 @@ class QueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchGetRelated(self, request, context):
+        """The entities linked to each of several entities in one call (AIP-231),
+        for a caller that shows the neighbours of a list of results.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExportEntities(self, request, context):
         """Every change after a cursor, for followers such as the analytics service.
         """
@@ -156,6 +169,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.GetRelated,
                     request_deserializer=icore_dot_query_dot_v1_dot_query__service__pb2.GetRelatedRequest.FromString,
                     response_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.GetRelatedResponse.SerializeToString,
+            ),
+            'BatchGetRelated': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetRelated,
+                    request_deserializer=icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetRelatedRequest.FromString,
+                    response_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetRelatedResponse.SerializeToString,
             ),
             'ExportEntities': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportEntities,
@@ -305,6 +323,33 @@ class QueryService:
             '/icore.query.v1.QueryService/GetRelated',
             icore_dot_query_dot_v1_dot_query__service__pb2.GetRelatedRequest.SerializeToString,
             icore_dot_query_dot_v1_dot_query__service__pb2.GetRelatedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetRelated(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/icore.query.v1.QueryService/BatchGetRelated',
+            icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetRelatedRequest.SerializeToString,
+            icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetRelatedResponse.FromString,
             options,
             channel_credentials,
             insecure,
