@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,9 @@ from functools import lru_cache
 from icore.uim.v1 import access_pb2, dates_pb2, entity_pb2
 from services.uim.access import Policy
 from services.uim.names import index_keys, normalise_document_number
+from services.uim.names.keys import MIN_SKELETON_LENGTH, token_keys
+from services.uim.names.latin import to_latin
+from services.uim.names.tokens import _AMBIGUOUS_PARTICLES, PARTICLES, fold, make_token, skeleton
 
 KIND_NUMBERS = {"person": entity_pb2.ENTITY_KIND_PERSON, "organization": entity_pb2.ENTITY_KIND_ORGANIZATION,
                 "event": entity_pb2.ENTITY_KIND_EVENT, "location": entity_pb2.ENTITY_KIND_LOCATION}
@@ -109,10 +113,63 @@ def document_rows(entity: entity_pb2.Entity) -> list[tuple[str, str, str]]:
 
 
 def search_keys(entity: entity_pb2.Entity) -> set[str]:
+    """The keys as strings (what `search_key_hashes` hashes; kept for tests and tools)."""
     keys = attribute_keys(entity)
     for name in entity_names(entity):
         keys |= index_keys(name)
     return keys
+
+
+def search_key_hashes(entity: entity_pb2.Entity) -> list[int]:
+    """`hashes(search_keys(entity))`, computed word by word: the same keys, faster."""
+    found: set[int] = {key_hash(k) for k in attribute_keys(entity)}
+    for name in entity_names(entity):
+        found.update(name_key_hashes(name))
+    return sorted(found)
+
+
+# --- name keys, hashed, at ingest speed ----------------------------------------------
+#
+# `index_keys(name)` analyses the whole name (services.uim.names.prepare) and returns
+# strings; at ingest, where nine names in ten are new but their words are not, that
+# analysis is most of the CPU an entity costs. `name_key_hashes` gives the same keys,
+# hashed, from three caches: the Latin words of each written word, the key hashes of
+# each word (by its text and whether it is a particle, all token_keys depends on), and
+# those of each joined pair or triple. It follows services.uim.names.tokens.prepare
+# and keys.index_keys step by step; tests/query/test_indexing.py checks that both agree.
+
+@lru_cache(maxsize=1 << 17)
+def _latin_words(word: str) -> tuple[str, ...]:
+    return tuple(to_latin(word).split())
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_hashes(text: str, particle: bool) -> tuple[int, ...]:
+    return tuple(key_hash(k) for k in token_keys(make_token(text, particle=particle)))
+
+
+@lru_cache(maxsize=1 << 17)
+def _joined_hashes(text: str) -> tuple[int, ...]:
+    joined_skeleton = skeleton(text)
+    if len(joined_skeleton) >= MIN_SKELETON_LENGTH:
+        return key_hash(fold(text)), key_hash(f"s:{joined_skeleton}")
+    return (key_hash(fold(text)),)
+
+
+def name_key_hashes(name: str) -> set[int]:
+    """The hashes of `index_keys(name)`."""
+    words = [t for word in unicodedata.normalize("NFKC", name).split() for t in _latin_words(word)]
+    last = len(words) - 1
+    particles = [word in PARTICLES and i < last and not (i == 0 and word in _AMBIGUOUS_PARTICLES)
+                 for i, word in enumerate(words)]
+    found: set[int] = set()
+    for i, word in enumerate(words):
+        found.update(_word_hashes(word, particles[i]))
+        if i < last:
+            if particles[i + 1] and i + 2 <= last:
+                found.update(_joined_hashes(word + words[i + 1] + words[i + 2]))
+            found.update(_joined_hashes(word + words[i + 1]))
+    return found
 
 
 @dataclass
@@ -162,7 +219,7 @@ def index_entity(entity: entity_pb2.Entity, entity_id: str) -> IndexedEntity:
         source_record_id=entity.provenance.source_record_id,
         content_hash=content_hash(entity.SerializeToString(deterministic=True)),
         entity=entity,
-        key_hashes=hashes(search_keys(entity)),
+        key_hashes=search_key_hashes(entity),
         documents=document_rows(entity),
         event_country=event_country,
         event_time=event_time,

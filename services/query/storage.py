@@ -27,7 +27,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from icore.uim.v1 import entity_pb2, link_pb2
-from services.query.indexing import ALL_ENTITIES_KEY, SAMPLE_EVERY, IndexedEntity, index_entity, key_hash, sampled
+from services.query.indexing import (
+    ALL_ENTITIES_KEY,
+    SAMPLE_EVERY,
+    IndexedEntity,
+    key_hash,
+    sampled,
+    search_key_hashes,
+)
 from services.uim.access import visible_clause
 
 log = structlog.get_logger(__name__)
@@ -238,7 +245,7 @@ class Repository:
                 row.id: row for row in connection.execute(
                     sa.select(entities.c.pk, entities.c.id, entities.c.content_hash, entities.c.body,
                               entities.c.create_time, entities.c.visibility, entities.c.policy_countries,
-                              entities.c.data_owner)
+                              entities.c.data_owner, entities.c.birth_year)
                     .where(entities.c.id.in_(list(unique))))
             }
             fresh = [item for item in unique.values() if item.id not in existing]
@@ -250,12 +257,15 @@ class Repository:
             pks: dict[str, int] = {}
             if replaced:
                 old_pks = [existing[item.id].pk for item in replaced]
+                old_keys = []
                 for item in replaced:
+                    row = existing[item.id]
+                    hashes = search_key_hashes(entity_pb2.Entity.FromString(row.body))
+                    old_keys.extend((h, row.birth_year, row.pk) for h in hashes)
                     if sampled(item.id):
-                        old = entity_pb2.Entity.FromString(existing[item.id].body)
-                        counts.subtract(index_entity(old, item.id).key_hashes)
+                        counts.subtract(hashes)
                         counts[key_hash(ALL_ENTITIES_KEY)] -= 1
-                connection.execute(search_keys.delete().where(search_keys.c.entity_pk.in_(old_pks)))
+                self._delete_keys(connection, old_keys)
                 connection.execute(documents.delete().where(documents.c.entity_pk.in_(old_pks)))
                 connection.execute(
                     entities.update().where(entities.c.pk == sa.bindparam("b_pk")),
@@ -317,19 +327,34 @@ class Repository:
 
     def _insert_keys(self, connection: Connection, items: list[tuple[int, IndexedEntity]]) -> None:
         """The search keys of freshly written entities: tens per entity, the bulk of
-        every ingest, so written in the cheapest form each database takes."""
+        every ingest, so written in the cheapest form each database takes, and in key
+        order: the rows of one batch then land on neighbouring index pages one after
+        the other, instead of on pages all over an index larger than the cache."""
         columns = "key_hash, birth_year, entity_pk, kind, restricted"
+        rows = sorted([(h, item.birth_year, pk, item.kind, item.restricted)
+                       for pk, item in items for h in item.key_hashes])
         if self.postgres:
-            lines = "".join(f"{h}\t{item.birth_year}\t{pk}\t{item.kind}\t{'t' if item.restricted else 'f'}\n"
-                            for pk, item in items for h in item.key_hashes)
+            lines = "".join([f"{h}\t{year}\t{pk}\t{kind}\t{'t' if restricted else 'f'}\n"
+                             for h, year, pk, kind, restricted in rows])
             raw = connection.connection.driver_connection
             with raw.cursor() as cursor:  # type: ignore[union-attr]
                 with cursor.copy(f"COPY query_search_keys ({columns}) FROM STDIN") as copy:
                     copy.write(lines)
             return
-        connection.exec_driver_sql(
-            f"INSERT INTO query_search_keys ({columns}) VALUES (?, ?, ?, ?, ?)",
-            [(h, item.birth_year, pk, item.kind, item.restricted) for pk, item in items for h in item.key_hashes])
+        connection.exec_driver_sql(f"INSERT INTO query_search_keys ({columns}) VALUES (?, ?, ?, ?, ?)", rows)
+
+    @staticmethod
+    def _delete_keys(connection: Connection, rows: list[tuple[int, int, int]]) -> None:
+        """Delete (key hash, birth year, entity pk) rows through the key index. There
+        is no index by entity (it doubled the cost of every key written): the caller
+        recomputes an entity's keys from its stored record, as the key statistics do.
+        A change to how keys are derived needs a reindex anyway, since searches look
+        the stored keys up with keys derived the new way."""
+        if rows:
+            connection.execute(search_keys.delete().where(search_keys.c.key_hash == sa.bindparam("h"),
+                                                          search_keys.c.birth_year == sa.bindparam("y"),
+                                                          search_keys.c.entity_pk == sa.bindparam("p")),
+                               [{"h": h, "y": y, "p": p} for h, y, p in sorted(rows)])
 
     def _insert_many(self, connection: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
         """Bulk insert; COPY on PostgreSQL, where it is several times faster."""
@@ -403,7 +428,7 @@ class Repository:
         with self.engine.begin() as connection:
             row = connection.execute(
                 sa.select(entities.c.pk, entities.c.data_owner, entities.c.visibility, entities.c.policy_countries,
-                          entities.c.body)
+                          entities.c.body, entities.c.birth_year)
                 .where(entities.c.id == entity_id, visible(entities, country))).first()
             if row is None or row.data_owner != country:
                 return None
@@ -421,12 +446,13 @@ class Repository:
                         for link in attached]
             if attached:
                 connection.execute(links.delete().where(links.c.pk.in_([link.pk for link in attached])))
+            hashes = search_key_hashes(entity_pb2.Entity.FromString(row.body))
             if sampled(entity_id):
                 counts: Counter[int] = Counter()
-                counts.subtract(index_entity(entity_pb2.Entity.FromString(row.body), entity_id).key_hashes)
+                counts.subtract(hashes)
                 counts[key_hash(ALL_ENTITIES_KEY)] -= 1
                 self._count_keys(connection, counts)
-            connection.execute(search_keys.delete().where(search_keys.c.entity_pk == row.pk))
+            self._delete_keys(connection, [(h, row.birth_year, row.pk) for h in hashes])
             connection.execute(documents.delete().where(documents.c.entity_pk == row.pk))
             connection.execute(entities.delete().where(entities.c.pk == row.pk))
             log_rows.append(dict(op=ChangeOp.ENTITY_DELETED, target_id=entity_id, target_pk=row.pk,

@@ -1,0 +1,61 @@
+"""What an entity is indexed under: the fast word-by-word key hashes agree with the
+shared name keys, and replacing or deleting an entity leaves none of its old key
+rows behind (there is no index by entity; its keys are recomputed to delete them)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from services.bootstrap.database import open_database
+from services.demo.generator import generate
+from services.query.indexing import IndexedEntity, hashes, index_entity, name_key_hashes, search_key_hashes, search_keys
+from services.query.ingest import stored_entity
+from services.query.storage import Repository
+from services.query.storage import search_keys as key_rows
+from services.uim.names import index_keys
+from tests.query.records import person
+
+AWKWARD_NAMES = [
+    "José García-López", "Иван Петров", "王小明", "欧阳娜娜", "محمد عبد الرحمن", "عبدالله الأحمد", "Abd al Rahman",
+    "de la Cruz", "Le Van Do", "Ben Ali", "J. Smith", "van der  Berg Jan", "Džemal\u00a0Bijedić", "ﬁona ｊｏｈｎ",
+    "Παπαδόπουλος", "김민준", "al", "a b c", "y", "Omar ibn al Khattab", "O'Brien-Smith", "  ", "",
+]
+
+
+def test_name_key_hashes_are_the_hashes_of_the_shared_name_keys() -> None:
+    for name in AWKWARD_NAMES:
+        assert sorted(name_key_hashes(name)) == hashes(index_keys(name)), name
+
+
+def test_every_generated_record_gets_the_keys_of_its_names_and_attributes() -> None:
+    checked = 0
+    for item in generate(3000, 11):
+        if item.entity is not None:
+            assert search_key_hashes(item.entity) == hashes(search_keys(item.entity))
+            checked += 1
+    assert checked > 3000
+
+
+def test_replacing_and_deleting_leave_no_key_rows_behind(database_url: str) -> None:
+    engine = open_database(database_url, "query")
+    repository = Repository(engine)
+
+    def indexed(name: str, birth: tuple[int, ...]) -> IndexedEntity:
+        stored = stored_entity(person("K-1", name, birth, nationalities=["FRA"]), "FRA")
+        return index_entity(stored, stored.id)
+
+    def rows() -> set[tuple[int, int]]:
+        with engine.connect() as connection:
+            return {(r.key_hash, r.birth_year) for r in connection.execute(sa.select(key_rows))}
+
+    try:
+        first = indexed("Jean-Pierre Dupont", (1970, 1, 2))
+        repository.upsert_entities([first])
+        assert rows() == {(h, 1970) for h in first.key_hashes}
+        second = indexed("Marie Curie", (1967,))  # new name and year of birth
+        assert repository.upsert_entities([second]).updated == 1
+        assert rows() == {(h, 1967) for h in second.key_hashes}
+        assert repository.delete_entity(second.id, "FRA") is not None
+        assert rows() == set()
+    finally:
+        engine.dispose()
