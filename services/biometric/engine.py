@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
-import faiss
 import numpy as np
 import numpy.typing as npt
 import structlog
@@ -80,11 +79,6 @@ class BiometricEngine:
         #: Highest change sequence number applied (see storage.py); snapshots record it.
         self.applied_seq = 0
         self._write = threading.Lock()
-        # The engine spreads a probe's chunks over its own scan threads; faiss's
-        # OpenMP team on top of that only spins. One probe over 20k int8 rows on
-        # the 2 shared cores: 15 ms with faiss's default 2 OpenMP threads, 1.8 ms
-        # with 1 (a process-wide faiss setting; this process has no other use).
-        faiss.omp_set_num_threads(1)
         self._pool = ThreadPoolExecutor(config.scan_threads, thread_name_prefix="biometric-scan")
         self._compactor: threading.Thread | None = None
 
