@@ -10,12 +10,15 @@ AREAS = sorted(p.name for p in Path(__file__).parent.iterdir() if (p / "__main__
 
 
 def main(argv: list[str]) -> int:
+    if "--" in argv:  # everything after it goes to each benchmark as it is
+        argv, extra = argv[: argv.index("--")], argv[argv.index("--") + 1:]
+    else:
+        extra = [a for a in argv if a.startswith("-")]
     chosen = [a for a in argv if not a.startswith("-")] or AREAS
     unknown = sorted(set(chosen) - set(AREAS))
     if unknown:
         print(f"unknown benchmark area(s) {unknown}; have {AREAS}", file=sys.stderr)
         return 2
-    extra = [a for a in argv if a.startswith("-") and a != "--"]
     status = 0
     for area in chosen:
         print(f"=== bench.{area} ===", flush=True)
