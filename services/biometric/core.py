@@ -186,8 +186,9 @@ class BiometricCore:
         result = EnrollResult(rejected=rejected)
         with self._write:
             accepted = []
+            owners = self.engine.owners_of([template.template_id for _, template in valid])
             for i, template in valid:
-                owner = self.engine.owner_of(template.template_id)
+                owner = owners.get(template.template_id)
                 if owner is not None and owner != template.data_owner:
                     result.rejected.append(Rejection(i, template.template_id, "template_id",
                                                      "enrolled by another data owner"))

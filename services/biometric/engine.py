@@ -100,8 +100,21 @@ class BiometricEngine:
 
     def owner_of(self, template_id: str) -> str | None:
         """The data owner of an enrolled template, or None."""
-        found = self.get(template_id)
-        return None if found is None else found.data_owner
+        return self.owners_of([template_id]).get(template_id)
+
+    def owners_of(self, template_ids: Collection[str]) -> dict[str, str]:
+        """The data owner of each of `template_ids` that is enrolled: one
+        shared lock per gallery for a whole batch (bulk enrolment asks this
+        of every template; one `get` each was a third of its time)."""
+        owners = {}
+        for gallery in self.galleries.values():
+            with gallery.lock.shared():  # compaction moves rows under the exclusive lock
+                for template_id in template_ids:
+                    row = gallery.row_of.get(template_id)
+                    if row is not None:
+                        chunk, offset = gallery.locate(row)
+                        owners[template_id] = self.policies.entry(int(chunk.policy[offset]))[1]
+        return owners
 
     def get(self, template_id: str) -> Template | None:
         """An enrolled template, vector included."""
