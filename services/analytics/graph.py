@@ -11,11 +11,22 @@ policy, and both of its entities, are visible.
 
 A link may arrive before one of its entities (the repository streams changes in its
 own order); that entity is a placeholder, visible to no one, until it arrives.
+
+`links_among` (the links of a link chart: every link between the nodes shown) reads
+an array copy of the link ends (`_Snapshot`, CSR: each node's links side by side),
+so that testing the thousands of links of 500 busy nodes against the set shown
+costs numpy time, not Python time. Nodes changed since the copy was made are read
+from the lists instead, which are always current; `refresh_snapshot` remakes the
+copy (the mirror does so after loading and when enough nodes have changed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
 
 from icore.uim.v1 import entity_pb2, link_pb2
 from services.uim.access import Policy, may_see
@@ -84,6 +95,17 @@ class Edge:
     role: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """The link lists of the first `nodes` nodes as arrays: node n's links are
+    `edges[indptr[n]:indptr[n + 1]]`, their far ends at the same places in `ends`."""
+
+    nodes: int
+    indptr: np.ndarray
+    ends: np.ndarray
+    edges: np.ndarray
+
+
 class EntityGraph:
     """Entities (nodes) and links (edges), with interned access policies."""
 
@@ -108,6 +130,9 @@ class EntityGraph:
         self._edge_of: dict[str, int] = {}
         #: Changes with every write, so that caches (communities) know when to recompute.
         self.version = 0
+        self._snapshot: _Snapshot | None = None
+        #: Nodes whose links changed since the snapshot was made.
+        self._changed: set[int] = set()
 
     # -- reading -------------------------------------------------------------------
 
@@ -132,6 +157,51 @@ class EntityGraph:
     def other_end(self, edge: int, node: int) -> int:
         source = self.edge_sources[edge]
         return self.edge_targets[edge] if source == node else source
+
+    def links_among(self, nodes: Collection[int]) -> set[int]:
+        """Every link (edge index) whose two ends are both in `nodes`, visible or not."""
+        wanted = set(nodes)
+        snapshot, changed = self._snapshot, self._changed
+        found: set[int] = set()
+        settled = [] if snapshot is None else [n for n in wanted if n < snapshot.nodes and n not in changed]
+        if snapshot is not None and settled:
+            inside = np.zeros(len(self.node_ids), dtype=bool)
+            inside[np.fromiter(wanted, np.int64, len(wanted))] = True
+            rows = np.asarray(settled, dtype=np.int64)
+            starts, counts = snapshot.indptr[rows], snapshot.indptr[rows + 1] - snapshot.indptr[rows]
+            total = int(counts.sum())
+            # The positions of all their links, row after row, without a Python loop.
+            positions = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+            found.update(snapshot.edges[positions[inside[snapshot.ends[positions]]]].tolist())
+        fresh = wanted.difference(settled)
+        for node in fresh:
+            row, adjacent = self.ends[node], self.adjacency[node]
+            for other in wanted.intersection(row):  # list.index searches in C; parallel links are rare
+                position = -1
+                for _ in range(row.count(other)):
+                    position = row.index(other, position + 1)
+                    found.add(adjacent[position])
+        return found
+
+    def snapshot_is_stale(self) -> bool:
+        """True when so many nodes changed since the snapshot (a tenth, at least
+        10,000) that `links_among` would do much of its work in Python. The share keeps
+        the cost of refreshing, while a large feed is followed, in proportion to it."""
+        if self._snapshot is None:
+            return bool(self.node_ids)
+        changed = len(self._changed) + len(self.node_ids) - self._snapshot.nodes
+        return changed > max(10_000, len(self.node_ids) // 10)
+
+    def refresh_snapshot(self) -> None:
+        """Remake the array copy of every node's links (1 to 1.5 s per million links here)."""
+        count = len(self.node_ids)
+        lengths = np.fromiter(map(len, self.adjacency), np.int64, count)
+        indptr = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        total = int(indptr[-1])
+        self._snapshot = _Snapshot(count, indptr, np.fromiter(chain.from_iterable(self.ends), np.int64, total),
+                                   np.fromiter(chain.from_iterable(self.adjacency), np.int64, total))
+        self._changed = set()
 
     def node_visible(self, node: int, view: list[bool]) -> bool:
         return view[self.node_policies[node]]
@@ -188,11 +258,15 @@ class EntityGraph:
         self.adjacency[target].append(edge)
         self.ends[source].append(target)
         self.ends[target].append(source)
+        if self._snapshot is not None:
+            self._changed.update((source, target))
         self.version += 1
         return edge
 
     def _unlink(self, edge: int) -> None:
         for node in (self.edge_sources[edge], self.edge_targets[edge]):
+            if self._snapshot is not None:
+                self._changed.add(node)
             adjacent = self.adjacency[node]
             if edge in adjacent:
                 position = adjacent.index(edge)

@@ -77,6 +77,7 @@ class RepositoryMirror:
                     records.append(record)
             for body in store.link_bodies():
                 self.graph.put_link(link_pb2.Link.FromString(body))
+            self.graph.refresh_snapshot()
             pairs, members = store.identity_rows()
             self.resolver.restore(records, pairs, members)
             self._identity_version += 1
@@ -125,6 +126,8 @@ class RepositoryMirror:
             batch.pairs, batch.members = self.resolver.rows_for(batch.identities_touched)
             if batch.identities_touched:
                 self._identity_version += 1
+            if self.graph.snapshot_is_stale():  # here, on the feed's thread, rather than in a search
+                self.graph.refresh_snapshot()
         return batch
 
     def needs_estimate(self) -> bool:
@@ -214,8 +217,9 @@ class RepositoryMirror:
                 return node is not None and self.graph.node_visible(node, view)
 
             found: dict[str, str] = {}
+            clustered = self.resolver.clustered_ids
             for entity_id in entity_ids:
-                if entity_id in found:
+                if entity_id in found or entity_id not in clustered:
                     continue
                 members = self.resolver.members(entity_id)
                 if len(members) < 2:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from services.analytics.graph import EntityGraph
 from services.analytics.resolution import visible_groups
@@ -170,9 +170,10 @@ class CallerView:
                     yield edge, other
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step of a path: a link (edge index) or a resolved identity (edge None)."""
+class Step(NamedTuple):
+    """One step of a path: a link (edge index) or a resolved identity (edge None).
+    A named tuple: a link chart makes thousands, and a tuple is made three times
+    faster than a frozen dataclass."""
 
     source: int
     target: int
@@ -224,10 +225,14 @@ class _Ball:
         self.distance: dict[int, int] = {start: 0}
         self.frontier = [start]
         self.radius = 0
+        self._cost: int | None = None
 
     def frontier_cost(self) -> int:
-        adjacency = self.view.graph.adjacency
-        return sum(len(adjacency[n]) for rep in self.frontier for n in self.view.group(rep))
+        """Links the next layer would read (kept until the ball grows again)."""
+        if self._cost is None:
+            adjacency = self.view.graph.adjacency
+            self._cost = sum(len(adjacency[n]) for rep in self.frontier for n in self.view.group(rep))
+        return self._cost
 
     def grow(self) -> None:
         view = self.view
@@ -242,6 +247,7 @@ class _Ball:
                     distance[target] = reached
                     following.append(target)
         self.frontier = following
+        self._cost = None
         self.radius += 1
 
 
@@ -402,34 +408,14 @@ def neighbourhood(graph: EntityGraph, identities: Identities, country: str, enti
 
 
 def _edges_among(view: CallerView, included: dict[int, int], link_types: frozenset[int]) -> list[Step]:
-    """The visible links and identity pairs among the included nodes. Each node's
-    neighbours are intersected with the included set in C (`EntityGraph.ends`); a
-    hub's links are found from their other end, so that no hub's thousands of links
-    are read, and links between two hubs from the smaller one."""
+    """The visible links and identity pairs among the included nodes (the links are
+    found in arrays by `EntityGraph.links_among`; only those found are tested here)."""
     graph = view.graph
-    adjacency, ends = graph.adjacency, graph.ends
     sources, targets, types = graph.edge_sources, graph.edge_targets, graph.edge_types
-    members = set(included)
-    hubs = [n for n in members if len(adjacency[n]) > HUB_DEGREE]
-    hub_set = set(hubs)
-    found: list[Step] = []
-
-    def collect(node: int, wanted: set[int]) -> None:
-        row, adjacent = ends[node], adjacency[node]
-        for other in wanted:  # list.index searches in C; parallel links are rare
-            position = -1
-            for _ in range(row.count(other)):
-                position = row.index(other, position + 1)
-                edge = adjacent[position]
-                if (not link_types or types[edge] in link_types) and view.edge_visible(edge):
-                    found.append(Step(sources[edge], targets[edge], edge))
-
-    for node in members - hub_set:
-        collect(node, {n for n in members.intersection(ends[node]) if n > node or n in hub_set})
-    for hub in sorted(hubs, key=lambda n: len(adjacency[n])):
-        hub_set.discard(hub)
-        if hub_set:
-            collect(hub, hub_set.intersection(ends[hub]))
+    shown, policies, edge_policies = view.view, graph.node_policies, graph.edge_policies
+    found = [Step(source, target, edge) for edge in sorted(graph.links_among(included))
+             if shown[edge_policies[edge]] and shown[policies[source := sources[edge]]]
+             and shown[policies[target := targets[edge]]] and (not link_types or types[edge] in link_types)]
     for rep in {view.rep(node) for node in included}:
         for a, b, score in view.identity_pairs(view.group(rep)):
             if a in included and b in included:
