@@ -12,10 +12,12 @@ import pytest
 
 from icore.analytics.v1 import analytics_service_pb2 as pb
 from icore.analytics.v1 import analytics_service_pb2_grpc as pb_grpc
+from icore.audit.v1 import audit_service_pb2 as audit_pb
+from icore.audit.v1 import audit_service_pb2_grpc as audit_grpc
 from icore.uim.v1 import link_pb2
 from tests.analytics.entities import ONLY, link, organization, person
 from tests.analytics.servers import analytics_server, changes, fill
-from tests.support import country
+from tests.support import RunningServer, country
 
 WORLD = [
     person("anna", "Anna Weber"),
@@ -33,11 +35,16 @@ WORLD = [
 
 
 @pytest.fixture
-def stub(tmp_path: Path) -> Iterator[pb_grpc.AnalyticsServiceStub]:
+def server(tmp_path: Path) -> Iterator[RunningServer]:
     url = f"sqlite:///{tmp_path / 'analytics.sqlite'}"
     fill(url, changes(WORLD), resolve_all=False)
-    with analytics_server(tmp_path, url) as server:
-        yield pb_grpc.AnalyticsServiceStub(server.channel)
+    with analytics_server(tmp_path, url) as running:
+        yield running
+
+
+@pytest.fixture
+def stub(server: RunningServer) -> pb_grpc.AnalyticsServiceStub:
+    return pb_grpc.AnalyticsServiceStub(server.channel)
 
 
 def test_a_path_through_a_resolved_identity_comes_with_its_links(stub: pb_grpc.AnalyticsServiceStub) -> None:
@@ -93,3 +100,19 @@ def test_a_hidden_id_is_answered_as_an_unknown_one(stub: pb_grpc.AnalyticsServic
     assert sorted(resolve("ivan_hidden", "DEU").clusters[0].entity_ids) == ["ivan_deu", "ivan_fra", "ivan_hidden"]
     assert resolve("ivan_hidden", "FRA") == resolve("ent_never_seen", "FRA") == resolve("anna", "FRA")
     assert not resolve("ivan_hidden", "FRA").clusters
+
+
+def test_the_owner_of_a_record_on_a_path_or_in_a_neighbourhood_reads_who_saw_it(server: RunningServer) -> None:
+    stub = pb_grpc.AnalyticsServiceStub(server.channel)
+    stub.FindPaths(pb.FindPathsRequest(from_entity_id="anna", to_entity_id="shell"), metadata=country("ITA"))
+    stub.GetNeighbourhood(pb.GetNeighbourhoodRequest(entity_id="xena"), metadata=country("ESP"))
+    audit = audit_grpc.AuditServiceStub(server.channel)
+
+    def seen(owner: str, record_id: str) -> set[tuple[str, str]]:
+        reply = audit.ListAuditEvents(audit_pb.ListAuditEventsRequest(record_id=record_id), metadata=country(owner))
+        return {(e.country, e.method.rsplit("/", 1)[-1]) for e in reply.events}
+
+    assert seen("DEU", "ivan_deu") == {("ITA", "FindPaths")}  # on the path, owned by DEU
+    assert seen("FRA", "anna") == {("ITA", "FindPaths")}  # where the path starts
+    assert seen("FRA", "xena") == {("ESP", "GetNeighbourhood")}
+    assert seen("DEU", "hidden") == set()  # ESP's neighbourhood of xena does not show it
