@@ -198,9 +198,21 @@ def _networkx_baseline(mirror: RepositoryMirror, pairs: list[tuple[str, str]],
     return paths, near
 
 
-def graph_latency(edges: int, queries: int, directory: Path) -> list[Row]:
+def _reuse(url: str) -> RepositoryMirror:
+    """The mirror of an analytics database an earlier run built (`--graph-database`)."""
+    print(f"[graph] reusing {url} ...", flush=True)
+    started = time.perf_counter()
+    engine = open_database(url, "analytics")
+    mirror = RepositoryMirror()
+    mirror.load(MirrorStore(engine))
+    engine.dispose()
+    print(f"[graph] loaded in {time.perf_counter() - started:.0f} s: {mirror.graph.edge_count:,} links", flush=True)
+    return mirror
+
+
+def _build(url: str, edges: int) -> RepositoryMirror:
+    """Fill an analytics database with the synthetic graph, as the follower would."""
     shape = graphs.shape(edges)
-    url = f"sqlite:///{directory / 'analytics.sqlite'}"
     print(f"[graph] {edges:,} links, {shape.total:,} entities: building the analytics database ...", flush=True)
     started = time.perf_counter()
     engine = open_database(url, "analytics")
@@ -224,7 +236,14 @@ def graph_latency(edges: int, queries: int, directory: Path) -> list[Row]:
     engine.dispose()
     print(f"[graph] filled in {time.perf_counter() - started:.0f} s: {mirror.graph.edge_count:,} links, "
           f"{len(mirror.resolver.identities()):,} resolved identities", flush=True)
+    return mirror
 
+
+def graph_latency(edges: int, queries: int, directory: Path, database: Path | None = None) -> list[Row]:
+    path = database or directory / "analytics.sqlite"
+    url = f"sqlite:///{path}"
+    mirror = _reuse(url) if database is not None and database.exists() else _build(url, edges)
+    edges = mirror.graph.edge_count
     gc.freeze()  # as the server does after loading (services/analytics/server.py)
     pairs = _walk_pairs(mirror, queries, 1)
     centres = [a for a, _ in _walk_pairs(mirror, queries, 2)]
@@ -278,6 +297,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--queries", type=int, default=300, help="calls per latency figure (default: 300)")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: resolution,febrl,graph")
     parser.add_argument("--json", default="", help="also write the rows to this file")
+    parser.add_argument("--graph-database", default="",
+                        help="keep the latency graph's SQLite database at this path, and reuse it if it exists "
+                             "(then --edges is what it holds)")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     rows: list[Row] = []
@@ -288,7 +310,8 @@ def main(argv: list[str]) -> int:
         rows += febrl3()
     if "graph" not in skip:
         with tempfile.TemporaryDirectory(prefix="icore-bench-analytics-") as directory:
-            rows += graph_latency(args.edges, args.queries, Path(directory))
+            rows += graph_latency(args.edges, args.queries, Path(directory),
+                                  Path(args.graph_database).resolve() if args.graph_database else None)
     width = max(len(r.what) for r in rows)
     print(f"\n{'figure'.ljust(width)} | measured | target | baseline (same run)")
     for row in rows:
