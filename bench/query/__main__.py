@@ -4,6 +4,8 @@ baseline measured in the same run.
 
     python -m bench.query --persons 100000                  # both databases
     python -m bench.query --persons 1000000 --databases postgresql
+    python -m bench.query --persons 1000000 --databases postgresql --keep   # keep the loaded database
+    python -m bench.query --persons 1000000 --databases postgresql --reuse URL  # search it again, no ingest
 
 The service runs as its own process (`icore serve query`), exactly as deployed;
 this process generates the person records first (not timed), then streams them
@@ -18,6 +20,11 @@ generated searches one after the other, measuring each round trip. Baselines:
 
 On PostgreSQL the tables are VACUUM ANALYZEd after the load, as autovacuum would do
 (it is off on the benchmark machine); the time it takes is reported.
+
+The machine is shared, so beside each rate the CPU time that each part of the ingest
+used is reported per person (the server process; the PostgreSQL backends serving it;
+this client): a load-independent measure of the cost, where the rate says more about
+what else the cores were doing. The records are generated once for all databases.
 """
 
 from __future__ import annotations
@@ -85,6 +92,13 @@ class Result:
     #: the same cores moves every figure.
     load_during_ingest: float = 0.0
     load_during_search: float = 0.0
+    #: CPU microseconds per person during the ingest: server process, database
+    #: backends (PostgreSQL only; SQLite runs inside the server), this client.
+    ingest_cpu_us_server: float = 0.0
+    ingest_cpu_us_database: float = 0.0
+    ingest_cpu_us_client: float = 0.0
+    #: Ingest through UpsertEntities happened in an earlier run (--reuse).
+    reused: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -95,26 +109,70 @@ def _free_port() -> int:
 
 
 @contextmanager
-def database(kind: str, postgres_url: str, workdir: Path) -> Iterator[str]:
-    """A fresh, empty database of `kind`, removed afterwards."""
+def database(kind: str, postgres_url: str, workdir: Path, keep: bool = False) -> Iterator[str]:
+    """A fresh, empty database of `kind`, removed afterwards unless `keep`."""
+    name = f"icore_bench_{uuid.uuid4().hex[:8]}"
     if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'bench-query.sqlite'}"
+        path = (RESULTS / f"{name}.sqlite") if keep else (workdir / "bench-query.sqlite")
+        path.parent.mkdir(exist_ok=True)
+        yield f"sqlite:///{path}"
+        if keep:
+            print(f"[sqlite] kept: --reuse sqlite:///{path}", flush=True)
         return
     admin_url = sa.engine.make_url(postgres_url).set(drivername="postgresql+psycopg")
-    name = f"icore_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"[postgresql] kept: --reuse {url}", flush=True)
+        else:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
+def _cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU time used by the server process and by the PostgreSQL backends serving its
+    database (when PostgreSQL runs on this machine; 0 otherwise)."""
+
+    def __init__(self, url: str, server_pid: int) -> None:
+        self.url, self.server_pid = url, server_pid
+        self.backends: dict[int, float] = {}
+
+    def _database_pids(self) -> list[int]:
+        if not self.url.startswith("postgresql"):
+            return []
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                return [int(pid) for pid in connection.execute(sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()")).scalars()]
+        finally:
+            engine.dispose()
+
+    def sample(self) -> tuple[float, float]:
+        """(server CPU s, database CPU s) so far; backends that exited keep their last figure."""
+        for pid in self._database_pids():
+            try:
+                self.backends[pid] = _cpu_s(pid)
+            except OSError:
+                pass
+        return _cpu_s(self.server_pid), sum(self.backends.values())
+
+
 @contextmanager
-def query_server(url: str, workdir: Path) -> Iterator[str]:
+def query_server(url: str, workdir: Path) -> Iterator[tuple[str, int]]:
     """`icore serve query` in its own process, on a free port, until the block ends."""
     port = _free_port()
     env = dict(os.environ, ICORE_PLAINTEXT="1", ICORE_PORT=str(port), ICORE_HOST="127.0.0.1",
@@ -127,7 +185,7 @@ def query_server(url: str, workdir: Path) -> Iterator[str]:
     try:
         if not wait_serving(address, 120, process):
             raise SystemExit(f"query server did not start; see {workdir / 'server.log'}")
-        yield address
+        yield address, process.pid
     finally:
         process.terminate()
         process.wait(30)
@@ -290,38 +348,61 @@ def baseline_search(url: str, seed: int, chosen: list[tuple[int, list[str]]]) ->
     return latencies, recall, precision
 
 
-def bench(kind: str, args: argparse.Namespace) -> Result:
-    print(f"[{kind}] generating {args.persons:,} person records", flush=True)
-    started = time.perf_counter()
-    batches, truth = generate_persons(args.persons, args.seed)
-    result = Result(kind, args.persons, truth.entities, generate_s=round(time.perf_counter() - started, 1))
+@contextmanager
+def _reused(url: str) -> Iterator[str]:
+    yield url
+
+
+def bench(kind: str, args: argparse.Namespace, batches: dict[str, list[pb.UpsertEntitiesRequest]],
+          truth: Truth, generate_s: float) -> Result:
+    result = Result(kind, args.persons, truth.entities, generate_s=generate_s)
     chosen = queries_for(truth, args.queries, args.seed)
+    reuse = args.reuse if args.reuse and args.reuse.startswith(kind) else ""
     with tempfile.TemporaryDirectory(prefix="icore-bench-") as scratch, \
-            database(kind, args.postgres_url, Path(scratch)) as url:
-        with query_server(url, Path(scratch)) as address:
-            streams = args.streams or (1 if kind == "sqlite" else 2)
-            seconds, rejected = ingest(address, batches, streams)
-            result.load_during_ingest = round(os.getloadavg()[0], 2)
-            result.ingest_s = round(seconds, 1)
-            result.ingest_per_s = round(truth.entities / seconds)
-            if rejected:
-                result.notes.append(f"{rejected} records rejected")
-            if kind == "postgresql":
-                result.vacuum_s = round(vacuum(url), 1)
-            print(f"[{kind}] {result.ingest_per_s:,} persons/s; searching {len(chosen)} queries", flush=True)
+            (_reused(reuse) if reuse else database(kind, args.postgres_url, Path(scratch), args.keep)) as url:
+        with query_server(url, Path(scratch)) as (address, pid):
+            if reuse:
+                result.reused = reuse
+                print(f"[{kind}] reusing {reuse}: no ingest; searching {len(chosen)} queries", flush=True)
+            else:
+                _ingest(result, url, address, pid, batches, args.streams or (1 if kind == "sqlite" else 2))
+                print(f"[{kind}] {result.ingest_per_s:,} persons/s; searching {len(chosen)} queries", flush=True)
             latencies, result.recall_at_10, result.precision_at_1 = run_searches(address, args.seed, chosen)
             result.load_during_search = round(os.getloadavg()[0], 2)
             result.queries = len(latencies)
             result.search_p50_ms = round(_percentile(latencies, 0.5), 2)
             result.search_p99_ms = round(_percentile(latencies, 0.99), 2)
         print(f"[{kind}] baselines", flush=True)
-        result.baseline_ingest_per_s = round(baseline_ingest(url, batches))
+        if not reuse:
+            result.baseline_ingest_per_s = round(baseline_ingest(url, batches))
         if args.baseline_queries:
             latencies, result.baseline_recall_at_10, result.baseline_precision_at_1 = baseline_search(
                 url, args.seed, chosen[:args.baseline_queries])
             result.baseline_queries = len(latencies)
             result.baseline_search_p50_ms = round(_percentile(latencies, 0.5), 1)
     return result
+
+
+def _ingest(result: Result, url: str, address: str, pid: int, batches: dict[str, list[pb.UpsertEntitiesRequest]],
+            streams: int) -> None:
+    """Every batch through UpsertEntities, timed, with the CPU each part used."""
+    meter = CpuMeter(url, pid)
+    server_before, database_before = meter.sample()
+    client_before = time.process_time()
+    seconds, rejected = ingest(address, batches, streams)
+    client_s = time.process_time() - client_before
+    server_s, database_s = meter.sample()
+    result.load_during_ingest = round(os.getloadavg()[0], 2)
+    result.ingest_s = round(seconds, 1)
+    result.ingest_per_s = round(result.entities / seconds)
+    per_person = 1e6 / result.entities
+    result.ingest_cpu_us_server = round((server_s - server_before) * per_person)
+    result.ingest_cpu_us_database = round((database_s - database_before) * per_person)
+    result.ingest_cpu_us_client = round(client_s * per_person)
+    if rejected:
+        result.notes.append(f"{rejected} records rejected")
+    if result.database == "postgresql":
+        result.vacuum_s = round(vacuum(url), 1)
 
 
 def _verdict(value: float, target: float, higher_is_better: bool) -> str:
@@ -334,9 +415,14 @@ def report(results: list[Result]) -> str:
              "|---|---|---|---|---|---|---|"]
     notes = []
     for r in results:
-        notes.append(f"{r.database}: load average {r.load_during_ingest} during ingest, {r.load_during_search} "
-                     f"during search (2 cores); VACUUM ANALYZE after load {r.vacuum_s} s" + "".join(
-                         f"; {n}" for n in r.notes))
+        if r.reused:
+            notes.append(f"{r.database}: database loaded by an earlier run, not ingested again; load average "
+                         f"{r.load_during_search} during search (2 cores)" + "".join(f"; {n}" for n in r.notes))
+        else:
+            notes.append(f"{r.database}: load average {r.load_during_ingest} during ingest, {r.load_during_search} "
+                         f"during search (2 cores); ingest CPU per person: server {r.ingest_cpu_us_server:.0f} µs, "
+                         f"database backends {r.ingest_cpu_us_database:.0f} µs, client {r.ingest_cpu_us_client:.0f} µs;"
+                         f" VACUUM ANALYZE after load {r.vacuum_s} s" + "".join(f"; {n}" for n in r.notes))
         rows = [
             ("ingest, persons/s", r.ingest_per_s, TARGETS["ingest_per_s"], True,
              f"{r.baseline_ingest_per_s:,.0f}/s bare rows, no checks or keys"),
@@ -366,8 +452,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="concurrent UpsertEntities calls (default: 1 on SQLite, a single writer; 2 on PostgreSQL)")
     parser.add_argument("--seed", type=int, default=20260, help="generator seed")
     parser.add_argument("--postgres-url", default=os.environ.get("ICORE_TEST_POSTGRES_URL", DEFAULT_POSTGRES))
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the loaded database (PostgreSQL) or file (SQLite, under bench/results/) and "
+                             "print the --reuse argument for it")
+    parser.add_argument("--reuse", default="",
+                        help="URL of a database a --keep run loaded with the same --persons and --seed: search it "
+                             "without ingesting again (for the database of that kind only)")
     args = parser.parse_args(argv)
-    results = [bench(kind.strip(), args) for kind in args.databases.split(",") if kind.strip()]
+    kinds = [kind.strip() for kind in args.databases.split(",") if kind.strip()]
+    print(f"generating {args.persons:,} person records", flush=True)
+    started = time.perf_counter()
+    batches, truth = generate_persons(args.persons, args.seed)
+    generate_s = round(time.perf_counter() - started, 1)
+    results = [bench(kind, args, batches, truth, generate_s) for kind in kinds]
     table = report(results)
     print(table)
     RESULTS.mkdir(exist_ok=True)
