@@ -53,9 +53,9 @@ def related_many(repository: Repository, starts: Sequence[int], depth: int, link
             touching[link.from_pk].append(link)
             touching[link.to_pk].append(link)
         for start, pks in frontier.items():
-            reach, links, reached = distance[start], seen[start], []
+            reach, crossed, reached = distance[start], seen[start], []
             for link in (link for pk in pks for link in touching.get(pk, ())):
-                links[link.pk] = link
+                crossed[link.pk] = link
                 for end in (link.from_pk, link.to_pk):
                     if end not in reach and len(reach) < MAX_REACHED:
                         reach[end] = hop
