@@ -104,6 +104,11 @@ class _Snapshot:
     indptr: np.ndarray
     ends: np.ndarray
     edges: np.ndarray
+    #: Policy numbers of the nodes (kept current by `put_entity` and `delete_entity`)
+    #: and of the links (a link's policy changes only by unlinking it, which marks its
+    #: ends changed).
+    node_policies: np.ndarray
+    edge_policies: np.ndarray
 
 
 class EntityGraph:
@@ -200,8 +205,28 @@ class EntityGraph:
         np.cumsum(lengths, out=indptr[1:])
         total = int(indptr[-1])
         self._snapshot = _Snapshot(count, indptr, np.fromiter(chain.from_iterable(self.ends), np.int64, total),
-                                   np.fromiter(chain.from_iterable(self.adjacency), np.int64, total))
+                                   np.fromiter(chain.from_iterable(self.adjacency), np.int64, total),
+                                   np.fromiter(self.node_policies, np.int64, count),
+                                   np.fromiter(self.edge_policies, np.int64, len(self.edge_policies)))
         self._changed = set()
+
+    def visible_links(self, node: int, view: np.ndarray) -> tuple[list[int], list[int]] | None:
+        """The links of `node` that `view` (`PolicyRegistry.view` as an array) shows, and
+        their far ends, in the order of `adjacency`, read from the snapshot with the
+        same test as `edge_visible` less the near end's; None when the node changed
+        since the snapshot (then its lists are to be read)."""
+        snapshot = self._snapshot
+        if snapshot is None or node >= snapshot.nodes or node in self._changed:
+            return None
+        start, stop = snapshot.indptr[node], snapshot.indptr[node + 1]
+        edges, ends = snapshot.edges[start:stop], snapshot.ends[start:stop]
+        shown = view[snapshot.edge_policies[edges]] & view[snapshot.node_policies[ends]]
+        return edges[shown].tolist(), ends[shown].tolist()
+
+    def _policy_changed(self, node: int) -> None:
+        snapshot = self._snapshot
+        if snapshot is not None and node < snapshot.nodes:
+            snapshot.node_policies[node] = self.node_policies[node]
 
     def node_visible(self, node: int, view: list[bool]) -> bool:
         return view[self.node_policies[node]]
@@ -234,6 +259,7 @@ class EntityGraph:
         self.node_labels[node] = entity_label(entity)
         self.node_owners[node] = owner
         self.node_policies[node] = self.policies.intern(Policy.from_proto(entity.access_policy), owner)
+        self._policy_changed(node)
         self.version += 1
         return node
 
@@ -293,6 +319,7 @@ class EntityGraph:
         for link_id in dropped:
             self.delete_link(link_id)
         self.node_policies[node] = HIDDEN
+        self._policy_changed(node)
         self.node_kinds[node] = entity_pb2.ENTITY_KIND_UNSPECIFIED
         self.node_labels[node] = ""
         self.version += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from icore.uim.v1 import link_pb2
@@ -146,3 +147,36 @@ def test_a_hub_is_reached_but_not_crossed() -> None:
     assert {graph.node_ids[n] for n, _ in around.nodes} == {"p1", "station"} and not around.truncated
     from_hub = neighbourhood(graph, NoIdentities(), "FRA", "station", depth=1, max_nodes=50)
     assert len(from_hub.nodes) == 50 and from_hub.truncated
+
+
+def test_a_busy_node_read_from_the_array_copy_follows_later_changes() -> None:
+    """A node with many links is read from the snapshot; a policy, a link or a deletion
+    that arrives after it was made is seen all the same."""
+    graph = EntityGraph()
+    graph.put_entity(person("busy", "Busy Person"))
+    for n in range(80):
+        graph.put_entity(person(f"p{n}", f"Person {n}"))
+        graph.put_link(link(f"l{n}", "busy", f"p{n}"))
+    graph.put_entity(person("far", "Far Away"))
+    graph.put_link(link("l_far", "p0", "far"))
+    graph.refresh_snapshot()
+
+    def shown() -> set[str]:
+        return {graph.node_ids[n] for n, _ in neighbourhood(graph, NoIdentities(), "FRA", "busy", 1, 500).nodes}
+
+    assert len(shown()) == 81
+    graph.put_entity(person("p1", "Person 1", owner="DEU", visibility=ONLY, countries=("DEU",)))  # hidden now
+    busy = graph.node("busy")
+    assert busy is not None
+    assert graph.visible_links(busy, np.fromiter(graph.policies.view("FRA"), bool)) is not None  # still settled
+    assert "p1" not in shown() and len(shown()) == 80
+    with pytest.raises(KeyError):
+        find_paths(graph, NoIdentities(), "FRA", "p1", "far", 3, 5)
+    assert find_paths(graph, NoIdentities(), "DEU", "p1", "far", 3, 5).paths
+
+    graph.delete_link("l2")
+    graph.delete_entity("p3")
+    graph.put_entity(person("p80", "Person 80"))
+    graph.put_link(link("l80", "busy", "p80"))
+    assert {"p1", "p2", "p3"}.isdisjoint(shown()) and "p80" in shown() and len(shown()) == 79
+    assert find_paths(graph, NoIdentities(), "FRA", "p80", "far", 3, 5).paths
