@@ -205,14 +205,26 @@ def generate_persons(persons: int, seed: int) -> tuple[dict[str, list[pb.UpsertE
     return batches, truth
 
 
-def ingest(address: str, batches: dict[str, list[pb.UpsertEntitiesRequest]], streams: int) -> tuple[float, int]:
+#: Requests (of 1,000 records) per UpsertEntities call: a call of 10,000 records ends
+#: well within the 30 s that a server gives calls in flight when it closes a
+#: connection at its maximum age (services.bootstrap.server).
+REQUESTS_PER_CALL = 10
+#: Tries of one call that the server ended UNAVAILABLE (a connection closed at its
+#: maximum age mid-call): upserts are idempotent, so the client sends the call again.
+TRIES = 3
+
+
+def ingest(address: str, batches: dict[str, list[pb.UpsertEntitiesRequest]],
+           streams: int) -> tuple[float, int, int]:
     """Stream every batch through UpsertEntities on `streams` concurrent calls (each
-    call one owner's chunk of up to 50 requests); returns (seconds, rejected)."""
+    call one owner's chunk of REQUESTS_PER_CALL requests); returns (seconds,
+    rejected, calls sent again)."""
     work: Queue[tuple[str, list[pb.UpsertEntitiesRequest]]] = Queue()
     for owner, requests in batches.items():
-        for i in range(0, len(requests), 50):
-            work.put((owner, requests[i:i + 50]))
+        for i in range(0, len(requests), REQUESTS_PER_CALL):
+            work.put((owner, requests[i:i + REQUESTS_PER_CALL]))
     rejected = [0]
+    retried = [0]
     failures: list[BaseException] = []
 
     def worker() -> None:
@@ -223,12 +235,17 @@ def ingest(address: str, batches: dict[str, list[pb.UpsertEntitiesRequest]], str
                     owner, chunk = work.get_nowait()
                 except Empty:
                     return
-                try:
-                    reply = stub.UpsertEntities(iter(chunk), metadata=identity_metadata(Caller(owner)), timeout=3600)
-                    rejected[0] += reply.rejected_count
-                except grpc.RpcError as error:
-                    failures.append(error)
-                    return
+                for attempt in range(TRIES):
+                    try:
+                        reply = stub.UpsertEntities(iter(chunk), metadata=identity_metadata(Caller(owner)),
+                                                    timeout=3600)
+                        rejected[0] += reply.rejected_count
+                        break
+                    except grpc.RpcError as error:
+                        if error.code() != grpc.StatusCode.UNAVAILABLE or attempt == TRIES - 1:  # type: ignore[attr-defined]
+                            failures.append(error)
+                            return
+                        retried[0] += 1
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(streams)]
@@ -238,7 +255,7 @@ def ingest(address: str, batches: dict[str, list[pb.UpsertEntitiesRequest]], str
         thread.join()
     if failures:
         raise SystemExit(f"ingest failed: {failures[0]}")
-    return time.perf_counter() - started, rejected[0]
+    return time.perf_counter() - started, rejected[0], retried[0]
 
 
 def baseline_ingest(url: str, batches: dict[str, list[pb.UpsertEntitiesRequest]]) -> float:
@@ -389,7 +406,7 @@ def _ingest(result: Result, url: str, address: str, pid: int, batches: dict[str,
     meter = CpuMeter(url, pid)
     server_before, database_before = meter.sample()
     client_before = time.process_time()
-    seconds, rejected = ingest(address, batches, streams)
+    seconds, rejected, retried = ingest(address, batches, streams)
     client_s = time.process_time() - client_before
     server_s, database_s = meter.sample()
     result.load_during_ingest = round(os.getloadavg()[0], 2)
@@ -401,6 +418,9 @@ def _ingest(result: Result, url: str, address: str, pid: int, batches: dict[str,
     result.ingest_cpu_us_client = round(client_s * per_person)
     if rejected:
         result.notes.append(f"{rejected} records rejected")
+    if retried:
+        result.notes.append(f"{retried} UpsertEntities calls of {REQUESTS_PER_CALL * 1000:,} records sent again "
+                            "after UNAVAILABLE (a connection closed at its maximum age)")
     if result.database == "postgresql":
         result.vacuum_s = round(vacuum(url), 1)
 
@@ -464,7 +484,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     batches, truth = generate_persons(args.persons, args.seed)
     generate_s = round(time.perf_counter() - started, 1)
-    results = [bench(kind, args, batches, truth, generate_s) for kind in kinds]
+    results = []
+    for kind in kinds:
+        results.append(bench(kind, args, batches, truth, generate_s))
+        print(report(results[-1:]), flush=True)
     table = report(results)
     print(table)
     RESULTS.mkdir(exist_ok=True)
