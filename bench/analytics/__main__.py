@@ -289,6 +289,12 @@ def graph_latency(edges: int, queries: int, directory: Path, database: Path | No
     ]
 
 
+def _shown(rows: list[Row]) -> list[Row]:
+    for row in rows:
+        print(f"[done] {row.what} | {row.figure} | {row.target} | {row.baseline}", flush=True)
+    return rows
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.analytics", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -305,9 +311,9 @@ def main(argv: list[str]) -> int:
     rows: list[Row] = []
     if "resolution" not in skip:
         for size in (int(s) for s in args.sizes.split(",") if s):
-            rows += resolution(size)
+            rows += _shown(resolution(size))  # each size as it is done: a later one may not finish
     if "febrl" not in skip:
-        rows += febrl3()
+        rows += _shown(febrl3())
     if "graph" not in skip:
         with tempfile.TemporaryDirectory(prefix="icore-bench-analytics-") as directory:
             rows += graph_latency(args.edges, args.queries, Path(directory),
