@@ -28,8 +28,11 @@ from services.uim.names.keys import token_keys
 
 #: Key rows one search may aggregate; rarer keys first.
 ROW_BUDGET = 40_000
-#: Candidates scored per search (more when the caller pages far).
-CANDIDATES = 100
+#: Candidates scored per search (more when the caller pages far). Scoring is most
+#: of a search's time once the candidates are ranked by their keys' weight: at 1M
+#: persons on PostgreSQL 50 instead of 100 halved p50 and cost recall@10 0.002
+#: (bench/query/README.md).
+CANDIDATES = 50
 #: For estimating the rows a search by year of birth reads (see `_read_share`):
 #: the years a store's people are born across, and the share of key rows of
 #: entities without a year (records without a date, other kinds of entity).
