@@ -454,6 +454,8 @@ def report(results: list[Result]) -> str:
             ("precision@1", r.precision_at_1, TARGETS["precision_at_1"], True,
              f"{r.baseline_precision_at_1:.3f} scoring every record"),
         ]
+        if r.reused:  # nothing was ingested in this run
+            rows = rows[1:]
         for name, value, target, higher, baseline in rows:
             shown = f"{value:.3f}" if "@" in name else f"{value:,.1f}" if "ms" in name else f"{value:,.0f}"
             lines.append(f"| {r.database} | {r.persons:,} | {name} | {shown} | {'≥' if higher else '≤'} {target:g} | "
