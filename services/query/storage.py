@@ -278,7 +278,7 @@ class Repository:
             pks: dict[str, int] = {}
             if replaced:
                 old_pks = [existing[item.id].pk for item in replaced]
-                old_keys = []
+                old_keys: list[tuple[int, int, int]] = []
                 for item in replaced:
                     row = existing[item.id]
                     hashes = search_key_hashes(entity_pb2.Entity.FromString(row.body))
