@@ -23,7 +23,7 @@ from icore.biometric.v1 import template_pb2
 from icore.uim.v1 import biometrics_pb2
 from services.biometric import config as biometric_config
 from services.biometric.config import Modality, Shard
-from services.biometric.core import BiometricCore
+from services.biometric.core import BiometricCore, EnrollResult
 from services.biometric.engine import IdentifyQuery
 from services.biometric.templates import Candidate, Template
 from services.bootstrap.audit import DELETE, MATCH, WRITE, AuditLog
@@ -93,35 +93,54 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
 
     async def EnrollStream(self, request_iterator: AsyncIterator[pb.EnrollStreamRequest],
                            context: grpc.aio.ServicerContext) -> pb.EnrollStreamResponse:
+        """Each message's templates are converted while the previous message's are being
+        stored (one writer, in order), and the reply only comes once every one is stored."""
         caller = require_caller()
         reply, offset = pb.EnrollStreamResponse(), 0
+        storing: tuple[asyncio.Future[EnrollResult], list[int]] | None = None
         async for request in request_iterator:
-            batch: list[Template] = []
-            positions: list[int] = []
-            for i, message in enumerate(request.templates[:MAX_BATCH]):
-                errors = FieldErrors()
-                template = to_template(message, caller.country, errors, "")
-                if template is None:
-                    self._reject(reply, offset + i, message.template_id, errors.violations[0])
-                else:
-                    batch.append(template)
-                    positions.append(offset + i)
-            for i, message in enumerate(request.templates[MAX_BATCH:], start=MAX_BATCH):
-                self._reject(reply, offset + i, message.template_id,
-                             FieldViolation("templates", f"at most {MAX_BATCH} templates per message"))
+            batch, positions = self._convert(request, offset, caller.country, reply)
             offset += len(request.templates)
-            if batch:
-                result = await asyncio.to_thread(self._core.enroll, batch)
-                reply.enrolled_count += len(result.enrolled)
-                for rejection in result.rejected:
-                    self._reject(reply, positions[rejection.index], rejection.template_id,
-                                 FieldViolation(rejection.field, rejection.reason))
-                self._audit.record(WRITE, [(t.template_id, caller.country) for t, _ in result.enrolled])
+            if storing is not None:
+                await self._stored(reply, *storing, caller.country)
+            storing = (asyncio.ensure_future(asyncio.to_thread(self._core.enroll, batch)), positions) if batch else None
+        if storing is not None:
+            await self._stored(reply, *storing, caller.country)
         return reply
 
+    def _convert(self, request: pb.EnrollStreamRequest, offset: int, owner: str,
+                 reply: pb.EnrollStreamResponse) -> tuple[list[Template], list[int]]:
+        """One message's valid templates and their positions in the stream; the rest rejected."""
+        batch: list[Template] = []
+        positions: list[int] = []
+        for i, message in enumerate(request.templates[:MAX_BATCH]):
+            errors = FieldErrors()
+            template = to_template(message, owner, errors, "")
+            if template is None:
+                self._reject(reply, offset + i, message.template_id, errors.violations[0])
+            else:
+                batch.append(template)
+                positions.append(offset + i)
+        for i, message in enumerate(request.templates[MAX_BATCH:], start=MAX_BATCH):
+            self._reject(reply, offset + i, message.template_id,
+                         FieldViolation("templates", f"at most {MAX_BATCH} templates per message"))
+        return batch, positions
+
+    async def _stored(self, reply: pb.EnrollStreamResponse, storing: asyncio.Future[EnrollResult],
+                      positions: list[int], owner: str) -> None:
+        result = await storing
+        reply.enrolled_count += len(result.enrolled)
+        counted: set[int] = set()
+        for rejection in result.rejected:  # one per bad field: a template is counted once
+            self._reject(reply, positions[rejection.index], rejection.template_id,
+                         FieldViolation(rejection.field, rejection.reason), count=rejection.index not in counted)
+            counted.add(rejection.index)
+        self._audit.record(WRITE, [(t.template_id, owner) for t, _ in result.enrolled])
+
     @staticmethod
-    def _reject(reply: pb.EnrollStreamResponse, index: int, template_id: str, violation: FieldViolation) -> None:
-        reply.rejected_count += 1
+    def _reject(reply: pb.EnrollStreamResponse, index: int, template_id: str, violation: FieldViolation,
+                count: bool = True) -> None:
+        reply.rejected_count += count
         if len(reply.errors) < MAX_REPORTED_ERRORS:
             reply.errors.add(index=index, template_id=template_id, field=violation.field,
                              description=violation.description)

@@ -158,3 +158,20 @@ def test_bad_vectors_are_rejected_by_field(biometric: pb_grpc.BiometricServiceSt
                                       metadata=country("FRA"))
     assert streamed.enrolled_count == 1 and streamed.rejected_count == 1
     assert streamed.errors[0].index == 1 and streamed.errors[0].field.endswith("vector")
+
+
+def test_a_stream_reports_each_bad_template_at_its_place_in_the_stream(
+        biometric: pb_grpc.BiometricServiceStub) -> None:
+    """Messages are stored while the next is read: errors must still name stream positions."""
+    wrong_dimension = template_pb2.Template(template_id="short", subject_id="s", access_policy=EVERYONE,
+                                            sample=biometrics_pb2.BiometricSample(modality=FACE, vector=[0.1] * 100))
+    no_modality = template_pb2.Template(template_id="nomod", subject_id="s", access_policy=EVERYONE,
+                                        sample=biometrics_pb2.BiometricSample(vector=list(GALLERY[0])))
+    first = [_template(i) for i in range(10)]
+    second = [_template(i) for i in range(10, 13)] + [wrong_dimension] + [_template(i) for i in range(13, 20)]
+    third = [_template(20), no_modality]
+    streamed = biometric.EnrollStream(iter([pb.EnrollStreamRequest(templates=m) for m in (first, second, third)]),
+                                      metadata=country("FRA"))
+    assert (streamed.enrolled_count, streamed.rejected_count) == (21, 2)  # templates, not violations
+    assert {(e.index, e.template_id, e.field) for e in streamed.errors} == {
+        (13, "short", "sample.vector"), (13, "short", "watchlists"), (22, "nomod", "sample.modality")}
