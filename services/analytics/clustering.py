@@ -9,8 +9,11 @@ Every cross pair counts, compared on demand when blocking did not pair them, so 
 example the mean over A1, A2 x B1, B2 is about 1/4 of one bad pair and the two people
 stay apart, while four records of one person, each pair a clear match, become one.
 
-Components larger than `MAX_EXACT` records (rare: a name shared by many and a few
-bad pairs) use the known pair probabilities only and count unknown pairs as 0.
+A component larger than `MAX_EXACT` records is many people chained together by the
+pairs that matched least well (at a million records, most of them fell into one
+component). `split_oversized` first drops its weakest pairs, a tenth at a time, until
+it falls apart into pieces of at most `MAX_EXACT` records; each piece is then clustered
+as above, with every known pair among its records counted, dropped ones included.
 """
 
 from __future__ import annotations
@@ -40,6 +43,36 @@ def components(nodes: Sequence[int], edges: Mapping[int, Collection[int]]) -> li
                     stack.append(other)
         found.append(part)
     return found
+
+
+def split_oversized(part: Sequence[int], matches: Mapping[int, Mapping[int, float]],
+                    max_size: int = MAX_EXACT) -> list[list[int]]:
+    """Pieces of at most `max_size` rows from one component of the match graph
+    (`matches`: row -> matched row -> probability), made by dropping its weakest
+    pairs, the lowest tenth at a time. A piece whose pairs all have one probability
+    cannot be split so, and stays whole."""
+    done: list[list[int]] = []
+    pending = [list(part)]
+    while pending:
+        piece = pending.pop()
+        if len(piece) <= max_size:
+            done.append(piece)
+            continue
+        members = set(piece)
+        edges = [(a, b, p) for a in piece for b, p in matches.get(a, {}).items() if a < b and b in members]
+        probabilities = np.fromiter((p for _, _, p in edges), float, len(edges))
+        weaker = probabilities[probabilities < probabilities.max()] if len(edges) else probabilities
+        if not len(weaker):
+            done.append(piece)
+            continue
+        cut = min(float(np.quantile(probabilities, 0.1)), float(weaker.max()))
+        kept: dict[int, list[int]] = {}
+        for a, b, p in edges:
+            if p > cut:
+                kept.setdefault(a, []).append(b)
+                kept.setdefault(b, []).append(a)
+        pending.extend(components(piece, kept))
+    return done
 
 
 def average_linkage(

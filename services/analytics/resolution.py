@@ -28,7 +28,7 @@ import numpy as np
 import structlog
 
 from services.analytics.blocking import BlockIndex, block_keys, decode
-from services.analytics.clustering import average_linkage, components
+from services.analytics.clustering import average_linkage, components, split_oversized
 from services.analytics.comparison import Comparison, compare
 from services.analytics.records import IdentityRecord
 from services.analytics.scoring import TF_CLIP, TF_LEVELS, MatchModel, NameFrequencies, estimate
@@ -253,17 +253,20 @@ class Resolver:
                 if key is not None:
                     self._clusters.pop(key, None)
                     self.clustered_ids.discard(self._id(row))
-            for cluster in average_linkage(
-                part, lambda i, j: self._matches.get(i, {}).get(j), self._compare_rows, self.model.threshold
-            ):
-                if len(cluster) < 2:
-                    continue
-                key = min(cluster)
-                self._clusters[key] = cluster
-                for row in cluster:
-                    self._cluster_of[row] = key
-                    self.clustered_ids.add(self._id(row))
+            for piece in split_oversized(part, self._matches):
+                for cluster in average_linkage(
+                    piece, lambda i, j: self._matches.get(i, {}).get(j), self._compare_rows, self.model.threshold
+                ):
+                    if len(cluster) > 1:
+                        self._keep_cluster(cluster)
         return changed
+
+    def _keep_cluster(self, cluster: list[int]) -> None:
+        key = min(cluster)
+        self._clusters[key] = cluster
+        for row in cluster:
+            self._cluster_of[row] = key
+            self.clustered_ids.add(self._id(row))
 
     def resolve_all(self, records: Sequence[IdentityRecord] | None = None, *,
                     reestimate: bool = True) -> ResolutionStats:

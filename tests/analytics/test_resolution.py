@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from services.analytics.clustering import average_linkage, components
+from services.analytics.clustering import average_linkage, components, split_oversized
 from services.analytics.records import IdentityRecord, identity_record
 from services.analytics.resolution import Resolver, visible_groups
 from services.demo.generator import Truth, generate
@@ -75,6 +75,32 @@ def test_average_linkage_keeps_apart_what_components_join() -> None:
     clusters = average_linkage([0, 1, 2, 3], lambda a, b: probability.get((min(a, b), max(a, b))),
                                lambda a, b: 0.01, threshold=0.5)
     assert sorted(map(sorted, clusters)) == [[0, 1], [2, 3]]
+
+
+def test_an_oversized_component_is_split_at_its_weakest_pairs() -> None:
+    """Forty chains of five records (strong pairs), each joined to the next by one weaker
+    pair: one component of 200 that falls apart into the forty chains."""
+    matches: dict[int, dict[int, float]] = {}
+
+    def pair(a: int, b: int, p: float) -> None:
+        matches.setdefault(a, {})[b] = p
+        matches.setdefault(b, {})[a] = p
+
+    for chain in range(40):
+        first = chain * 5
+        for row in range(first, first + 4):
+            pair(row, row + 1, 0.999 - row * 1e-6)
+        if chain:
+            pair(first - 1, first, 0.8 + chain * 1e-4)
+    assert len(components(list(range(200)), matches)) == 1
+    pieces = split_oversized(list(range(200)), matches, max_size=5)
+    assert sorted(sorted(p) for p in pieces) == [list(range(c * 5, c * 5 + 5)) for c in range(40)]
+    assert split_oversized(list(range(200)), matches, max_size=200) == [list(range(200))]
+
+
+def test_an_oversized_component_whose_pairs_all_weigh_the_same_stays_whole() -> None:
+    matches = {a: {b: 0.9 for b in range(12) if b != a} for a in range(12)}
+    assert [sorted(p) for p in split_oversized(list(range(12)), matches, max_size=5)] == [list(range(12))]
 
 
 def test_a_changed_or_removed_record_changes_its_identity() -> None:
