@@ -456,6 +456,9 @@ def report(results: list[Result]) -> str:
         ]
         if r.reused:  # nothing was ingested in this run
             rows = rows[1:]
+        if not r.baseline_queries:  # --baseline-queries=0: the exhaustive scoring did not run
+            rows = [(name, value, target, higher, "not run" if "scoring every record" in baseline else baseline)
+                    for name, value, target, higher, baseline in rows]
         for name, value, target, higher, baseline in rows:
             shown = f"{value:.3f}" if "@" in name else f"{value:,.1f}" if "ms" in name else f"{value:,.0f}"
             lines.append(f"| {r.database} | {r.persons:,} | {name} | {shown} | {'≥' if higher else '≤'} {target:g} | "
