@@ -11,13 +11,17 @@ stay apart, while four records of one person, each pair a clear match, become on
 
 A component larger than `MAX_EXACT` records is many people chained together by the
 pairs that matched least well (at a million records, most of them fell into one
-component). `split_oversized` first drops its weakest pairs, a tenth at a time, until
-it falls apart into pieces of at most `MAX_EXACT` records; each piece is then clustered
+component). `split_oversized` first drops its weakest pairs, level by level, until it
+falls apart into pieces of at most `MAX_EXACT` records; each piece is then clustered
 as above, with every known pair among its records counted, dropped ones included.
+`piece_of` finds one record's piece with work bounded by `MAX_EXACT`, so that records
+arriving one batch at a time are re-clustered locally, not across the whole component.
 """
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
@@ -45,34 +49,77 @@ def components(nodes: Sequence[int], edges: Mapping[int, Collection[int]]) -> li
     return found
 
 
+#: Splitting drops pairs by level: level k keeps the pairs of probability at least
+#: 1 - 2**-k, so each level halves the chance of a wrong match a kept pair may carry.
+#: At TOP_LEVEL (1 - 2**-53 is 1.0 in floating point) only certain pairs are left.
+TOP_LEVEL = 53
+
+
+def _cut(level: int) -> float:
+    return 1.0 - 2.0**-level if level else 0.0
+
+
+def _level(probability: float) -> int:
+    """The highest level that keeps a pair of this probability."""
+    return TOP_LEVEL if probability >= 1.0 else min(TOP_LEVEL, int(-math.log2(1.0 - probability)))
+
+
 def split_oversized(part: Sequence[int], matches: Mapping[int, Mapping[int, float]],
                     max_size: int = MAX_EXACT) -> list[list[int]]:
     """Pieces of at most `max_size` rows from one component of the match graph
-    (`matches`: row -> matched row -> probability), made by dropping its weakest
-    pairs, the lowest tenth at a time. A piece whose pairs all have one probability
-    cannot be split so, and stays whole."""
+    (`matches`: row -> matched row -> probability): an oversized piece loses its
+    weakest pairs, level by level, until it falls apart. A piece still oversized at
+    TOP_LEVEL cannot be split so and stays whole. `piece_of` finds the same piece of
+    one row without the rest of the component."""
     done: list[list[int]] = []
-    pending = [list(part)]
+    pending = [(list(part), 0)]
     while pending:
-        piece = pending.pop()
-        if len(piece) <= max_size:
+        piece, level = pending.pop()
+        if len(piece) <= max_size or level >= TOP_LEVEL:
             done.append(piece)
             continue
         members = set(piece)
-        edges = [(a, b, p) for a in piece for b, p in matches.get(a, {}).items() if a < b and b in members]
-        probabilities = np.fromiter((p for _, _, p in edges), float, len(edges))
-        weaker = probabilities[probabilities < probabilities.max()] if len(edges) else probabilities
-        if not len(weaker):
-            done.append(piece)
-            continue
-        cut = min(float(np.quantile(probabilities, 0.1)), float(weaker.max()))
-        kept: dict[int, list[int]] = {}
-        for a, b, p in edges:
-            if p > cut:
-                kept.setdefault(a, []).append(b)
-                kept.setdefault(b, []).append(a)
-        pending.extend(components(piece, kept))
+        weakest = min(p for a in piece for b, p in matches.get(a, {}).items() if b in members)
+        level = max(level + 1, _level(weakest) + 1)  # skip the levels that drop nothing
+        cut = _cut(level)
+        kept = {a: [b for b, p in matches.get(a, {}).items() if p >= cut and b in members] for a in piece}
+        pending.extend((found, level) for found in components(piece, kept))
     return done
+
+
+def _reach(start: int, matches: Mapping[int, Mapping[int, float]], cut: float, limit: int) -> list[int] | None:
+    """Rows joined to `start` by pairs of probability >= cut; None once there are more than `limit`."""
+    seen, stack = {start}, [start]
+    while stack:
+        for other, p in matches.get(stack.pop(), {}).items():
+            if p >= cut and other not in seen:
+                seen.add(other)
+                if len(seen) > limit:
+                    return None
+                stack.append(other)
+    return list(seen)
+
+
+def piece_of(row: int, matches: Mapping[int, Mapping[int, float]], max_size: int = MAX_EXACT) -> list[int]:
+    """The piece `split_oversized` puts `row` in, found from the row alone: its component
+    at the lowest level with at most `max_size` rows. Components shrink as the level
+    rises, so the level is found by bisection, each try stopped once over size; the work
+    is bounded by `max_size`, not by the component (a million records' one can hold most)."""
+    found = _reach(row, matches, 0.0, max_size)
+    if found is not None:
+        return found
+    best = _reach(row, matches, _cut(TOP_LEVEL), max_size)
+    if best is None:
+        return _reach(row, matches, _cut(TOP_LEVEL), sys.maxsize) or [row]
+    low, high = 0, TOP_LEVEL  # over size at `low`, within at `high`
+    while high - low > 1:
+        middle = (low + high) // 2
+        found = _reach(row, matches, _cut(middle), max_size)
+        if found is None:
+            low = middle
+        else:
+            high, best = middle, found
+    return best
 
 
 def average_linkage(

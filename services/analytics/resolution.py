@@ -28,7 +28,7 @@ import numpy as np
 import structlog
 
 from services.analytics.blocking import BlockIndex, block_keys, decode
-from services.analytics.clustering import average_linkage, components, split_oversized
+from services.analytics.clustering import average_linkage, components, piece_of, split_oversized
 from services.analytics.comparison import Comparison, compare
 from services.analytics.records import IdentityRecord
 from services.analytics.scoring import TF_CLIP, TF_LEVELS, MatchModel, NameFrequencies, estimate
@@ -241,25 +241,49 @@ class Resolver:
         comparison: Comparison = compare(a, b)
         return self.model.probability(self.model.weight(comparison.levels, self._adjustment(a, b)))
 
-    def _recluster(self, rows: Iterable[int]) -> set[int]:
-        """Re-cluster the components of the match graph around `rows`; returns every
-        live row whose cluster may have changed."""
+    def _recluster(self, rows: Iterable[int], *, whole: bool = False) -> set[int]:
+        """Re-cluster the pieces of the match graph around `rows` (see `clustering`);
+        returns every live row whose cluster may have changed. `whole` (every matched
+        row at once) splits whole components; otherwise each piece is found from its
+        rows, so that a batch of arrivals costs what its pieces hold."""
         live = [r for r in rows if self._records[r] is not None]
-        changed: set[int] = set()
-        for part in components(live, self._matches):
-            changed.update(part)
-            for row in part:
-                key = self._cluster_of.pop(row, None)
-                if key is not None:
-                    self._clusters.pop(key, None)
-                    self.clustered_ids.discard(self._id(row))
-            for piece in split_oversized(part, self._matches):
-                for cluster in average_linkage(
-                    piece, lambda i, j: self._matches.get(i, {}).get(j), self._compare_rows, self.model.threshold
-                ):
-                    if len(cluster) > 1:
-                        self._keep_cluster(cluster)
+        if whole:
+            pieces = [piece for part in components(live, self._matches)
+                      for piece in split_oversized(part, self._matches)]
+        else:
+            pieces = self._pieces_around(live)
+        changed = {row for piece in pieces for row in piece}
+        for row in changed:
+            key = self._cluster_of.pop(row, None)
+            if key is not None:
+                self._clusters.pop(key, None)
+                self.clustered_ids.discard(self._id(row))
+        for piece in pieces:
+            for cluster in average_linkage(
+                piece, lambda i, j: self._matches.get(i, {}).get(j), self._compare_rows, self.model.threshold
+            ):
+                if len(cluster) > 1:
+                    self._keep_cluster(cluster)
         return changed
+
+    def _pieces_around(self, rows: list[int]) -> list[list[int]]:
+        """The pieces of `rows`, and of every row that shares a cluster with a row of
+        them (that cluster is redone, so all of its rows must be placed again)."""
+        placed: set[int] = set()
+        pieces: list[list[int]] = []
+        pending = list(rows)
+        while pending:
+            row = pending.pop()
+            if row in placed:
+                continue
+            piece = piece_of(row, self._matches)
+            pieces.append(piece)
+            placed.update(piece)
+            for member in piece:
+                key = self._cluster_of.get(member)
+                if key is not None:
+                    pending += [r for r in self._clusters.get(key, ()) if r not in placed]
+        return pieces
 
     def _keep_cluster(self, cluster: list[int]) -> None:
         key = min(cluster)
@@ -292,7 +316,7 @@ class Resolver:
         for i, j, p in zip(a[matched].tolist(), b[matched].tolist(), probabilities[matched].tolist(), strict=True):
             self._matches.setdefault(i, {})[j] = p
             self._matches.setdefault(j, {})[i] = p
-        self._recluster(self._matches.keys())
+        self._recluster(self._matches.keys(), whole=True)
         stats = ResolutionStats(len(rows), len(a), int(matched.sum()), len(self._clusters),
                                 time.perf_counter() - started)
         log.info("resolved_all", records=stats.records, candidate_pairs=stats.candidate_pairs,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import time
 
-from services.analytics.clustering import average_linkage, components, split_oversized
+from services.analytics.clustering import average_linkage, components, piece_of, split_oversized
 from services.analytics.records import IdentityRecord, identity_record
 from services.analytics.resolution import Resolver, visible_groups
 from services.demo.generator import Truth, generate
@@ -98,9 +99,26 @@ def test_an_oversized_component_is_split_at_its_weakest_pairs() -> None:
     assert split_oversized(list(range(200)), matches, max_size=200) == [list(range(200))]
 
 
-def test_an_oversized_component_whose_pairs_all_weigh_the_same_stays_whole() -> None:
-    matches = {a: {b: 0.9 for b in range(12) if b != a} for a in range(12)}
-    assert [sorted(p) for p in split_oversized(list(range(12)), matches, max_size=5)] == [list(range(12))]
+def test_an_oversized_component_of_certain_pairs_stays_whole() -> None:
+    certain = {a: {b: 1.0 for b in range(12) if b != a} for a in range(12)}
+    assert [sorted(p) for p in split_oversized(list(range(12)), certain, max_size=5)] == [list(range(12))]
+    assert sorted(piece_of(3, certain, max_size=5)) == list(range(12))
+
+
+def test_one_rows_piece_is_the_piece_the_whole_split_gives_it() -> None:
+    """`piece_of` (incremental arrivals) must agree with `split_oversized` (whole runs)."""
+    rng = random.Random(7)
+    matches: dict[int, dict[int, float]] = {}
+    for _ in range(900):
+        a, b = rng.sample(range(300), 2)
+        p = 1.0 - 10 ** -rng.uniform(0.3, 12)
+        matches.setdefault(a, {})[b] = matches.setdefault(b, {})[a] = p
+    rows = sorted(matches)
+    pieces = [piece for part in components(rows, matches) for piece in split_oversized(part, matches, max_size=20)]
+    assert max(map(len, pieces)) <= 20 and len(pieces) > len(components(rows, matches))
+    for piece in pieces:
+        for row in piece:
+            assert sorted(piece_of(row, matches, max_size=20)) == sorted(piece)
 
 
 def test_a_changed_or_removed_record_changes_its_identity() -> None:
