@@ -26,7 +26,8 @@ class GatewayServicer(pb_grpc.GatewayServiceServicer):
     async def UnifiedSearch(self, request: pb.UnifiedSearchRequest,
                             context: grpc.aio.ServicerContext) -> pb.UnifiedSearchResponse:
         require_caller()
-        return await unified_search(request, self._backends, Budget.from_remaining(context.time_remaining()))
+        return await unified_search(request, self._backends, Budget.from_remaining(context.time_remaining()),
+                                    self._thresholds)
 
     async def FrontlineCheck(self, request: pb.FrontlineCheckRequest,
                              context: grpc.aio.ServicerContext) -> pb.FrontlineCheckResponse:

@@ -3,7 +3,9 @@
 Phase one asks the repository (Search), the messages (ListMessages by text)
 and the watch lists (Identify, when a template is given) concurrently. Phase
 two, which needs phase one's entity ids, asks analytics which of them are one
-real-world identity and the repository for linked entities. Every call has its
+real-world identity and the repository for linked entities; the linked
+entities of the repository's hits are asked for as soon as Search answers,
+while the other phase-one calls are still running. Every call has its
 own deadline cut from the caller's; a backend that fails or is late shows in
 `backend_statuses` and the answer goes on without it. When some biometric
 shards do not answer, the candidates of the others are used and the
@@ -14,11 +16,14 @@ RPC cancels the tasks, and with them every backend call in flight.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Coroutine
 from typing import Any
 
 from gateway import merging
 from gateway.backends import Backends, Outcome, ask, skipped
 from gateway.deadlines import Budget
+from gateway.frontline import POSSIBLE_MARGIN, Thresholds
 from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
 from icore.biometric.v1 import biometric_service_pb2 as biometric_pb
 from icore.gateway.v1 import gateway_service_pb2 as pb
@@ -54,7 +59,7 @@ def _text_criteria(request: pb.UnifiedSearchRequest) -> bool:
 
 
 async def unified_search(
-    request: pb.UnifiedSearchRequest, backends: Backends, budget: Budget
+    request: pb.UnifiedSearchRequest, backends: Backends, budget: Budget, thresholds: Thresholds
 ) -> pb.UnifiedSearchResponse:
     errors = FieldErrors()
     page = validate(request, errors)
@@ -62,21 +67,35 @@ async def unified_search(
     wanted = page.offset + page.size
     first = budget.share(PHASE_ONE_SHARE)
 
-    query, messages, biometric = await asyncio.gather(
-        _search_repository(request, backends, wanted, first),
-        _search_messages(request, backends, first),
-        _identify(request, backends, wanted, first),
-    )
-    hits = list(query.response.hits) if query.ok else []
-    # Partial (some shards missing, said in the status) is better than none.
-    candidates = list(biometric.response.candidates) if biometric.response is not None else []
-    entity_ids = list(dict.fromkeys([h.entity.id for h in hits] + [c.subject_id for c in candidates]))
+    calls: list[asyncio.Task[Any]] = []
 
-    analytics, subjects, related = await asyncio.gather(
-        _resolve(entity_ids, backends, budget),
-        _subjects(candidates, {h.entity.id for h in hits}, backends, budget),
-        _related(entity_ids[:LINKED_FOR_TOP], backends, budget),
-    )
+    def start(call: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        calls.append(asyncio.ensure_future(call))
+        return calls[-1]
+
+    try:
+        searching = start(_search_repository(request, backends, wanted, first))
+        reading = start(_search_messages(request, backends, first))
+        identifying = start(_identify(request, backends, wanted, first, thresholds))
+        query = await searching
+        hits = list(query.response.hits) if query.ok else []
+        hit_ids = list(dict.fromkeys(h.entity.id for h in hits))
+        # The top hits' linked records are fetched while messages and watch lists are
+        # still being searched: the answer waits for the slower chain, not for both.
+        linking = start(_related(hit_ids[:LINKED_FOR_TOP], backends, budget))
+        messages, biometric = await reading, await identifying
+        # Partial (some shards missing, said in the status) is better than none.
+        candidates = list(biometric.response.candidates) if biometric.response is not None else []
+        entity_ids = list(dict.fromkeys(hit_ids + [c.subject_id for c in candidates]))
+        analytics, subjects, related_subjects = await asyncio.gather(
+            _resolve(entity_ids, backends, budget),
+            _subjects(candidates, set(hit_ids), backends, budget),
+            _related(entity_ids[len(hit_ids[:LINKED_FOR_TOP]):LINKED_FOR_TOP], backends, budget),
+        )
+        related = {**await linking, **related_subjects}
+    finally:  # the caller cancelled, or a call failed: nothing is left running
+        for call in calls:
+            call.cancel()
     cluster_of = {}
     if analytics.ok:
         for cluster in analytics.response.clusters:
@@ -118,11 +137,17 @@ async def _search_messages(request: pb.UnifiedSearchRequest, backends: Backends,
     return await ask("messaging", lambda t: backends.messaging.ListMessages(listing, timeout=t), timeout)
 
 
-async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, timeout: float) -> Outcome[Any]:
+async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, timeout: float,
+                    thresholds: Thresholds) -> Outcome[Any]:
+    """Watch-list candidates that are at least possible matches (the frontline check's
+    floor): the nearest templates of a stranger are not results."""
     if not request.HasField("probe"):
         return skipped("biometric", "no biometric probe")
-    identify = biometric_pb.IdentifyRequest(probe=request.probe, top_k=min(wanted, 100))
-    return await ask("biometric", lambda t: backends.biometric.Identify(identify, timeout=t), timeout)
+    started = time.monotonic()
+    floor = await thresholds.get(request.probe.modality, backends, timeout / 2) - POSSIBLE_MARGIN
+    identify = biometric_pb.IdentifyRequest(probe=request.probe, top_k=min(wanted, 100), min_score=floor)
+    left = timeout - (time.monotonic() - started)
+    return await ask("biometric", lambda t: backends.biometric.Identify(identify, timeout=t), left)
 
 
 async def _resolve(entity_ids: list[str], backends: Backends, budget: Budget) -> Outcome[Any]:
