@@ -93,19 +93,14 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
 
     async def EnrollStream(self, request_iterator: AsyncIterator[pb.EnrollStreamRequest],
                            context: grpc.aio.ServicerContext) -> pb.EnrollStreamResponse:
-        """Each message's templates are converted while the previous message's are being
-        stored (one writer, in order), and the reply only comes once every one is stored."""
         caller = require_caller()
         reply, offset = pb.EnrollStreamResponse(), 0
-        storing: tuple[asyncio.Future[EnrollResult], list[int]] | None = None
         async for request in request_iterator:
             batch, positions = self._convert(request, offset, caller.country, reply)
             offset += len(request.templates)
-            if storing is not None:
-                await self._stored(reply, *storing, caller.country)
-            storing = (asyncio.ensure_future(asyncio.to_thread(self._core.enroll, batch)), positions) if batch else None
-        if storing is not None:
-            await self._stored(reply, *storing, caller.country)
+            if batch:
+                result = await asyncio.to_thread(self._core.enroll, batch)
+                self._stored(reply, result, positions, caller.country)
         return reply
 
     def _convert(self, request: pb.EnrollStreamRequest, offset: int, owner: str,
@@ -126,9 +121,8 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
                          FieldViolation("templates", f"at most {MAX_BATCH} templates per message"))
         return batch, positions
 
-    async def _stored(self, reply: pb.EnrollStreamResponse, storing: asyncio.Future[EnrollResult],
-                      positions: list[int], owner: str) -> None:
-        result = await storing
+    def _stored(self, reply: pb.EnrollStreamResponse, result: EnrollResult, positions: list[int],
+                owner: str) -> None:
         reply.enrolled_count += len(result.enrolled)
         counted: set[int] = set()
         for rejection in result.rejected:  # one per bad field: a template is counted once

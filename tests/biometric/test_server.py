@@ -162,7 +162,7 @@ def test_bad_vectors_are_rejected_by_field(biometric: pb_grpc.BiometricServiceSt
 
 def test_a_stream_reports_each_bad_template_at_its_place_in_the_stream(
         biometric: pb_grpc.BiometricServiceStub) -> None:
-    """Messages are stored while the next is read: errors must still name stream positions."""
+    """Errors name positions in the whole stream, across messages."""
     wrong_dimension = template_pb2.Template(template_id="short", subject_id="s", access_policy=EVERYONE,
                                             sample=biometrics_pb2.BiometricSample(modality=FACE, vector=[0.1] * 100))
     no_modality = template_pb2.Template(template_id="nomod", subject_id="s", access_policy=EVERYONE,
