@@ -25,6 +25,7 @@ from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import biometrics_pb2, entity_pb2, notices_pb2
 from services.bootstrap.errors import FieldErrors
+from services.uim.biometrics import has_vector
 from services.uim.names import normalise_document_number
 
 #: Below the biometric threshold by at most this, a candidate is a possible match.
@@ -136,7 +137,7 @@ def validate(request: pb.FrontlineCheckRequest, errors: FieldErrors) -> None:
                  "give a biometric probe or a document number")
     if has_probe:
         errors.check(request.probe.modality != biometrics_pb2.MODALITY_UNSPECIFIED, "probe.modality", "required")
-        errors.check(len(request.probe.vector) > 0, "probe.vector", "required")
+        errors.check(has_vector(request.probe), "probe.vector", "required")
     errors.check(len(request.document_number) <= 50, "document_number", "longer than 50 characters")
     errors.check(len(request.name) <= 300, "name", "longer than 300 characters")
 

@@ -32,6 +32,7 @@ from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import biometrics_pb2, entity_pb2
 from services.bootstrap.errors import FieldErrors
 from services.bootstrap.paging import PageRequest
+from services.uim.biometrics import has_vector
 
 #: How much of the budget phase one may use when phase two must follow.
 PHASE_ONE_SHARE = 0.6
@@ -49,7 +50,7 @@ def validate(request: pb.UnifiedSearchRequest, errors: FieldErrors) -> PageReque
     errors.check(len(request.document_number) <= 50, "document_number", "longer than 50 characters")
     if has_probe:
         errors.check(request.probe.modality != biometrics_pb2.MODALITY_UNSPECIFIED, "probe.modality", "required")
-        errors.check(len(request.probe.vector) > 0, "probe.vector", "required")
+        errors.check(has_vector(request.probe), "probe.vector", "required")
     return PageRequest.parse(request.page_size, request.page_token, default=20, maximum=100, errors=errors)
 
 

@@ -15,7 +15,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import grpc
-import numpy as np
 
 from icore.biometric.v1 import biometric_service_pb2 as pb
 from icore.biometric.v1 import biometric_service_pb2_grpc as pb_grpc
@@ -33,6 +32,7 @@ from services.bootstrap.identity import require_caller
 from services.bootstrap.server import IcoreServer, Registration
 from services.bootstrap.settings import Settings
 from services.uim.access import Policy
+from services.uim.biometrics import sample_vector
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["BiometricService"].full_name
 MODALITIES = {biometrics_pb2.MODALITY_FACE: Modality.FACE, biometrics_pb2.MODALITY_FINGERPRINT: Modality.FINGERPRINT,
@@ -49,11 +49,13 @@ def _modality(value: int, field: str, errors: FieldErrors) -> Modality | None:
 
 def to_template(message: template_pb2.Template, owner: str, errors: FieldErrors, path: str) -> Template | None:
     """A domain template from the proto; the data owner is the caller, never the request."""
-    modality = _modality(message.sample.modality, f"{path}.sample.modality" if path else "sample.modality", errors)
-    if modality is None:
+    sample = f"{path}.sample" if path else "sample"
+    modality = _modality(message.sample.modality, f"{sample}.modality", errors)
+    vector = sample_vector(message.sample, errors, sample)
+    if modality is None or vector is None:
         return None
     return Template(template_id=message.template_id, subject_id=message.subject_id, modality=modality,
-                    vector=np.asarray(message.sample.vector, dtype=np.float32),
+                    vector=vector,
                     watchlists=frozenset(message.watchlists), data_owner=owner,
                     policy=Policy.from_proto(message.access_policy), quality=message.sample.quality)
 
@@ -163,11 +165,12 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
         caller = require_caller()
         errors = FieldErrors()
         modality = _modality(request.probe.modality, "probe.modality", errors)
+        probe = sample_vector(request.probe, errors, "probe")
         errors.check(0 <= request.top_k <= 100, "top_k", "must be 0 (meaning 10) to 100")
         errors.check(-1.0 <= request.min_score <= 1.0, "min_score", "must be -1 to 1")
         errors.raise_if_any()
-        assert modality is not None
-        query = IdentifyQuery(probe=np.asarray(request.probe.vector, dtype=np.float32), modality=modality,
+        assert modality is not None and probe is not None
+        query = IdentifyQuery(probe=probe, modality=modality,
                               top_k=request.top_k or 10, min_score=request.min_score or None,
                               watchlists=tuple(request.watchlists), country=caller.country)
         candidates = await self._core.identify(query)  # its field errors already say "probe.…"
@@ -178,10 +181,11 @@ class BiometricServicer(pb_grpc.BiometricServiceServicer):
         caller = require_caller()
         errors = FieldErrors()
         modality = _modality(request.probe.modality, "probe.modality", errors)
+        probe = sample_vector(request.probe, errors, "probe")
         errors.check(bool(request.subject_id), "subject_id", "required")
         errors.raise_if_any()
-        assert modality is not None
-        result = await asyncio.to_thread(self._core.verify, np.asarray(request.probe.vector, dtype=np.float32),
+        assert modality is not None and probe is not None
+        result = await asyncio.to_thread(self._core.verify, probe,
                                          request.subject_id, modality, caller.country)
         return pb.VerifyResponse(match=result.match, best_score=result.best_score,
                                  best_template_id=result.best_template_id, threshold=result.threshold)

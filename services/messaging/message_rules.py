@@ -10,14 +10,16 @@ fixes its message in one round trip and nothing half-valid is ever stored.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
+
+import numpy as np
 
 from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
 from icore.uim.v1 import biometrics_pb2, notices_pb2
 from services.bootstrap.errors import FieldErrors
 from services.messaging.threads import Original
+from services.uim.biometrics import sample_vector
 from services.uim.codes import code_tables
 from services.uim.validation import check_access_policy, check_code, check_entity, check_length, check_link
 
@@ -149,12 +151,14 @@ def _check_attachments(errors: FieldErrors, attachments: list[pb.Attachment], id
 
 def _check_sample(errors: FieldErrors, sample: biometrics_pb2.BiometricSample, path: str) -> None:
     errors.check(sample.modality in _MODALITIES, f"{path}.modality", "required: face, fingerprint or iris")
-    values = sample.vector
-    if not 0 < len(values) <= MAX_TEMPLATE_VALUES:
+    values = sample_vector(sample, errors, path)
+    if values is None:
+        pass
+    elif not 0 < len(values) <= MAX_TEMPLATE_VALUES:
         errors.add(f"{path}.vector", f"needs 1 to {MAX_TEMPLATE_VALUES} values")
-    elif not all(math.isfinite(v) for v in values):
+    elif not np.isfinite(values).all():
         errors.add(f"{path}.vector", "contains NaN or infinity")
-    elif not any(values):
+    elif not values.any():
         errors.add(f"{path}.vector", "is all zeros")
     errors.check(0.0 <= sample.quality <= 1.0, f"{path}.quality", "must be 0 to 1")
 

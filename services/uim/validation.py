@@ -25,6 +25,7 @@ from icore.uim.v1 import (
     person_pb2,
 )
 from services.bootstrap.errors import FieldErrors
+from services.uim.biometrics import sample_vector
 from services.uim.codes import code_tables
 
 MAX_NAMES = 50
@@ -199,8 +200,10 @@ def check_biometric_sample(
         errors.add(f"{path}.modality", "required: a configured modality")
         return
     expected = dimensions[sample.modality]
-    vector = np.asarray(sample.vector, dtype=np.float32)
-    if vector.shape[0] != expected:
+    vector = sample_vector(sample, errors, path)
+    if vector is None:
+        pass
+    elif vector.shape[0] != expected:
         errors.add(f"{path}.vector", f"has {vector.shape[0]} values; the modality needs {expected}")
     elif not np.isfinite(vector).all():
         errors.add(f"{path}.vector", "contains NaN or infinity")

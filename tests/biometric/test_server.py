@@ -175,3 +175,51 @@ def test_a_stream_reports_each_bad_template_at_its_place_in_the_stream(
     assert (streamed.enrolled_count, streamed.rejected_count) == (21, 2)  # templates, not violations
     assert {(e.index, e.template_id, e.field) for e in streamed.errors} == {
         (13, "short", "sample.vector"), (13, "short", "watchlists"), (22, "nomod", "sample.modality")}
+
+
+def _packed(vector: np.ndarray) -> biometrics_pb2.BiometricSample:
+    return biometrics_pb2.BiometricSample(modality=FACE, packed_vector=vector.astype("<f4").tobytes())
+
+
+def test_packed_vectors_enrol_identify_and_verify_like_repeated_floats(
+        biometric: pb_grpc.BiometricServiceStub) -> None:
+    vector = _unit(RNG.standard_normal(512))
+    packed = template_pb2.Template(template_id="packed", subject_id="sp", sample=_packed(vector),
+                                   watchlists=["red_notices"], access_policy=EVERYONE)
+    streamed = biometric.EnrollStream(iter([pb.EnrollStreamRequest(templates=[packed])]), metadata=country("FRA"))
+    assert (streamed.enrolled_count, streamed.rejected_count) == (1, 0)
+    probe = _unit(vector + 0.03 * RNG.standard_normal(512))
+    by_packed = biometric.Identify(pb.IdentifyRequest(probe=_packed(probe), top_k=3), metadata=country("DEU"))
+    by_floats = biometric.Identify(pb.IdentifyRequest(probe=_sample(probe), top_k=3), metadata=country("DEU"))
+    assert by_packed.candidates[0].template_id == by_floats.candidates[0].template_id == "packed"
+    assert by_packed.candidates[0].score == pytest.approx(by_floats.candidates[0].score, abs=1e-6)
+    verified = biometric.Verify(pb.VerifyRequest(probe=_packed(probe), subject_id="sp"), metadata=country("DEU"))
+    assert verified.match and verified.best_template_id == "packed"
+
+
+@pytest.mark.parametrize(("sample", "field", "problem"), [
+    (biometrics_pb2.BiometricSample(modality=FACE, vector=[0.1] * 512, packed_vector=bytes(2048)),
+     "packed_vector", "not both"),
+    (biometrics_pb2.BiometricSample(modality=FACE, packed_vector=bytes(2047)), "packed_vector", "4 bytes each"),
+    (biometrics_pb2.BiometricSample(modality=FACE, packed_vector=np.ones(100, "<f4").tobytes()), "vector", "needs 512"),
+    (biometrics_pb2.BiometricSample(modality=FACE, packed_vector=np.full(512, np.nan, "<f4").tobytes()),
+     "vector", "NaN"),
+])
+def test_bad_packed_vectors_are_rejected_by_field(biometric: pb_grpc.BiometricServiceStub,
+                                                  sample: biometrics_pb2.BiometricSample, field: str,
+                                                  problem: str) -> None:
+    bad = template_pb2.Template(template_id="badpacked", subject_id="s", watchlists=["red_notices"],
+                                access_policy=EVERYONE, sample=sample)
+    for call, path in ((lambda: biometric.Enroll(pb.EnrollRequest(template=bad), metadata=country("FRA")),
+                        "template.sample"),
+                       (lambda: biometric.Identify(pb.IdentifyRequest(probe=sample), metadata=country("FRA")),
+                        "probe")):
+        with pytest.raises(grpc.RpcError) as raised:
+            call()
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        detail = error_details_pb2.BadRequest()
+        rpc_status.from_call(raised.value).details[0].Unpack(detail)
+        assert [v.field for v in detail.field_violations] == [f"{path}.{field}"]
+        assert problem.lower() in detail.field_violations[0].description.lower()
+    found = biometric.Identify(pb.IdentifyRequest(probe=_sample(GALLERY[0]), top_k=100), metadata=country("FRA"))
+    assert "badpacked" not in {c.template_id for c in found.candidates}

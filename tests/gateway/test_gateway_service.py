@@ -248,6 +248,11 @@ def test_frontline_check_hits_a_watch_listed_face_and_not_a_stranger(mesh: Mesh)
     assert hit.outcome == pb.FRONTLINE_OUTCOME_HIT
     assert hit.person.id == IVAN and list(hit.watchlists) == ["red_notices"]
     assert hit.notice_type == 1 and "detain" in hit.handling_instruction
+    packed = _probe()
+    packed.packed_vector = np.asarray(packed.vector, "<f4").tobytes()
+    packed.ClearField("vector")
+    by_packed = stub.FrontlineCheck(pb.FrontlineCheckRequest(probe=packed), metadata=country("ITA"), timeout=5)
+    assert by_packed.outcome == pb.FRONTLINE_OUTCOME_HIT and by_packed.person.id == IVAN
     stranger_face = RNG.standard_normal(512).astype(np.float32)
     stranger = stub.FrontlineCheck(pb.FrontlineCheckRequest(probe=_probe(0.0, stranger_face), name="Jan Kowalski"),
                                    metadata=country("ITA"), timeout=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from google.protobuf import timestamp_pb2
 
@@ -83,3 +84,25 @@ def test_bad_biometric_vectors_are_named(vector: list[float], problem: str) -> N
     assert problem in errors.violations[0].description
     with pytest.raises(InvalidArgumentError):
         errors.raise_if_any()
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_a_packed_vector_is_checked_like_repeated_floats(packed: bool) -> None:
+    values = np.array([0.5, 0.5, float("nan"), 0.5], dtype="<f4")
+    sample = (biometrics_pb2.BiometricSample(modality=biometrics_pb2.MODALITY_FACE, packed_vector=values.tobytes())
+              if packed else biometrics_pb2.BiometricSample(modality=biometrics_pb2.MODALITY_FACE,
+                                                            vector=values.tolist()))
+    errors = FieldErrors()
+    validation.check_biometric_sample(errors, sample, "probe", {biometrics_pb2.MODALITY_FACE: 4})
+    assert [(v.field, "NaN" in v.description) for v in errors.violations] == [("probe.vector", True)]
+
+
+def test_a_sample_with_both_vector_forms_or_torn_bytes_is_refused() -> None:
+    both = biometrics_pb2.BiometricSample(modality=biometrics_pb2.MODALITY_FACE, vector=[1.0] * 4,
+                                          packed_vector=bytes(16))
+    torn = biometrics_pb2.BiometricSample(modality=biometrics_pb2.MODALITY_FACE, packed_vector=bytes(15))
+    for sample, problem in ((both, "not both"), (torn, "15 bytes")):
+        errors = FieldErrors()
+        validation.check_biometric_sample(errors, sample, "probe", {biometrics_pb2.MODALITY_FACE: 4})
+        assert [v.field for v in errors.violations] == ["probe.packed_vector"]
+        assert problem in errors.violations[0].description

@@ -24,15 +24,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dicore/uim/v1/biometrics.proto\x12\x0cicore.uim.v1\"\\\n\x0f\x42iometricSample\x12(\n\x08modality\x18\x01 \x01(\x0e\x32\x16.icore.uim.v1.Modality\x12\x0e\n\x06vector\x18\x02 \x03(\x02\x12\x0f\n\x07quality\x18\x03 \x01(\x02*d\n\x08Modality\x12\x18\n\x14MODALITY_UNSPECIFIED\x10\x00\x12\x11\n\rMODALITY_FACE\x10\x01\x12\x18\n\x14MODALITY_FINGERPRINT\x10\x02\x12\x11\n\rMODALITY_IRIS\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dicore/uim/v1/biometrics.proto\x12\x0cicore.uim.v1\"s\n\x0f\x42iometricSample\x12(\n\x08modality\x18\x01 \x01(\x0e\x32\x16.icore.uim.v1.Modality\x12\x0e\n\x06vector\x18\x02 \x03(\x02\x12\x0f\n\x07quality\x18\x03 \x01(\x02\x12\x15\n\rpacked_vector\x18\x04 \x01(\x0c*d\n\x08Modality\x12\x18\n\x14MODALITY_UNSPECIFIED\x10\x00\x12\x11\n\rMODALITY_FACE\x10\x01\x12\x18\n\x14MODALITY_FINGERPRINT\x10\x02\x12\x11\n\rMODALITY_IRIS\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'icore.uim.v1.biometrics_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MODALITY']._serialized_start=141
-  _globals['_MODALITY']._serialized_end=241
+  _globals['_MODALITY']._serialized_start=164
+  _globals['_MODALITY']._serialized_end=264
   _globals['_BIOMETRICSAMPLE']._serialized_start=47
-  _globals['_BIOMETRICSAMPLE']._serialized_end=139
+  _globals['_BIOMETRICSAMPLE']._serialized_end=162
 # @@protoc_insertion_point(module_scope)

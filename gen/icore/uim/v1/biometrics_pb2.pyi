@@ -19,11 +19,13 @@ MODALITY_FINGERPRINT: Modality
 MODALITY_IRIS: Modality
 
 class BiometricSample(_message.Message):
-    __slots__ = ("modality", "vector", "quality")
+    __slots__ = ("modality", "vector", "quality", "packed_vector")
     MODALITY_FIELD_NUMBER: _ClassVar[int]
     VECTOR_FIELD_NUMBER: _ClassVar[int]
     QUALITY_FIELD_NUMBER: _ClassVar[int]
+    PACKED_VECTOR_FIELD_NUMBER: _ClassVar[int]
     modality: Modality
     vector: _containers.RepeatedScalarFieldContainer[float]
     quality: float
-    def __init__(self, modality: _Optional[_Union[Modality, str]] = ..., vector: _Optional[_Iterable[float]] = ..., quality: _Optional[float] = ...) -> None: ...
+    packed_vector: bytes
+    def __init__(self, modality: _Optional[_Union[Modality, str]] = ..., vector: _Optional[_Iterable[float]] = ..., quality: _Optional[float] = ..., packed_vector: _Optional[bytes] = ...) -> None: ...
