@@ -187,16 +187,16 @@ class BiometricCore:
         with self._write:
             accepted = []
             owners = self.engine.owners_of([template.template_id for _, template in valid])
+            fits: dict[frozenset[str], bool] = {}  # templates of a bulk load share few combinations
             for i, template in valid:
                 owner = owners.get(template.template_id)
                 if owner is not None and owner != template.data_owner:
                     result.rejected.append(Rejection(i, template.template_id, "template_id",
                                                      "enrolled by another data owner"))
-                elif not self.engine.watchlists.room_for(template.watchlists):
+                elif not self._watchlists_fit(template.watchlists, fits):
                     result.rejected.append(Rejection(i, template.template_id, "watchlists",
                                                      f"the service holds at most {MAX_WATCHLISTS} watch lists"))
                 else:
-                    self.engine.watchlists.assign(sorted(template.watchlists))
                     accepted.append(template)
             if accepted:
                 seq = self.store.upsert(accepted)
@@ -205,6 +205,16 @@ class BiometricCore:
         result.rejected.sort(key=lambda r: r.index)
         self._changed(len(accepted))
         return result
+
+    def _watchlists_fit(self, names: frozenset[str], known: dict[frozenset[str], bool]) -> bool:
+        """Whether `names` have (or now get) watch-list bits; `known` remembers
+        the answers of this batch (bits are only ever added, so they hold)."""
+        fit = known.get(names)
+        if fit is None:
+            fit = known[names] = self.engine.watchlists.room_for(names)
+            if fit:
+                self.engine.watchlists.assign(sorted(names))
+        return fit
 
     def enroll_one(self, template: Template) -> bool:
         """Enrol one template; returns whether it was new. Raises the field error."""

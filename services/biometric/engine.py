@@ -137,13 +137,15 @@ class BiometricEngine:
         the new one appears under the gallery's exclusive lock."""
         latest: dict[str, int] = {t.template_id: i for i, t in enumerate(templates)}
         with self._write:
-            created = [self.find(t.template_id) is None for t in templates]
-            masks = [self.watchlists.assign(sorted(t.watchlists)) for t in templates]
+            where = {template_id: self.find(template_id) for template_id in latest}
+            created = [where[t.template_id] is None for t in templates]
+            mask_of = {names: self.watchlists.assign(sorted(names)) for names in {t.watchlists for t in templates}}
+            masks = [mask_of[t.watchlists] for t in templates]
             by_modality: dict[Modality, list[int]] = {}
             for i, t in enumerate(templates):
                 if latest[t.template_id] == i:
                     by_modality.setdefault(t.modality, []).append(i)
-            replaced = [found for found in map(self.find, latest) if found is not None]
+            replaced = [found for found in where.values() if found is not None]
             with ExitStack() as stack:
                 if replaced:
                     for gallery in self.galleries.values():

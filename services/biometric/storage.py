@@ -18,6 +18,7 @@ own changes (`changes_since(..., holds=)`) and forgets only its own deletions.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -116,18 +117,34 @@ def _lock_sequence(connection: Connection) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SEQUENCE_LOCK_KEY)))
 
 
+FLOAT32 = np.dtype("<f4")
+
+
+@functools.lru_cache(maxsize=4096)
+def _watchlists_column(watchlists: frozenset[str]) -> str:
+    return "," + ",".join(sorted(watchlists)) + ","
+
+
+@functools.lru_cache(maxsize=4096)
+def _countries_column(policy: Policy) -> str:
+    return policy.countries_column()
+
+
 def _to_row(template: Template, seq: int, now: datetime | str) -> tuple[Any, ...]:
-    """Values in _COLUMNS order."""
+    """Values in _COLUMNS order. (Called for every template of a bulk load:
+    the columns that templates share are cached, and a float32 vector is not
+    passed through astype, which costs more than its bytes.)"""
+    vector = template.vector
     return (
         template.template_id,
         template.subject_id,
         template.modality.value,
-        "," + ",".join(sorted(template.watchlists)) + ",",
+        _watchlists_column(template.watchlists),
         float(template.quality),
         template.data_owner,
         int(template.policy.visibility),
-        template.policy.countries_column(),
-        template.vector.astype("<f4", copy=False).tobytes(),
+        _countries_column(template.policy),
+        (vector if vector.dtype == FLOAT32 else vector.astype(FLOAT32)).tobytes(),
         seq,
         now,
     )

@@ -183,41 +183,62 @@ def validate_template(template: Template, dimensions: Mapping[Modality, int]) ->
     return replace(template, vector=vector)
 
 
+def _plainly_valid(template: Template) -> bool:
+    """The bulk path's quick test of everything but the vector; a template that
+    fails it goes through _metadata_errors, which names each bad field."""
+    return (0 < len(template.template_id) <= MAX_ID_LENGTH and template.template_id.isprintable()
+            and 0 < len(template.subject_id) <= MAX_ID_LENGTH and template.subject_id.isprintable()
+            and 0.0 <= template.quality <= 1.0  # False for NaN
+            and not _shared_violations(template.watchlists, template.data_owner, template.policy))
+
+
+def _vector_violation(template: Template, dimensions: Mapping[Modality, int]
+                      ) -> tuple[Vector | None, FieldViolation | None]:
+    """The raw vector as float32 when its modality and dimension are right."""
+    dimension = dimensions.get(template.modality)
+    if dimension is None:
+        return None, FieldViolation("sample.modality", "required: a configured modality")
+    try:
+        raw = np.asarray(template.vector, dtype=np.float32)
+    except (TypeError, ValueError):
+        return None, FieldViolation("sample.vector", "is not a list of numbers")
+    if raw.ndim != 1 or raw.shape[0] != dimension:
+        return None, FieldViolation("sample.vector", f"has {raw.size} values; the modality needs {dimension}")
+    return raw, None
+
+
 def validate_templates(templates: Sequence[Template], dimensions: Mapping[Modality, int]
                        ) -> tuple[list[tuple[int, Template]], list[Rejection]]:
     """validate_template for a bulk load: vectors are checked and normalised
     per modality in one numpy pass. Returns (index, valid template) pairs and
-    a rejection per bad field, in input order."""
-    errors = [_metadata_errors(t) for t in templates]
-    vectors: list[Vector | None] = [None] * len(templates)
-    groups: dict[Modality, list[tuple[int, Vector]]] = {}
+    a rejection per bad field, in input order. (Runs for every template of a
+    bulk load, so the common case does no per-template allocation beyond the
+    result.)"""
+    problems: dict[int, list[FieldViolation]] = {}
+    groups: dict[Modality, tuple[list[int], list[Vector]]] = {}
     for i, t in enumerate(templates):
-        if t.modality not in dimensions:
-            errors[i].add("sample.modality", "required: a configured modality")
+        if not _plainly_valid(t):
+            problems[i] = list(_metadata_errors(t).violations)
+        raw, violation = _vector_violation(t, dimensions)
+        if raw is None:
+            problems.setdefault(i, []).append(violation)  # type: ignore[arg-type]
             continue
-        try:
-            raw = np.asarray(t.vector, dtype=np.float32)
-        except (TypeError, ValueError):
-            errors[i].add("sample.vector", "is not a list of numbers")
-            continue
-        expected = dimensions[t.modality]
-        if raw.ndim != 1 or raw.shape[0] != expected:
-            errors[i].add("sample.vector", f"has {raw.size} values; the modality needs {expected}")
-            continue
-        groups.setdefault(t.modality, []).append((i, raw))
-    for members in groups.values():
-        unit, reasons = normalise_rows(np.stack([v for _, v in members]))
-        for (i, _), row, reason in zip(members, unit, reasons, strict=True):
+        indices, rows = groups.setdefault(t.modality, ([], []))
+        indices.append(i)
+        rows.append(raw)
+    units: list[Vector | None] = [None] * len(templates)
+    for indices, rows in groups.values():
+        unit, reasons = normalise_rows(np.stack(rows))
+        for i, row, reason in zip(indices, unit, reasons, strict=True):
             if reason is None:
-                vectors[i] = row
+                units[i] = row
             else:
-                errors[i].add("sample.vector", reason)
+                problems.setdefault(i, []).append(FieldViolation("sample.vector", reason))
     valid: list[tuple[int, Template]] = []
     rejected: list[Rejection] = []
-    for i, t in enumerate(templates):
-        vector = vectors[i]
-        if errors[i] or vector is None:
-            rejected.extend(Rejection(i, t.template_id, v.field, v.description) for v in errors[i].violations)
+    for i, (t, vector) in enumerate(zip(templates, units, strict=True)):
+        if i in problems or vector is None:
+            rejected.extend(Rejection(i, t.template_id, v.field, v.description) for v in problems.get(i, ()))
         else:
             valid.append((i, Template(t.template_id, t.subject_id, t.modality, vector, t.watchlists, t.data_owner,
                                       t.policy, t.quality)))  # dataclasses.replace costs 3 us
