@@ -367,13 +367,13 @@ def over_grpc(url: str, work: Path, config: BiometricConfig, probes: Matrix, tru
             f"{count / packed:,.0f} /s", ">= 20,000 /s", f"repeated float vector {count / floats:,.0f} /s")
 
 
-def enrol_over_grpc(address: str, dimension: int, count: int, packed: bool) -> float:
+def enrol_over_grpc(address: str, dimension: int, count: int, packed: bool, run: str = "") -> float:
     """Seconds to enrol `count` new templates through EnrollStream, 1,000 per
     message, into the running server (after the timed searches), their
     vectors as packed float32 bytes or as repeated floats."""
     rng = np.random.default_rng(99)
     everyone = access_pb2.AccessPolicy(visibility=access_pb2.VISIBILITY_ALL_MEMBERS)
-    prefix = "p" if packed else "f"
+    prefix = ("p" if packed else "f") + run
 
     def sample(row: Matrix) -> biometrics_pb2.BiometricSample:
         if packed:
