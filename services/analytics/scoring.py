@@ -44,6 +44,9 @@ log = structlog.get_logger(__name__)
 THRESHOLD = 0.5
 #: Strength of the priors in EM, as a number of imaginary pairs of each class.
 PRIOR_PAIRS = 50.0
+#: Pseudo-pairs of the documented m values, as a share of the compared pairs, when
+#: an estimate came out implausible (see `estimate`).
+FIRM_SHARE = 0.01
 #: No m or u below this: a level never seen is rare, not impossible.
 FLOOR = 1e-4
 
@@ -199,17 +202,52 @@ class NameFrequencies:
         return float(np.clip(math.log2(self.typical / max(frequency_a, frequency_b)), -TF_CLIP, TF_CLIP))
 
 
+def plausible(model: MatchModel) -> bool:
+    """Whether every field reads the right way round: full agreement is evidence
+    for a match (weight of level 1 above 0) and disagreement against it (weight of
+    the last level below 0)."""
+    return all(weights[1] > 0 > weights[-1] for weights in model.weights)
+
+
 def estimate(levels: np.ndarray, start: MatchModel | None = None, iterations: int = 200) -> MatchModel:
     """Re-estimate m, u and the prior from compared pairs (rows of levels) by EM.
 
     Fields are assumed independent given the match status, the usual Fellegi–Sunter
     assumption; the priors enter as PRIOR_PAIRS pseudo-pairs of each class.
+
+    EM finds the two latent classes that explain the levels best, and nothing makes
+    the first of them "the same person". At a million generated records (14 million
+    candidate pairs, 5 % of them matches) it fitted a class of pairs that share an
+    exact name whatever their birth dates and documents: a higher likelihood than
+    the true split, with different birth dates weighing *for* a match, a prior of
+    0.32 and a pairwise F1 of 0.24. So an estimate that is not `plausible` is
+    replaced: EM again with the documented m values held firm (FIRM_SHARE of the
+    compared pairs as pseudo-pairs), then released from there to the weak priors,
+    which settles in the nearest maximum of the likelihood, the true split (pairwise
+    F1 0.855 at 1M, where m and u fitted from the truth give 0.893). Where even
+    that is implausible, the firm estimate stands.
     """
     model = start or MatchModel.default()
     if len(levels) == 0:
         return model
     patterns, counts = np.unique(levels.astype(np.int8), axis=0, return_counts=True)
     counts = counts.astype(float)
+    estimated = _em(patterns, counts, model, PRIOR_PAIRS, iterations)
+    if not plausible(estimated):
+        firm = _em(patterns, counts, MatchModel.default(), FIRM_SHARE * counts.sum(), iterations)
+        released = _em(patterns, counts, firm, PRIOR_PAIRS, iterations)
+        log.warning("match_model_implausible", prior=round(estimated.prior, 4), firm_prior=round(firm.prior, 4),
+                    released_prior=round(released.prior, 4), released_plausible=plausible(released))
+        estimated = released if plausible(released) else firm
+    log.info("match_model_estimated", pairs=int(counts.sum()), patterns=len(patterns),
+             prior=round(estimated.prior, 4))
+    return estimated
+
+
+def _em(patterns: np.ndarray, counts: np.ndarray, model: MatchModel, m_pairs: float,
+        iterations: int) -> MatchModel:
+    """EM over distinct level patterns (with their counts) from `model`; the
+    documented m values weigh as `m_pairs` pseudo-pairs, the u values as PRIOR_PAIRS."""
     m = [arr.copy() for arr in model.m]
     u = [arr.copy() for arr in model.u]
     prior = model.prior
@@ -227,7 +265,7 @@ def estimate(levels: np.ndarray, start: MatchModel | None = None, iterations: in
         new_prior = float(np.clip((counts * g).sum() / counts.sum(), 1e-4, 1 - 1e-4))
         for f in range(len(FIELDS)):
             size = len(m[f])
-            match_counts = PRIOR_PAIRS * default.m[f]
+            match_counts = m_pairs * default.m[f]
             other_counts = PRIOR_PAIRS * default.u[f]
             for level in range(1, size + 1):
                 rows = patterns[:, f] == level
@@ -239,6 +277,4 @@ def estimate(levels: np.ndarray, start: MatchModel | None = None, iterations: in
         prior = new_prior
         if converged:
             break
-    estimated = MatchModel(tuple(m), tuple(u), prior, model.threshold)
-    log.info("match_model_estimated", pairs=int(counts.sum()), patterns=len(patterns), prior=round(prior, 4))
-    return estimated
+    return MatchModel(tuple(m), tuple(u), prior, model.threshold)

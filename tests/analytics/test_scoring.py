@@ -67,3 +67,14 @@ def test_a_rare_name_weighs_more_than_a_common_one() -> None:
     assert frequencies.adjustment(common, common) < 0 < frequencies.adjustment(rare, rare)
     frequencies.remove([prepare("Maria Garcia")])
     assert frequencies.frequency([prepare("Maria Garcia")]) == 39
+
+
+def test_an_estimate_where_disagreement_counts_for_a_match_is_implausible() -> None:
+    from services.analytics.scoring import plausible
+    model = MatchModel.default()
+    assert plausible(model)
+    m = list(model.m)
+    m[1] = np.asarray([0.09, 0.07, 0.01, 0.05, 0.78])  # the 1M fit: different birth dates "for" a match
+    u = list(model.u)
+    u[1] = np.asarray([0.012, 0.19, 0.007, 0.09, 0.70])
+    assert not plausible(MatchModel(tuple(m), tuple(u), 0.32))
