@@ -34,6 +34,7 @@ from services.biometric.config import Modality
 from services.biometric.templates import Template
 from services.bootstrap.database import migrate
 from services.uim.access import Policy
+from services.uim.biometrics import FLOAT32
 
 SQLITE_CACHE_KIB = 256 * 1024
 #: PostgreSQL advisory lock key held while a transaction hands out sequence numbers.
@@ -117,9 +118,6 @@ def _lock_sequence(connection: Connection) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SEQUENCE_LOCK_KEY)))
 
 
-FLOAT32 = np.dtype("<f4")
-
-
 @functools.lru_cache(maxsize=4096)
 def _watchlists_column(watchlists: frozenset[str]) -> str:
     return "," + ",".join(sorted(watchlists)) + ","
@@ -155,7 +153,7 @@ def _from_row(row: Any) -> Template:
         template_id=row.template_id,
         subject_id=row.subject_id,
         modality=Modality(row.modality),
-        vector=np.frombuffer(row.vector, dtype="<f4").astype(np.float32),
+        vector=np.frombuffer(row.vector, dtype=FLOAT32).astype(np.float32),
         watchlists=frozenset(name for name in row.watchlists.split(",") if name),
         data_owner=row.data_owner,
         policy=Policy(row.visibility, frozenset(c for c in row.policy_countries.split(",") if c)),

@@ -115,14 +115,21 @@ def normalise_rows(matrix: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.floa
     return unit, reasons
 
 
-def check_id(errors: FieldErrors, value: str, field: str) -> None:
+def _id_problem(value: str) -> str | None:
     """Ids are 1 to 128 printable characters (no newline: snapshots list them one a line)."""
     if not value:
-        errors.add(field, "required")
-    elif len(value) > MAX_ID_LENGTH:
-        errors.add(field, f"longer than {MAX_ID_LENGTH} characters")
-    elif not value.isprintable():
-        errors.add(field, "contains control characters")
+        return "required"
+    if len(value) > MAX_ID_LENGTH:
+        return f"longer than {MAX_ID_LENGTH} characters"
+    if not value.isprintable():
+        return "contains control characters"
+    return None
+
+
+def check_id(errors: FieldErrors, value: str, field: str) -> None:
+    problem = _id_problem(value)
+    if problem is not None:
+        errors.add(field, problem)
 
 
 def check_watchlists(errors: FieldErrors, names: Collection[str], field: str, *, required: bool) -> None:
@@ -186,8 +193,7 @@ def validate_template(template: Template, dimensions: Mapping[Modality, int]) ->
 def _plainly_valid(template: Template) -> bool:
     """The bulk path's quick test of everything but the vector; a template that
     fails it goes through _metadata_errors, which names each bad field."""
-    return (0 < len(template.template_id) <= MAX_ID_LENGTH and template.template_id.isprintable()
-            and 0 < len(template.subject_id) <= MAX_ID_LENGTH and template.subject_id.isprintable()
+    return (_id_problem(template.template_id) is None and _id_problem(template.subject_id) is None
             and 0.0 <= template.quality <= 1.0  # False for NaN
             and not _shared_violations(template.watchlists, template.data_owner, template.policy))
 
