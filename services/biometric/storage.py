@@ -253,8 +253,14 @@ class TemplateStore:
     def prune_deletions(self, upto: int, holds: Callable[[str], bool] | None = None) -> int:
         """Forget deletions a snapshot at sequence `upto` already reflects; with
         `holds`, only those of a shard's own templates: another shard's snapshot
-        may be older and still need its deletions replayed."""
+        may be older and still need its deletions replayed. A deletion newer than
+        every stored template is kept: it holds the highest sequence number
+        handed out, which a restart must not hand out again (nor take a
+        snapshot at that number for one ahead of the database)."""
         with self._lock, self.engine.begin() as connection:
+            newest = connection.execute(sa.select(sa.func.max(deletions_table.c.seq))).scalar() or 0
+            if newest > (connection.execute(sa.select(sa.func.max(templates_table.c.seq))).scalar() or 0):
+                upto = min(upto, newest - 1)
             if holds is None:
                 return connection.execute(sa.delete(deletions_table).where(deletions_table.c.seq <= upto)).rowcount
             rows = connection.execute(sa.select(deletions_table.c.seq, deletions_table.c.template_id)

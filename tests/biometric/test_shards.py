@@ -408,7 +408,7 @@ def test_shards_share_one_store_without_losing_a_change(database_url: str) -> No
     """Three shards' stores on one database, writing at once: no sequence number
     handed out twice, each reads back its own changes only, and a shard that
     snapshots forgets only its own deletions (another shard's older snapshot
-    still needs to replay its)."""
+    still needs to replay its), never the newest."""
     dims = {Modality.FACE: 16}
     engines = [create_engine(database_url) for _ in range(N)]
     create_schema(engines[0])
@@ -432,12 +432,15 @@ def test_shards_share_one_store_without_losing_a_change(database_url: str) -> No
         for shard in range(N):
             assert [c.template_id for c in stores[shard].changes_since(0, Shard(shard, N).holds)] == own[shard]
 
-        for shard in (1, 2, 0):
+        for shard in (0, 1, 2):
             stores[shard].delete([own[shard][0]])
         assert stores[0].prune_deletions(stores[0].last_seq(), Shard(0, N).holds) == 1
         left = {c.template_id for c in stores[1].changes_since(600)}
         assert left == {own[1][0], own[2][0]}
         assert [c.template_id for c in stores[1].changes_since(600, Shard(1, N).holds)] == [own[1][0]]
+        # The newest deletion stays: it holds the highest number handed out.
+        assert stores[2].prune_deletions(603, Shard(2, N).holds) == 0
+        assert TemplateStore(engines[1]).last_seq() == 603
     finally:
         for engine in engines:
             engine.dispose()
