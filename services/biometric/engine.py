@@ -16,6 +16,7 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,9 @@ from services.biometric.templates import Candidate, Template, Vector, Verificati
 from services.biometric.watchlist import WatchlistBits
 from services.bootstrap.errors import FieldErrors, InvalidFieldError
 from services.uim.access import Policy
+
+if TYPE_CHECKING:
+    from services.biometric.snapshot import Saved
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +82,9 @@ class BiometricEngine:
         self.dimensions = {m: c.dimension for m, c in config.modalities.items()}
         #: Highest change sequence number applied (see storage.py); snapshots record it.
         self.applied_seq = 0
+        #: The snapshot this engine was loaded from or last wrote (snapshot.py
+        #: links its unchanged chunks instead of writing them again).
+        self.last_snapshot: Saved | None = None
         self._write = threading.Lock()
         self._pool = ThreadPoolExecutor(config.scan_threads, thread_name_prefix="biometric-scan")
         self._compactor: threading.Thread | None = None

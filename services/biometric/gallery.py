@@ -20,6 +20,7 @@ Concurrency, in one place:
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -36,6 +37,11 @@ from services.biometric.config import IndexKind, Modality
 
 Rows = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+#: Chunk versions are unique across chunks and galleries of the process, so a
+#: chunk freed by compaction and allocated again never repeats an old version
+#: (snapshot.py reuses a chunk's files when its version is unchanged).
+_versions = itertools.count(1)
 
 
 class RWLock:
@@ -112,7 +118,7 @@ class Chunk:
         self.exact_only = np.zeros(rows, np.bool_)
         self.exceptions = 0
         self.used = 0
-        self.version = 0
+        self.version = next(_versions)
         self.selections: dict[tuple[int, int, str | None, int], Selection] = {}
         self.index: faiss.IndexScalarQuantizer | None = None
         self.codes: npt.NDArray[Any] | None = None
@@ -140,7 +146,7 @@ class Chunk:
             self.used = used
             if self.index is not None:
                 self.index.ntotal = used
-        self.version += 1
+        self.version = next(_versions)
         self.selections = {}
 
     def visible(self, idx: npt.NDArray[np.int64] | slice, policy_visible: BoolArray | None,
@@ -267,10 +273,13 @@ class Gallery:
 
     def append(self, ids: list[str], subjects: list[str], vectors: npt.NDArray[np.float32],
                policy: npt.NDArray[np.int32], watchlists: npt.NDArray[np.uint64],
-               quality: npt.NDArray[np.float32], encoded: Encoded | None = None) -> None:
+               quality: npt.NDArray[np.float32], encoded: Encoded | None = None,
+               alive: BoolArray | None = None) -> None:
         """Add rows at the end. Caller holds the engine's write lock and has
         removed any template these ids replace. `encoded` carries the compact
-        copies when a snapshot has them (else they are computed here)."""
+        copies when a snapshot has them (else they are computed here); `alive`
+        marks the rows a snapshot holds as deleted (they keep their places, so
+        the snapshot's chunks stay valid, but join no id map)."""
         start = self.count
         done = 0
         total = len(ids)
@@ -298,16 +307,18 @@ class Gallery:
             chunk.policy[offset:end] = policy[done:done + take]
             chunk.watchlists[offset:end] = watchlists[done:done + take]
             chunk.quality[offset:end] = quality[done:done + take]
-            chunk.alive[offset:end] = True
+            chunk.alive[offset:end] = True if alive is None else alive[done:done + take]
             chunk.changed(end)
             chunk.count_exceptions()
             done += take
         self.ids.extend(ids)
         self.subjects.extend(subjects)
-        for i, (template_id, subject_id) in enumerate(zip(ids, subjects, strict=True)):
-            self.row_of[template_id] = start + i
-            self.subject_rows.setdefault(subject_id, []).append(start + i)
-        self.mask_counts.update(watchlists.tolist())
+        live = range(total) if alive is None else np.flatnonzero(alive).tolist()
+        for i in live:
+            self.row_of[ids[i]] = start + i
+            self.subject_rows.setdefault(subjects[i], []).append(start + i)
+        self.mask_counts.update(watchlists[live].tolist() if alive is not None else watchlists.tolist())
+        self.deleted += total - len(live)
         self.count = start + total  # publish last
 
     def tombstone(self, rows: list[int]) -> None:

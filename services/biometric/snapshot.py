@@ -1,12 +1,21 @@
 """Gallery snapshots on disk, so that a restart at a million templates reads
 a few files instead of re-adding every vector from the database.
 
-A snapshot is a directory: per modality the live rows' vectors as a float32
-.npy (read back through a memory map) with their policy ids, watch-list bits,
-qualities, template and subject ids; and manifest.json with the change
-sequence number it reflects, the watch-list bit names and the policy table.
-It is written under a temporary name and published by renaming it and then
-replacing the CURRENT file, so a crash never leaves a half snapshot current.
+A snapshot is a directory: per modality and per gallery chunk, the chunk's
+used rows (float32 vectors read back through a memory map, their compact
+codes, policy ids, watch-list bits, qualities, live flags, template and
+subject ids); and manifest.json with the change sequence number it reflects,
+the watch-list bit names and the policy table. It is written under a
+temporary name and published by renaming it and then replacing the CURRENT
+file, so a crash never leaves a half snapshot current.
+
+Why per chunk: a bulk load of a million templates snapshots every
+`snapshot_every` changes, and rewriting the whole gallery each time wrote
+several times its size while the load ran. A chunk whose contents have not
+changed since the previous snapshot (same `Chunk.version`, same rows used) is
+hard-linked from it instead of written, so a snapshot costs the chunks that
+changed. That holds for the first snapshot after a restart too: chunks loaded
+unchanged from a snapshot are remembered (`BiometricEngine.last_snapshot`).
 
 A shard's snapshot holds only its own templates, so it is valid only for the
 (index, count) it was made for: the manifest names them, and a server started
@@ -14,7 +23,9 @@ as another shard, or after N changed, ignores it and rebuilds from the database.
 
 Writing runs beside searches and enrolments: the sequence number is read
 first, so every change up to it is in the files; changes after it may be too,
-and replaying them (storage.changes_since) is idempotent.
+and replaying them (storage.changes_since) is idempotent. A chunk's version is
+read before its rows are copied, so one that changes meanwhile is rewritten
+next time.
 """
 
 from __future__ import annotations
@@ -23,76 +34,93 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import structlog
 
 from services.biometric.config import WHOLE, BiometricConfig, Modality, Shard
 from services.biometric.engine import BiometricEngine
-from services.biometric.gallery import Encoded, Gallery
+from services.biometric.gallery import Chunk, Encoded, Gallery
 from services.biometric.policies import PolicyTable
 from services.biometric.watchlist import WatchlistBits
 from services.uim.access import Policy
 
 log = structlog.get_logger(__name__)
 
-FORMAT = 1
-_COLUMNS = {"policy": np.int32, "watchlists": np.uint64, "quality": np.float32, "exact_only": np.bool_}
+FORMAT = 2
+_COLUMNS = ("policy", "watchlists", "quality", "exact_only", "alive")
 
 
-def _save_gallery(gallery: Gallery, directory: Path) -> dict[str, Any]:
-    """Write the live rows of one gallery; returns its manifest entry."""
-    name = gallery.modality.value
-    with gallery.layout_lock:
-        view = gallery.view()
-        parts = [(chunk, base, chunk.alive[:used].copy()) for chunk, used, base in view.parts()]
-        live = sum(int(alive.sum()) for _, _, alive in parts)
-        vectors = np.lib.format.open_memmap(directory / f"{name}.vectors.npy", mode="w+", dtype=np.float32,
-                                            shape=(live, gallery.dimension))
-        # The compact copies too: recomputing them (and their error bound) was
-        # two thirds of the start-up time.
-        codes = None if gallery.codec is None else np.lib.format.open_memmap(
-            directory / f"{name}.codes.npy", mode="w+", dtype=gallery.codec.dtype, shape=(live, gallery.dimension))
-        entry = {"dimension": gallery.dimension, "rows": live, "index_kind": gallery.kind.value,
-                 "codec": None if gallery.codec is None else gallery.codec.describe(),
-                 "code_error": gallery.code_error}
-        columns: dict[str, npt.NDArray[Any]] = {column: np.empty(live, dtype) for column, dtype in _COLUMNS.items()}
-        ids: list[str] = []
-        subjects: list[str] = []
-        position = 0
-        for chunk, base, alive in parts:
-            rows = np.flatnonzero(alive)
-            end = position + rows.shape[0]
-            vectors[position:end] = chunk.vectors[rows]
-            if codes is not None and chunk.codes is not None:
-                codes[position:end] = chunk.codes[rows]
-            for column, values in columns.items():
-                values[position:end] = getattr(chunk, column)[rows]
-            ids.extend(gallery.ids[base + r] for r in rows.tolist())
-            subjects.extend(gallery.subjects[base + r] for r in rows.tolist())
-            position = end
-        vectors.flush()
-        del vectors
-        if codes is not None:
-            codes.flush()
-            del codes
-    for column, values in columns.items():
-        np.save(directory / f"{name}.{column}.npy", values)
-    (directory / f"{name}.ids.txt").write_text("\n".join(ids), encoding="utf-8")
-    (directory / f"{name}.subjects.txt").write_text("\n".join(subjects), encoding="utf-8")
-    return entry
+@dataclass(frozen=True)
+class ChunkFiles:
+    """One gallery chunk as a snapshot holds it: the chunk's version and rows
+    used when it was written, its live rows, and its files' common name."""
+
+    version: int
+    used: int
+    live: int
+    stem: str
 
 
 @dataclass(frozen=True)
 class Saved:
-    """A published snapshot and the change sequence number it reflects."""
+    """A published snapshot, the change sequence number it reflects, and its
+    chunks by (modality, chunk index)."""
 
     path: Path
     seq: int
+    chunks: dict[tuple[str, int], ChunkFiles] = field(default_factory=dict)
+
+
+def _write_chunk(gallery: Gallery, chunk: Chunk, used: int, base: int, stem: Path) -> int:
+    """Write one chunk's used rows; returns how many are live."""
+    alive = chunk.alive[:used].copy()
+    np.save(f"{stem}.vectors.npy", chunk.vectors[:used])
+    if chunk.codes is not None:
+        np.save(f"{stem}.codes.npy", chunk.codes[:used])
+    for column in _COLUMNS:
+        np.save(f"{stem}.{column}.npy", alive if column == "alive" else getattr(chunk, column)[:used])
+    Path(f"{stem}.ids.txt").write_text("\n".join(gallery.ids[base:base + used]), encoding="utf-8")
+    Path(f"{stem}.subjects.txt").write_text("\n".join(gallery.subjects[base:base + used]), encoding="utf-8")
+    return int(np.count_nonzero(alive))
+
+
+def _link_chunk(previous: Path, directory: Path, stem: str) -> bool:
+    """Hard-link a chunk's files from the previous snapshot (copy where links
+    are not supported); False when the previous snapshot no longer has them."""
+    files = sorted(previous.glob(f"{stem}.*"))
+    if not files:
+        return False
+    for source in files:
+        try:
+            os.link(source, directory / source.name)
+        except OSError:
+            shutil.copyfile(source, directory / source.name)
+    return True
+
+
+def _save_gallery(gallery: Gallery, directory: Path, previous: Saved | None,
+                  written: dict[tuple[str, int], ChunkFiles]) -> dict[str, Any]:
+    """Write (or link) the chunks of one gallery; returns its manifest entry."""
+    name = gallery.modality.value
+    chunks: list[dict[str, Any]] = []
+    with gallery.layout_lock:
+        for c, (chunk, used, base) in enumerate(gallery.view().parts()):
+            stem, version = f"{name}.{c:05d}", chunk.version
+            old = previous.chunks.get((name, c)) if previous is not None else None
+            if old is not None and (old.version, old.used) == (version, used) and \
+                    _link_chunk(previous.path, directory, stem):  # type: ignore[union-attr]
+                files = ChunkFiles(version, used, old.live, stem)
+            else:
+                files = ChunkFiles(version, used, _write_chunk(gallery, chunk, used, base, directory / stem), stem)
+            written[(name, c)] = files
+            chunks.append({"file": stem, "rows": used, "live": files.live})
+    return {"dimension": gallery.dimension, "index_kind": gallery.kind.value, "chunk_rows": gallery.chunk_rows,
+            "codec": None if gallery.codec is None else gallery.codec.describe(), "code_error": gallery.code_error,
+            "rows": sum(c["live"] for c in chunks), "chunks": chunks}
 
 
 def save(engine: BiometricEngine, root: Path, shard: Shard = WHOLE) -> Saved:
@@ -100,11 +128,14 @@ def save(engine: BiometricEngine, root: Path, shard: Shard = WHOLE) -> Saved:
     it current, drop older ones."""
     root.mkdir(parents=True, exist_ok=True)
     seq = engine.applied_seq  # first: everything up to it is in what follows
+    previous = engine.last_snapshot
+    if previous is not None and (previous.path.parent != root or not previous.path.is_dir()):
+        previous = None
     work = root / f".tmp-{uuid.uuid4().hex}"
     work.mkdir()
+    written: dict[tuple[str, int], ChunkFiles] = {}
     try:
-        saved = {m.value: _save_gallery(g, work) for m, g in engine.galleries.items()}
-        counts = {name: entry["rows"] for name, entry in saved.items()}
+        saved = {m.value: _save_gallery(g, work, previous, written) for m, g in engine.galleries.items()}
         manifest: dict[str, Any] = {
             "format": FORMAT,
             "seq": seq,
@@ -128,8 +159,11 @@ def save(engine: BiometricEngine, root: Path, shard: Shard = WHOLE) -> Saved:
     for old in root.iterdir():
         if old.is_dir() and old.name != final.name:
             shutil.rmtree(old, ignore_errors=True)
-    log.info("snapshot_written", path=str(final), seq=seq, rows=counts)
-    return Saved(final, seq)
+    reused = sum(1 for key, files in written.items() if previous is not None and previous.chunks.get(key) == files)
+    log.info("snapshot_written", path=str(final), seq=seq, rows={n: e["rows"] for n, e in saved.items()},
+             chunks=len(written), chunks_reused=reused)
+    engine.last_snapshot = Saved(final, seq, written)
+    return engine.last_snapshot
 
 
 def load(config: BiometricConfig, root: Path, shard: Shard = WHOLE) -> BiometricEngine | None:
@@ -153,31 +187,38 @@ def load(config: BiometricConfig, root: Path, shard: Shard = WHOLE) -> Biometric
         return None
     policies = PolicyTable([(Policy(v, frozenset(countries)), owner) for v, countries, owner in manifest["policies"]])
     engine = BiometricEngine(config, policies=policies, watchlists=WatchlistBits(manifest["watchlists"]))
-    for modality in config.modalities:
-        _load_gallery(engine.galleries[modality], directory, stored[modality.value])
     engine.applied_seq = int(manifest["seq"])
-    log.info("snapshot_loaded", path=str(directory), seq=engine.applied_seq)
+    chunks: dict[tuple[str, int], ChunkFiles] = {}
+    for modality in config.modalities:
+        chunks.update(_load_gallery(engine.galleries[modality], directory, stored[modality.value]))
+    engine.last_snapshot = Saved(directory, engine.applied_seq, chunks)
+    log.info("snapshot_loaded", path=str(directory), seq=engine.applied_seq, chunks_reusable=len(chunks))
     return engine
 
 
-def _load_gallery(gallery: Gallery, directory: Path, stored: dict[str, Any]) -> None:
-    """Append a gallery's rows; its compact copies too when the snapshot's codec
-    is the one the settings ask for (else they are recomputed)."""
+def _load_gallery(gallery: Gallery, directory: Path, stored: dict[str, Any]) -> dict[tuple[str, int], ChunkFiles]:
+    """Append a gallery's rows as the snapshot holds them, deleted ones as
+    deleted, with their compact copies when the snapshot's codec is the one the
+    settings ask for (else they are recomputed). Returns the chunks that came
+    back exactly as they were written, which the next snapshot may link."""
     name = Modality(gallery.modality).value
-    rows = int(stored["rows"])
-    if not rows:
-        return
-    vectors = np.load(directory / f"{name}.vectors.npy", mmap_mode="r")
-    same = gallery.codec is not None and stored.get("codec") == gallery.codec.describe()
-    codes = np.load(directory / f"{name}.codes.npy", mmap_mode="r") if same else None
-    columns = {column: np.load(directory / f"{name}.{column}.npy") for column in _COLUMNS}
-    ids = (directory / f"{name}.ids.txt").read_text(encoding="utf-8").split("\n")
-    subjects = (directory / f"{name}.subjects.txt").read_text(encoding="utf-8").split("\n")
-    step = gallery.chunk_rows
-    for start in range(0, rows, step):
-        end = min(rows, start + step)
-        encoded = None if codes is None else Encoded(np.asarray(codes[start:end]), columns["exact_only"][start:end],
-                                                     float(stored["code_error"]))
-        gallery.append(ids[start:end], subjects[start:end], np.asarray(vectors[start:end]),
-                       columns["policy"][start:end], columns["watchlists"][start:end], columns["quality"][start:end],
-                       encoded)
+    same_codec = gallery.codec is not None and stored.get("codec") == gallery.codec.describe()
+    aligned = stored.get("chunk_rows") == gallery.chunk_rows
+    unchanged: list[tuple[int, dict[str, Any]]] = []
+    for c, meta in enumerate(stored["chunks"]):
+        stem = directory / meta["file"]
+        columns = {column: np.load(f"{stem}.{column}.npy") for column in _COLUMNS}
+        alive = columns["alive"]
+        if aligned and gallery.count == c * gallery.chunk_rows:
+            unchanged.append((c, meta))
+        encoded = None
+        if same_codec:
+            encoded = Encoded(np.load(f"{stem}.codes.npy"), columns["exact_only"], float(stored["code_error"]))
+        ids = Path(f"{stem}.ids.txt").read_text(encoding="utf-8").split("\n")
+        subjects = Path(f"{stem}.subjects.txt").read_text(encoding="utf-8").split("\n")
+        gallery.append(ids, subjects, np.load(f"{stem}.vectors.npy", mmap_mode="r"), columns["policy"],
+                       columns["watchlists"], columns["quality"], encoded, None if alive.all() else alive)
+    # Versions are read after every append: a chunk that a later append
+    # touched has moved on and is written afresh.
+    return {(name, c): ChunkFiles(gallery.chunks[c].version, meta["rows"], meta["live"], meta["file"])
+            for c, meta in unchanged if gallery.chunks[c].used == meta["rows"]}

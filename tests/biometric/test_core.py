@@ -189,6 +189,38 @@ def test_snapshots_are_written_in_the_background(open_core: Opener, tmp_path: Pa
 
 
 
+def test_a_snapshot_links_the_chunks_that_did_not_change_since_the_last(open_core: Opener, tmp_path: Path) -> None:
+    """Chunks of 256 rows: a bulk load snapshots often, and each snapshot
+    writes only the chunks that changed (the others are hard links to the
+    previous snapshot's files), also the first one after a restart."""
+    rng = np.random.default_rng(38)
+    core = open_core()
+    fill(core, rng)  # 1,000 faces: chunks 0-2 full, chunk 3 partly used
+    first = core.save_snapshot()
+    assert first is not None
+
+    def inodes(snapshot: Path) -> dict[str, int]:
+        return {p.name: p.stat().st_ino for p in snapshot.glob("*.vectors.npy")}
+
+    before = inodes(first)
+    core.enroll([template(f"n{i}", v) for i, v in enumerate(unit_vectors(rng, 100, FACE_DIM))])  # chunk 3 grows
+    core.delete_template("t10", "FRA")  # chunk 0 changes
+    second = core.save_snapshot()
+    assert second is not None and not first.exists()
+    after = inodes(second)
+    assert {name for name in after if after[name] == before.get(name)} == {
+        "face.00001.vectors.npy", "face.00002.vectors.npy", "fingerprint.00000.vectors.npy"}
+    kept = state(core.engine)
+    core.close()
+
+    again = open_core()
+    assert again.replayed == 0 and state(again.engine) == kept
+    third = again.save_snapshot()
+    assert third is not None
+    # Nothing changed since the snapshot it loaded: every full chunk is linked.
+    assert {name for name, inode in inodes(third).items() if inode != after[name]} <= {"face.00004.vectors.npy"}
+
+
 def test_a_65th_watch_list_is_refused_before_anything_is_stored(open_core: Opener) -> None:
     core = open_core()
     vectors = unit_vectors(np.random.default_rng(37), 66, FACE_DIM)
