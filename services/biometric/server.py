@@ -48,16 +48,16 @@ def _modality(value: int, field: str, errors: FieldErrors) -> Modality | None:
 
 
 def to_template(message: template_pb2.Template, owner: str, errors: FieldErrors, path: str) -> Template | None:
-    """A domain template from the proto; the data owner is the caller, never the request."""
-    sample = f"{path}.sample" if path else "sample"
-    modality = _modality(message.sample.modality, f"{sample}.modality", errors)
-    vector = sample_vector(message.sample, errors, sample)
+    """A domain template from the proto; the data owner is the caller, never the request.
+    (Runs for every template of a bulk load: each proto field is read once.)"""
+    sample = message.sample
+    where = f"{path}.sample" if path else "sample"
+    modality = _modality(sample.modality, f"{where}.modality", errors)
+    vector = sample_vector(sample, errors, where)
     if modality is None or vector is None:
         return None
-    return Template(template_id=message.template_id, subject_id=message.subject_id, modality=modality,
-                    vector=vector,
-                    watchlists=frozenset(message.watchlists), data_owner=owner,
-                    policy=Policy.from_proto(message.access_policy), quality=message.sample.quality)
+    return Template(message.template_id, message.subject_id, modality, vector, frozenset(message.watchlists),
+                    owner, Policy.from_proto(message.access_policy), sample.quality)
 
 
 def to_candidate(candidate: Candidate) -> template_pb2.Candidate:
