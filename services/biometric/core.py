@@ -33,6 +33,7 @@ from services.biometric.engine import BiometricEngine, IdentifyQuery, Stats
 from services.biometric.storage import Change, TemplateStore, create_schema
 from services.biometric.templates import Candidate, Rejection, Template, Vector, Verification, validate_templates
 from services.biometric.watchlist import MAX_WATCHLISTS
+from services.bootstrap.database import WalCheckpointer
 from services.bootstrap.errors import (
     FailedPreconditionError,
     FieldViolation,
@@ -121,6 +122,8 @@ class BiometricCore:
         self._since_snapshot = 0
         self._snapshotting = threading.Lock()
         self._snapshot_thread: threading.Thread | None = None
+        #: SQLite checkpoints off the enrolments' path (set by `open`).
+        self._checkpoints: WalCheckpointer | None = None
 
     @classmethod
     def open(cls, config: BiometricConfig, database: Engine, shard: Shard = WHOLE) -> BiometricCore:
@@ -141,11 +144,14 @@ class BiometricCore:
                  shard_count=shard.count, templates={m.value: g.live for m, g in engine.galleries.items()})
         core = cls(config, engine, store, shard)
         core.replayed = core._since_snapshot = replayed
+        core._checkpoints = WalCheckpointer(database)
         return core
 
     def close(self) -> None:
         if self._snapshot_thread is not None:
             self._snapshot_thread.join()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self.batcher.close()
         self.engine.close()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
-from services.bootstrap.database import create_engine, downgrade, migrate, migrations_dir
+from services.bootstrap.database import WalCheckpointer, create_engine, downgrade, migrate, migrations_dir
 
 MIGRATED = [s for s in ("messaging", "biometric", "query", "analytics", "audit")
             if any(migrations_dir(s).glob("*.py"))]
@@ -29,4 +31,31 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_wal_checkpoints_run_on_their_own_thread(tmp_path: Path) -> None:
+    """Commits no longer checkpoint (the database file stays as it was while the
+    rows sit in the WAL); the checkpointer's thread then copies them in."""
+    path = tmp_path / "store.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE rows (id INTEGER PRIMARY KEY, payload BLOB)")
+    checkpoints = WalCheckpointer(engine, interval_s=3600)  # no round during the writes
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    before = path.stat().st_size
+    with engine.begin() as connection:  # 8 MB: twice SQLite's automatic checkpoint threshold
+        connection.exec_driver_sql("INSERT INTO rows (payload) VALUES (?)", [(bytes(2048),) for _ in range(4096)])
+    assert path.stat().st_size == before
+    checkpoints.close()  # one last checkpoint on the way out
+    assert path.stat().st_size > before + 8_000_000
+    engine.dispose()
+
+
+def test_the_checkpointer_leaves_postgresql_alone(database_url: str) -> None:
+    engine = create_engine(database_url)
+    checkpoints = WalCheckpointer(engine, interval_s=0.01)
+    assert (checkpoints._thread is None) == (engine.dialect.name == "postgresql")
+    checkpoints.close()
     engine.dispose()
