@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sqlite3
 import statistics
@@ -35,6 +36,7 @@ import grpc
 import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
+import threadpoolctl
 
 from bench.processes import served
 from icore.biometric.v1 import biometric_service_pb2 as bio_pb
@@ -115,6 +117,13 @@ def templates(x: Matrix, start: int, end: int) -> list[Template]:
 def exact_topk(x: Matrix, probes: Matrix, k: int, keep: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
     """Ground truth: exact top-k rows per probe by a float32 numpy scan."""
     out = np.empty((probes.shape[0], k), np.int64)
+    with every_blas_thread():
+        _exact_topk(x, probes, k, keep, out)
+    return out
+
+
+def _exact_topk(x: Matrix, probes: Matrix, k: int, keep: npt.NDArray[np.bool_] | None,
+                out: npt.NDArray[np.int64]) -> None:
     for start in range(0, probes.shape[0], 32):
         scores = probes[start:start + 32] @ x.T
         if keep is not None:
@@ -122,7 +131,6 @@ def exact_topk(x: Matrix, probes: Matrix, k: int, keep: npt.NDArray[np.bool_] | 
         part = np.argpartition(-scores, k, axis=1)[:, :k]
         order = np.take_along_axis(scores, part, 1).argsort(axis=1)[:, ::-1]
         out[start:start + 32] = np.take_along_axis(part, order, 1)
-    return out
 
 
 def recall(found: list[list[str]], truth: npt.NDArray[np.int64], k: int) -> float:
@@ -444,15 +452,26 @@ def compare_kinds(config: BiometricConfig, probes: Matrix) -> None:
                     for probe in batch:
                         scan_codes(gallery, view, probe, None, engine._pool, config.scan_threads)
                     t1 = time.perf_counter()
-                    scan_float32(view, batch, [None] * b)
+                    scan_float32(view, batch, [None] * b, engine._pool, config.scan_threads)
                     t2 = time.perf_counter()
                     row(f"  {b} probes, per probe: one scan each vs one sgemm", f"{ms((t1 - t0) / b)} / "
                         f"{ms((t2 - t1) / b)}", "", "sets batch_min")
         engine.close()
 
 
+def every_blas_thread() -> threadpoolctl.threadpool_limits:
+    """The baselines run as plain numpy would, BLAS on every core: the engine
+    sets the process's BLAS to one thread per product (identification.one_blas_thread)."""
+    return threadpoolctl.threadpool_limits(limits=os.cpu_count() or 1, user_api="blas")
+
+
 def baseline_numpy(x: Matrix, probes: Matrix) -> tuple[float, float, float]:
     """Plain numpy brute force: one sgemv over the contiguous matrix, argpartition."""
+    with every_blas_thread():
+        return _baseline_numpy(x, probes)
+
+
+def _baseline_numpy(x: Matrix, probes: Matrix) -> tuple[float, float, float]:
     def one(q: Matrix) -> None:
         scores = x @ q
         top = np.argpartition(scores, -10)[-10:]
@@ -468,10 +487,11 @@ def baseline_numpy(x: Matrix, probes: Matrix) -> tuple[float, float, float]:
 
 
 def baseline_numpy_batch(x: Matrix, probes: Matrix) -> float:
-    t0 = time.perf_counter()
-    scores = probes @ x.T
-    np.argpartition(scores, -10, axis=1)
-    return time.perf_counter() - t0
+    with every_blas_thread():
+        t0 = time.perf_counter()
+        scores = probes @ x.T
+        np.argpartition(scores, -10, axis=1)
+        return time.perf_counter() - t0
 
 
 def baseline_faiss(x: Matrix, probes: Matrix) -> float:

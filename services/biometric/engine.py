@@ -24,7 +24,7 @@ import structlog
 
 from services.biometric.config import BiometricConfig, Modality
 from services.biometric.gallery import Gallery
-from services.biometric.identification import Probe, TopK, scan_codes, scan_float32
+from services.biometric.identification import Probe, TopK, one_blas_thread, scan_codes, scan_float32
 from services.biometric.policies import PolicyTable
 from services.biometric.templates import Candidate, Template, Vector, Verification, normalise_vector
 from services.biometric.watchlist import WatchlistBits
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from services.biometric.snapshot import Saved
 
 log = structlog.get_logger(__name__)
+
 
 MAX_TOP_K = 1000
 
@@ -87,6 +88,8 @@ class BiometricEngine:
         self.last_snapshot: Saved | None = None
         self._write = threading.Lock()
         self._pool = ThreadPoolExecutor(config.scan_threads, thread_name_prefix="biometric-scan")
+        if config.scan_threads > 1:
+            one_blas_thread()
         self._compactor: threading.Thread | None = None
 
     def close(self) -> None:
@@ -274,7 +277,7 @@ class BiometricEngine:
                 tops = [scan_codes(gallery, view, p, v, self._pool, self.config.scan_threads)
                         for p, v in zip(probes, visible, strict=True)]
             else:
-                tops = scan_float32(view, probes, visible)
+                tops = scan_float32(view, probes, visible, self._pool, self.config.scan_threads)
             return [self._candidates(gallery, top) for top in tops]
 
     def _candidates(self, gallery: Gallery, top: TopK) -> list[Candidate]:

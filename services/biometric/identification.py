@@ -4,7 +4,8 @@ before top-k selection.
 Two scans, both exact (they return what a float32 inner-product scan of every
 visible row returns):
 
-- `scan_float32`: one BLAS matrix product per chunk for a batch of probes.
+- `scan_float32`: one BLAS matrix product per chunk for a batch of probes,
+  chunks shared out among the engine's scan threads.
   Measured on 2 cores at 1M x 512: one probe 70 ms (sgemv is memory-bound),
   16 probes 230 ms, so batches of concurrent probes raise throughput 4-5x.
 - `scan_codes`: one probe. faiss scans the gallery's compact copy (codecs.py:
@@ -36,6 +37,7 @@ the caller may not see therefore never takes a top-k slot.
 
 from __future__ import annotations
 
+import itertools
 import math
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -43,10 +45,18 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 import numpy.typing as npt
+import threadpoolctl
 
 from services.biometric.codecs import ProbeCode
 from services.biometric.gallery import BoolArray, Chunk, Gallery, Rows, View
 from services.biometric.templates import Vector
+
+
+def one_blas_thread() -> None:
+    """numpy's BLAS runs each product on one thread from now on, in the whole
+    process (its thread count is global): the engine spreads chunks over its
+    own scan threads instead (`scan_float32`)."""
+    threadpoolctl.threadpool_limits(limits=1, user_api="blas")
 
 
 def _slack(dimension: int) -> float:
@@ -108,21 +118,44 @@ def _offer_chunk(top: TopK, scores: npt.NDArray[np.float32], chunk: Chunk, used:
     top.offer(scores[idx], idx + base)
 
 
-def scan_float32(view: View, probes: list[Probe], visible: list[BoolArray | None]) -> list[TopK]:
-    """Exact top-k of each probe with one matrix product per chunk."""
-    tops = [TopK(p.top_k, p.min_score) for p in probes]
+def scan_float32(view: View, probes: list[Probe], visible: list[BoolArray | None],
+                 pool: Executor | None = None, threads: int = 1) -> list[TopK]:
+    """Exact top-k of each probe with one matrix product per chunk. With a
+    pool, `threads` workers take the chunks one at a time as each finishes the
+    last, each product on one BLAS thread (`one_blas_thread`): a worker that
+    loses its core to the server's other work for a while scans fewer chunks,
+    instead of holding the other BLAS thread at the end of every product. 32
+    concurrent clients over gRPC at 1.24M x 512: 41.7 and 49.2 queries/s with
+    BLAS's two threads per product, 51.4 and 51.6 with this."""
     if not probes:
-        return tops
+        return []
     queries = np.stack([p.vector for p in probes])
-    buffer = np.empty(len(probes) * view.chunk_rows, np.float32)
-    for chunk, used, base in view.parts():
-        scores = buffer[: len(probes) * used].reshape(len(probes), used)
-        if len(probes) == 1:
-            np.matmul(chunk.vectors[:used], queries[0], out=scores[0])  # sgemv, not sgemm
-        else:
-            np.matmul(queries, chunk.vectors[:used].T, out=scores)
-        for j, probe in enumerate(probes):
-            _offer_chunk(tops[j], scores[j], chunk, used, base, visible[j], probe.watchlist_mask)
+    parts = list(view.parts())
+    following = itertools.count()
+
+    def scan() -> list[TopK]:
+        tops = [TopK(p.top_k, p.min_score) for p in probes]
+        buffer = np.empty(len(probes) * view.chunk_rows, np.float32)
+        for i in following:
+            if i >= len(parts):
+                break
+            chunk, used, base = parts[i]
+            scores = buffer[: len(probes) * used].reshape(len(probes), used)
+            if len(probes) == 1:
+                np.matmul(chunk.vectors[:used], queries[0], out=scores[0])  # sgemv, not sgemm
+            else:
+                np.matmul(queries, chunk.vectors[:used].T, out=scores)
+            for j, probe in enumerate(probes):
+                _offer_chunk(tops[j], scores[j], chunk, used, base, visible[j], probe.watchlist_mask)
+        return tops
+
+    if pool is None or threads < 2 or len(parts) < 2:
+        return scan()
+    others = [pool.submit(scan) for _ in range(min(threads, len(parts)) - 1)]
+    tops = scan()
+    for other in others:
+        for top, part in zip(tops, other.result(), strict=True):
+            top.offer(part.scores, part.rows)
     return tops
 
 
