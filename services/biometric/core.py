@@ -18,6 +18,7 @@ that batches concurrent probes on the engine's own worker thread.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -145,6 +146,9 @@ class BiometricCore:
         core = cls(config, engine, store, shard)
         core.replayed = core._since_snapshot = replayed
         core._checkpoints = WalCheckpointer(database)
+        # The loaded gallery lives as long as the process: a full collection
+        # need not walk its million-entry maps again (54 ms a time at 1M).
+        gc.freeze()
         return core
 
     def close(self) -> None:

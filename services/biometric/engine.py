@@ -196,7 +196,7 @@ class BiometricEngine:
         found = []
         for gallery in self.galleries.values():
             with gallery.lock.shared():
-                for row in list(gallery.subject_rows.get(subject_id, ())):
+                for row in gallery.subject_rows(subject_id):
                     chunk, offset = gallery.locate(row)
                     policy, owner = self.policies.entry(int(chunk.policy[offset]))
                     found.append((gallery.ids[row], policy, owner))
@@ -300,7 +300,7 @@ class BiometricEngine:
         gallery = self.galleries[modality]
         with gallery.lock.shared():
             count = gallery.count
-            rows = np.array([r for r in list(gallery.subject_rows.get(subject_id, ())) if r < count], np.int64)
+            rows = np.array([r for r in gallery.subject_rows(subject_id) if r < count], np.int64)
             if rows.shape[0]:
                 keep = gallery.gather(rows, "alive")
                 if country is not None:
