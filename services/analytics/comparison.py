@@ -11,10 +11,11 @@ Levels, strongest first (0 is always "missing", which weighs nothing):
   name matching, with transliteration, token order, typos and initials): exact,
   >= 0.9, >= 0.8, >= 0.65, >= 0.3 (typically one word of two in common: relatives),
   below.
-- birth_date: the same full date; the same as far as both are known (a year-only or
-  year-and-month date that agrees); at most NEAR_DAYS days apart (a date recorded a
-  day late, across midnight or a time zone); one slip apart (a digit, two digits
-  swapped, day and month swapped); different.
+- birth_date: the same full date; the same year and month where one of the two has
+  no day; the same year where one has only the year (weaker: at a million records
+  many namesakes share a year of birth); at most NEAR_DAYS days apart (a date
+  recorded a day late, across midnight or a time zone); one slip apart (a digit, two
+  digits swapped, day and month swapped); different.
 - sex: same; different.
 - nationality (a person's nationalities, an organization's jurisdiction): one shared;
   none shared.
@@ -41,7 +42,7 @@ MISSING = 0
 #: Words for each level of each field, index 0 being "missing".
 LEVELS: tuple[tuple[str, ...], ...] = (
     ("missing", "exact", "very similar", "similar", "weakly similar", "partly alike", "different"),
-    ("missing", "same date", "same as far as known", "days apart", "one slip apart", "different"),
+    ("missing", "same date", "same year and month", "same year", "days apart", "one slip apart", "different"),
     ("missing", "same", "different"),
     ("missing", "shared", "none shared"),
     ("missing", "number shared", "one slip apart", "different numbers"),
@@ -92,17 +93,17 @@ def _birth_level(a: BirthDate | None, b: BirthDate | None) -> int:
         if (a.year, a.month, a.day) == (b.year, b.month, b.day):
             return 1
         if _days_apart(a, b) <= NEAR_DAYS:
-            return 3
+            return 4
         x, y = f"{a.year:04d}{a.month:02d}{a.day:02d}", f"{b.year:04d}{b.month:02d}{b.day:02d}"
         swapped = a.year == b.year and (a.month, a.day) == (b.day, b.month)
-        return 4 if swapped or _one_slip(x, y) else 5
+        return 5 if swapped or _one_slip(x, y) else 6
     if a.month and b.month:
         if (a.year, a.month) == (b.year, b.month):
             return 2
-        return 4 if _one_slip(f"{a.year:04d}{a.month:02d}", f"{b.year:04d}{b.month:02d}") else 5
+        return 5 if _one_slip(f"{a.year:04d}{a.month:02d}", f"{b.year:04d}{b.month:02d}") else 6
     if a.year == b.year:
-        return 2
-    return 4 if _one_slip(f"{a.year:04d}", f"{b.year:04d}") else 5
+        return 3
+    return 5 if _one_slip(f"{a.year:04d}", f"{b.year:04d}") else 6
 
 
 def _days_apart(a: BirthDate, b: BirthDate) -> int:

@@ -55,7 +55,7 @@ FLOOR = 1e-4
 # the name levels; a shared document number almost never happens between two people.
 _PRIOR_M = {
     "name": [0.55, 0.25, 0.1, 0.05, 0.03, 0.02],
-    "birth_date": [0.72, 0.15, 0.04, 0.06, 0.03],
+    "birth_date": [0.72, 0.09, 0.06, 0.04, 0.06, 0.03],
     "sex": [0.98, 0.02],
     "nationality": [0.9, 0.1],
     "document": [0.7, 0.05, 0.25],
@@ -63,7 +63,7 @@ _PRIOR_M = {
 }
 _PRIOR_U = {
     "name": [0.05, 0.05, 0.1, 0.2, 0.3, 0.3],
-    "birth_date": [0.01, 0.05, 0.01, 0.04, 0.89],
+    "birth_date": [0.01, 0.01, 0.04, 0.01, 0.04, 0.89],
     "sex": [0.5, 0.5],
     "nationality": [0.3, 0.7],
     "document": [0.001, 0.004, 0.995],
@@ -150,7 +150,12 @@ class MatchModel:
 
     @classmethod
     def from_json(cls, text: str) -> MatchModel:
+        """The stored model, or the documented priors when it was estimated for
+        other comparison levels (an older release): the next estimate replaces it."""
         data = json.loads(text)
+        if [len(m) for m in data["m"]] != [len(levels) - 1 for levels in LEVELS]:
+            log.warning("stored_match_model_ignored", reason="estimated for other comparison levels")
+            return cls.default()
         return cls(tuple(np.asarray(m) for m in data["m"]), tuple(np.asarray(u) for u in data["u"]),
                    float(data["prior"]), float(data["threshold"]))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from services.analytics.comparison import FIELDS, LEVELS
@@ -23,9 +25,11 @@ def _simulated(model: MatchModel, matches: int, others: int, seed: int = 1) -> n
 
 def test_em_recovers_the_weights_it_was_simulated_with() -> None:
     truth = MatchModel(
-        m=tuple(np.asarray(p) for p in ([0.6, 0.25, 0.08, 0.04, 0.02, 0.01], [0.8, 0.1, 0.03, 0.04, 0.03], [0.97, 0.03],
+        m=tuple(np.asarray(p) for p in ([0.6, 0.25, 0.08, 0.04, 0.02, 0.01], [0.8, 0.06, 0.04, 0.03, 0.04, 0.03],
+                                        [0.97, 0.03],
                                         [0.9, 0.1], [0.6, 0.05, 0.35], [0.5, 0.2, 0.3])),
-        u=tuple(np.asarray(p) for p in ([0.02, 0.03, 0.05, 0.15, 0.35, 0.4], [0.01, 0.04, 0.01, 0.04, 0.9], [0.5, 0.5],
+        u=tuple(np.asarray(p) for p in ([0.02, 0.03, 0.05, 0.15, 0.35, 0.4], [0.01, 0.01, 0.03, 0.01, 0.04, 0.9],
+                                        [0.5, 0.5],
                                         [0.4, 0.6], [0.001, 0.004, 0.995], [0.01, 0.09, 0.9])),
         prior=0.2,
     )
@@ -74,7 +78,15 @@ def test_an_estimate_where_disagreement_counts_for_a_match_is_implausible() -> N
     model = MatchModel.default()
     assert plausible(model)
     m = list(model.m)
-    m[1] = np.asarray([0.09, 0.07, 0.01, 0.05, 0.78])  # the 1M fit: different birth dates "for" a match
+    m[1] = np.asarray([0.09, 0.04, 0.03, 0.01, 0.05, 0.78])  # the 1M fit: different birth dates "for" a match
     u = list(model.u)
-    u[1] = np.asarray([0.012, 0.19, 0.007, 0.09, 0.70])
+    u[1] = np.asarray([0.012, 0.05, 0.14, 0.007, 0.09, 0.70])
     assert not plausible(MatchModel(tuple(m), tuple(u), 0.32))
+
+
+def test_a_model_stored_for_other_levels_gives_way_to_the_priors() -> None:
+    stored = MatchModel.default()
+    older = json.loads(stored.to_json())
+    older["m"][1], older["u"][1] = older["m"][1][:5], older["u"][1][:5]  # five birth-date levels, as before
+    assert MatchModel.from_json(json.dumps(older)).to_json() == MatchModel.default().to_json()
+    assert MatchModel.from_json(stored.to_json()).to_json() == stored.to_json()
