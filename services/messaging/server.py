@@ -5,7 +5,6 @@ inbox doorbells, the cross-check worker and its backends together."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import gc
 import time
@@ -66,7 +65,6 @@ MAX_PAGE_BYTES = 4 * 1024 * 1024
 #: each time up to the maximum.
 HELD_BACK_PAUSE_S, HELD_BACK_MAX_S = 0.002, 0.05
 #: SQLite: how often the WAL is copied into the database file in the background.
-CHECKPOINT_S = 1.0
 
 Clock = Callable[[], dt.datetime]
 
@@ -345,20 +343,6 @@ class TakingTurnsAuditLog(AuditLog):
             super().flush()
 
 
-async def _every(seconds: float, run: Callable[..., Awaitable[None]], fn: Callable[[], None]) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await run(fn)
-        except Exception:  # noqa: BLE001 - the next round tries again
-            log.exception("periodic_task_failed", task=getattr(fn, "__name__", "?"))
-
-
-async def _cancelled(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
 
 def _open_database(url: str) -> Engine:
     """The shared engine setup without a ping before every use: the store's
@@ -384,9 +368,6 @@ async def create_server(settings: Settings) -> IcoreServer:
         doorbell = PostgresDoorbell(conninfo, NOTIFY_CHANNEL, bell, store.sending_backends)
         await doorbell.start()
         closers.append(doorbell.stop)
-    else:
-        checkpoints = asyncio.get_running_loop().create_task(_every(CHECKPOINT_S, store.call, store.checkpoint))
-        closers.append(lambda: _cancelled(checkpoints))
     query = peer_channel(settings, "query", idempotent_services=[QUERY_SERVICE])
     biometric = BiometricShards.connect(settings, idempotent_services=[BIOMETRIC_SERVICE])
     backends = GrpcBackends(query, biometric, service=SERVICE, timeout_s=config.cross_check_timeout_s)

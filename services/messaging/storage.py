@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
+from services.bootstrap.database import WalCheckpointer
 from services.messaging.cross_check import DueCheck, Hit, Outcome
 from services.messaging.delivery import InboxPosition
 from services.messaging.dispatch import Dispatch
@@ -95,12 +96,6 @@ message_terms = sa.Table(
     sa.Column("term", sa.String(64), primary_key=True),
     sa.Column("message_id", _ID, sa.ForeignKey("messages.id"), primary_key=True),
 )
-
-
-def _no_auto_checkpoint(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA wal_autocheckpoint=0")
-    cursor.close()
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -188,12 +183,10 @@ class MessageStore:
     def __init__(self, engine: Engine, workers: int = 8) -> None:
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
-        if not self.postgres:
-            # Checkpoints copy the WAL into the database file and fsync it: done by
-            # whichever commit crosses the threshold, they showed as the sends'
-            # p99. `checkpoint()` does them in the background instead.
-            sa.event.listen(engine, "connect", _no_auto_checkpoint)
-            engine.dispose()  # connections opened by the migrations had the default
+        # SQLite checkpoints copy the WAL into the database file and fsync it:
+        # done by whichever commit crossed the threshold, they showed as the
+        # sends' p99; they run on a thread of their own instead.
+        self._checkpoints = WalCheckpointer(engine)
         # Reads and single-statement writes need no BEGIN/COMMIT round trips:
         # each statement is its own transaction (and sees one snapshot).
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -224,14 +217,8 @@ class MessageStore:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        self._checkpoints.close()
         self.engine.dispose()
-
-    def checkpoint(self) -> None:
-        """SQLite: copy the WAL into the database file without holding up writers
-        (PASSIVE), so that the WAL stays small; nothing on PostgreSQL."""
-        if not self.postgres:
-            with self._reads.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     # -- sending -------------------------------------------------------------------------
 
