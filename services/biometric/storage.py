@@ -107,6 +107,12 @@ def _upsert_sql(dialect: str) -> str:
             f"VALUES ({', '.join([mark] * len(_COLUMNS))}) ON CONFLICT (template_id) DO UPDATE SET {updates}")
 
 
+#: The highest sequence number stored, in one statement.
+_HIGHEST_SEQ = sa.select(sa.func.max(sa.union_all(
+    sa.select(sa.func.max(templates_table.c.seq).label("seq")),
+    sa.select(sa.func.max(deletions_table.c.seq).label("seq"))).subquery().c.seq))
+
+
 def _lock_sequence(connection: Connection) -> None:
     """Make this transaction the only writer of sequence numbers until it ends:
     two shards reading the same highest number would both hand out the next."""
@@ -176,8 +182,7 @@ class TemplateStore:
             return self._last_seq(connection)
 
     def _last_seq(self, connection: Connection) -> int:
-        stored = max(connection.execute(sa.select(sa.func.max(t.c.seq))).scalar() or 0
-                     for t in (templates_table, deletions_table))
+        stored = connection.execute(_HIGHEST_SEQ).scalar() or 0
         return max(stored, self._seq or 0)
 
     def upsert(self, templates: Sequence[Template]) -> int:
@@ -212,8 +217,10 @@ class TemplateStore:
             ids = list(dict.fromkeys(template_ids))
             for start in range(0, len(ids), self.batch_size):
                 part = ids[start:start + self.batch_size]
+                # One id (DeleteTemplate) by equality: an IN list is rendered anew each time.
+                which = templates_table.c.template_id
                 found = connection.execute(sa.delete(templates_table).where(
-                    templates_table.c.template_id.in_(part)).returning(templates_table.c.template_id)).scalars()
+                    which == part[0] if len(part) == 1 else which.in_(part)).returning(which)).scalars()
                 gone = sorted(found)
                 if gone:
                     connection.execute(sa.insert(deletions_table), [
