@@ -136,6 +136,7 @@ def scan_float32(view: View, probes: list[Probe], visible: list[BoolArray | None
     def scan() -> list[TopK]:
         tops = [TopK(p.top_k, p.min_score) for p in probes]
         buffer = np.empty(len(probes) * view.chunk_rows, np.float32)
+        product = np.empty(len(probes) * view.chunk_rows, np.float32) if len(probes) > 1 else buffer
         for i in following:
             if i >= len(parts):
                 break
@@ -144,7 +145,12 @@ def scan_float32(view: View, probes: list[Probe], visible: list[BoolArray | None
             if len(probes) == 1:
                 np.matmul(chunk.vectors[:used], queries[0], out=scores[0])  # sgemv, not sgemm
             else:
-                np.matmul(queries, chunk.vectors[:used].T, out=scores)
+                # rows x probes, then turned round: one BLAS thread computes this
+                # shape 30 % faster than probes x rows (40 against 52 ms for 32
+                # probes over 65,536 x 512), more than the 2 ms the turn costs.
+                rows_by_probe = product[: used * len(probes)].reshape(used, len(probes))
+                np.matmul(chunk.vectors[:used], queries.T, out=rows_by_probe)
+                np.copyto(scores, rows_by_probe.T)
             for j, probe in enumerate(probes):
                 _offer_chunk(tops[j], scores[j], chunk, used, base, visible[j], probe.watchlist_mask)
         return tops
