@@ -71,10 +71,10 @@ class BiometricConfig:
     #: ICORE_BIOMETRIC_BATCH_MIN: from this many probes of one modality on, a
     #: batch is one float32 matrix-matrix product instead of one compact scan
     #: per probe. Measured per probe at 1.24M x 512 on the quiet 2 cores, int8
-    #: scans against the products (chunks shared by the scan threads): 8 probes
-    #: 21.9 vs 45.7 ms, 16 probes 21.6 vs 26.6 ms, 32 probes 22.9 vs 16.8 ms
-    #: (the benchmark's crossover lines): even at about 24.
-    batch_min: int = 24
+    #: scans against the products (rows x probes, chunks shared by the scan
+    #: threads): 8 probes 20.9 vs 33.8 ms, 16 probes 21.0 vs 19.5 ms, 32 probes
+    #: 21.1 vs 15.8 ms (the benchmark's crossover lines).
+    batch_min: int = 16
     #: ICORE_BIOMETRIC_SNAPSHOT_DIR: where gallery snapshots go; empty: none.
     snapshot_dir: Path | None = None
     #: ICORE_BIOMETRIC_SNAPSHOT_EVERY: changes after which a new snapshot is
