@@ -118,19 +118,14 @@ def exact_topk(x: Matrix, probes: Matrix, k: int, keep: npt.NDArray[np.bool_] | 
     """Ground truth: exact top-k rows per probe by a float32 numpy scan."""
     out = np.empty((probes.shape[0], k), np.int64)
     with every_blas_thread():
-        _exact_topk(x, probes, k, keep, out)
+        for start in range(0, probes.shape[0], 32):
+            scores = probes[start:start + 32] @ x.T
+            if keep is not None:
+                scores[:, ~keep] = -np.inf
+            part = np.argpartition(-scores, k, axis=1)[:, :k]
+            order = np.take_along_axis(scores, part, 1).argsort(axis=1)[:, ::-1]
+            out[start:start + 32] = np.take_along_axis(part, order, 1)
     return out
-
-
-def _exact_topk(x: Matrix, probes: Matrix, k: int, keep: npt.NDArray[np.bool_] | None,
-                out: npt.NDArray[np.int64]) -> None:
-    for start in range(0, probes.shape[0], 32):
-        scores = probes[start:start + 32] @ x.T
-        if keep is not None:
-            scores[:, ~keep] = -np.inf
-        part = np.argpartition(-scores, k, axis=1)[:, :k]
-        order = np.take_along_axis(scores, part, 1).argsort(axis=1)[:, ::-1]
-        out[start:start + 32] = np.take_along_axis(part, order, 1)
 
 
 def recall(found: list[list[str]], truth: npt.NDArray[np.int64], k: int) -> float:
@@ -467,21 +462,17 @@ def every_blas_thread() -> threadpoolctl.threadpool_limits:
 
 def baseline_numpy(x: Matrix, probes: Matrix) -> tuple[float, float, float]:
     """Plain numpy brute force: one sgemv over the contiguous matrix, argpartition."""
-    with every_blas_thread():
-        return _baseline_numpy(x, probes)
-
-
-def _baseline_numpy(x: Matrix, probes: Matrix) -> tuple[float, float, float]:
     def one(q: Matrix) -> None:
         scores = x @ q
         top = np.argpartition(scores, -10)[-10:]
         top[np.argsort(-scores[top])]
 
     samples = []
-    for q in probes:
-        t0 = time.perf_counter()
-        one(q)
-        samples.append(time.perf_counter() - t0)
+    with every_blas_thread():
+        for q in probes:
+            t0 = time.perf_counter()
+            one(q)
+            samples.append(time.perf_counter() - t0)
     p50, p99 = percentiles(samples)
     return p50, p99, statistics.mean(samples)
 

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-
 MAX_TOP_K = 1000
 
 

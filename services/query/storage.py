@@ -176,8 +176,8 @@ def _insert_sqlite_rows(connection: Connection, table: sa.Table, rows: list[dict
     per-row parameter handling was a sixth of a bulk load's time on SQLite."""
     columns = tuple(rows[0])
     sql, processors = _sqlite_insert(table, columns, connection.dialect)
-    pairs = tuple(zip(columns, processors, strict=True))
-    connection.exec_driver_sql(sql, [tuple(row[c] if p is None or row[c] is None else p(row[c]) for c, p in pairs)
+    connection.exec_driver_sql(sql, [tuple(v if p is None or v is None else p(v)
+                                           for v, p in zip(map(row.__getitem__, columns), processors, strict=True))
                                      for row in rows])
 
 
