@@ -46,6 +46,7 @@ ATTRIBUTE_PRIORS = {"b": 1.2, "y": 0.15, "n": 0.1}
 class Hit:
     entity: entity_pb2.Entity
     scored: Scored
+    pk: int
 
 
 def query_keys(criteria: Criteria) -> dict[str, tuple[float, int]]:
@@ -165,7 +166,7 @@ class Searcher:
             entity = entity_pb2.Entity.FromString(candidate.body)
             scored = score(entity, criteria, best[0] if len(best) > wanted else 0.0, names)
             if scored is not None:
-                hits.append(Hit(entity, scored))
+                hits.append(Hit(entity, scored, candidate.pk))
                 heapq.heappush(best, scored.score)
                 if len(best) > wanted + 1:
                     heapq.heappop(best)

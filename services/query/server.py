@@ -28,11 +28,11 @@ from services.bootstrap.paging import PageRequest
 from services.bootstrap.server import IcoreServer, Registration
 from services.bootstrap.settings import Settings
 from services.query.changes import ChangeSignal, decode_cursor, encode_cursor
-from services.query.criteria import parse_search
+from services.query.criteria import Criteria, parse_search
 from services.query.followers import full_follower
 from services.query.ingest import ID_PATTERN, MAX_BATCH, check_id, check_links, prepare_entities, stored_link
-from services.query.related import related, related_many
-from services.query.search import Searcher
+from services.query.related import Related, related, related_many
+from services.query.search import Hit, Searcher
 from services.query.storage import ANALYZE_MIN_ROWS, ChangeOp, Repository, UpsertOutcome
 
 log = structlog.get_logger(__name__)
@@ -44,6 +44,8 @@ EXPORT_PAGE = 500
 MAX_DEPTH = 3
 #: Start entities one BatchGetRelated may ask for.
 MAX_BATCH_RELATED = 50
+#: Hits of one Search whose linked entities may be asked for with it.
+MAX_LINKED_HITS = 20
 #: Statistics are refreshed when a server starts (see Repository.analyze_if_grown).
 ANALYZE_ON_START = ANALYZE_MIN_ROWS
 
@@ -207,11 +209,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                                         list(request.link_types), country, 0, request.max_related_per_entity or 10)
         response = pb.BatchGetRelatedResponse()
         for entity_id in (i for i in ids if i in starts):
-            reached = found[starts[entity_id]]
-            related_set = response.related_sets.add(entity_id=entity_id, total_size=reached.total)
-            for _, distance, body in reached.entities:
-                related_set.related.add(entity=entity_pb2.Entity.FromString(body), distance=distance)
-            related_set.links.extend(link_pb2.Link.FromString(link.body) for link in reached.links)
+            _fill_related_set(response.related_sets.add(), entity_id, found[starts[entity_id]])
         self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner)
                                   for related_set in response.related_sets for r in related_set.related])
         return response
@@ -261,15 +259,31 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         country = require_caller().country
         errors = FieldErrors()
         criteria = parse_search(request, errors)
+        errors.check(0 <= request.linked_hit_count <= MAX_LINKED_HITS, "linked_hit_count",
+                     f"must be 0 to {MAX_LINKED_HITS}")
+        errors.check(0 <= request.max_linked_per_hit <= 100, "max_linked_per_hit", "must be 1 to 100 (0 means 10)")
         errors.raise_if_any()
-        hits, total = await asyncio.to_thread(self._searcher.search, criteria, country)
+        hits, total, linked = await asyncio.to_thread(self._search, criteria, country, request.linked_hit_count,
+                                                      request.max_linked_per_hit or 10)
         response = pb.SearchResponse(next_page_token=criteria.page.next_token(total))
         for hit in hits:
-            response.hits.add(entity=hit.entity, score=hit.scored.score, explanations=[
+            proto = response.hits.add(entity=hit.entity, score=hit.scored.score, explanations=[
                 pb.MatchExplanation(criterion=e.criterion, score=e.score, detail=e.detail)
                 for e in hit.scored.explanations])
+            if hit.pk in linked:
+                _fill_related_set(proto.linked, hit.entity.id, linked[hit.pk])
         self._audit.record(MATCH, [(h.entity.id, h.entity.provenance.data_owner) for h in hits])
+        self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner)
+                                  for h in response.hits for r in h.linked.related])
         return response
+
+    def _search(self, criteria: Criteria, country: str, linked_hits: int,
+                per_hit: int) -> tuple[list[Hit], int, dict[int, Related]]:
+        """The search and the linked entities of its best hits, in one worker thread."""
+        hits, total = self._searcher.search(criteria, country)
+        starts = [hit.pk for hit in hits[:linked_hits]]
+        linked = related_many(self._repository, starts, 1, [], country, 0, per_hit) if starts else {}
+        return hits, total, linked
 
 
 async def create_server(settings: Settings) -> IcoreServer:
@@ -281,6 +295,13 @@ async def create_server(settings: Settings) -> IcoreServer:
     servicer = QueryServicer(repository, audit, settings.plaintext)
     return IcoreServer(settings, [Registration(SERVICE_NAME, pb_grpc.add_QueryServiceServicer_to_server, servicer)],
                        closers=[engine.dispose], audit=audit)
+
+
+def _fill_related_set(related_set: pb.RelatedSet, entity_id: str, reached: Related) -> None:
+    related_set.entity_id, related_set.total_size = entity_id, reached.total
+    for _, distance, body in reached.entities:
+        related_set.related.add(entity=entity_pb2.Entity.FromString(body), distance=distance)
+    related_set.links.extend(link_pb2.Link.FromString(link.body) for link in reached.links)
 
 
 def _check_link_types(link_types: Sequence[int], errors: FieldErrors) -> None:

@@ -254,6 +254,34 @@ def test_batch_get_related_answers_each_entity_as_get_related_does(query: grpc.C
     assert set(bad_fields(raised.value)) == {"entity_ids"}
 
 
+def test_search_gives_the_linked_entities_of_its_best_hits_as_batch_get_related_does(query: grpc.Channel) -> None:
+    upsert(query, "NLD", person("S-A", "Willem Visser"), person("S-B", "Willemijn Visser"),
+           person("S-H", "Hidden Visser", policy=only("DEU")), person("S-C", "Sanne Bakker"))
+    a, b, h, c = (stored_id("NLD", f"S-{x}") for x in "ABHC")
+    stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[link("S-AC", a, c), link("S-AH", a, h), link("S-BC", b, c)]),
+                            metadata=country("NLD"))
+    for caller in ("DEU", "ESP"):
+        found = stub(query).Search(pb.SearchRequest(name="Visser", linked_hit_count=2, max_linked_per_hit=5),
+                                   metadata=country(caller))
+        assert len(found.hits) >= 2 + (caller == "DEU")
+        for hit in found.hits[:2]:
+            alone = stub(query).BatchGetRelated(pb.BatchGetRelatedRequest(
+                entity_ids=[hit.entity.id], max_related_per_entity=5), metadata=country(caller)).related_sets[0]
+            assert hit.linked.entity_id == hit.entity.id
+            assert [(r.entity.id, r.distance) for r in hit.linked.related] == \
+                [(r.entity.id, r.distance) for r in alone.related]
+            assert [lk.id for lk in hit.linked.links] == [lk.id for lk in alone.links]
+        assert all(not hit.HasField("linked") for hit in found.hits[2:])
+        linked_to_a = {r.entity.id for hit in found.hits if hit.entity.id == a for r in hit.linked.related}
+        assert linked_to_a == ({c, h} if caller == "DEU" else {c})  # never the hidden one
+    plain = stub(query).Search(pb.SearchRequest(name="Visser"), metadata=country("DEU"))
+    assert not any(hit.HasField("linked") for hit in plain.hits)
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).Search(pb.SearchRequest(name="Visser", linked_hit_count=21, max_linked_per_hit=-1),
+                           metadata=country("DEU"))
+    assert set(bad_fields(raised.value)) == {"linked_hit_count", "max_linked_per_hit"}
+
+
 def test_upsert_links_needs_visible_ends_and_writes_nothing_otherwise(query: grpc.Channel) -> None:
     hidden = person("U-2", "Hidden Person", policy=only("DEU"))
     upsert(query, "POL", person("U-1", "Adam Nowak"), hidden)
