@@ -198,6 +198,17 @@ class _KindIndex:
             self.main, self.delta = self.main.extended(self.delta), _Entries()
         return found
 
+    def rows_sharing(self, keys: np.ndarray) -> np.ndarray:
+        """Rows indexed under any of `keys` (once per key shared), skipping the
+        blocks too large for pairing."""
+        keys = np.unique(keys)
+        keys = keys[self._old_count(keys) <= self.cap]
+        found = [np.zeros(0, np.int64)]
+        for part in (self.main, self.delta):
+            low, high = np.searchsorted(part.keys, keys, "left"), np.searchsorted(part.keys, keys, "right")
+            found += [part.rows[lo:hi] for lo, hi in zip(low.tolist(), high.tolist(), strict=True) if hi > lo]
+        return np.concatenate(found)
+
     def _old_count(self, keys: np.ndarray) -> np.ndarray:
         return np.asarray(self.main.count(keys) + self.delta.count(keys), np.int64)
 
@@ -262,3 +273,13 @@ class BlockIndex:
                 found += index.add(new)
         pairs = np.unique(np.concatenate(found))
         return np.asarray(pairs[(pairs >> 32) != (pairs & 0xFFFFFFFF)], np.int64)
+
+    def rows_sharing(self, keys: Keys) -> np.ndarray:
+        """Rows that share a usable block with a record of these keys, which is not
+        added: once per key shared, so the most alike come up most often."""
+        found = [np.zeros(0, np.int64)]
+        for kind, index in self._kinds.items():
+            hashes = [hash(key) for side in (keys.probes, keys.targets) for key in side.get(kind, ())]
+            if hashes:
+                found.append(index.rows_sharing(np.asarray(hashes, np.int64)))
+        return np.concatenate(found)

@@ -32,6 +32,8 @@ log = structlog.get_logger(__name__)
 #: The model is re-estimated by EM once the store holds this many identity records,
 #: and again whenever their number has doubled since the last estimate.
 MIN_RECORDS_FOR_ESTIMATE = 500
+#: Records whose clusters a description (ResolveEntities `like`) brings, at most.
+SIMILAR_RECORDS = 200
 RESOLUTION_METHOD = ("fellegi-sunter: field agreement levels weighted log2(m/u), m and u by EM, name frequency "
                      "adjustment; blocking on name, birth-year and document keys; average-linkage clusters")
 
@@ -153,8 +155,10 @@ class RepositoryMirror:
             node = self.graph.node(entity_id)
             return node is not None and self.graph.node_visible(node, self.policies.view(country))
 
-    def identities(self, country: str, entity_ids: Sequence[str], kind: int, min_size: int) -> list[Identity]:
-        """Clusters as `country` sees them: of the given entities or of the whole store,
+    def identities(self, country: str, entity_ids: Sequence[str], kind: int, min_size: int,
+                   like: IdentityRecord | None = None) -> list[Identity]:
+        """Clusters as `country` sees them: of the given entities and of the records
+        most `like` a description, or of the whole store when neither is given;
         largest first.
 
         A given id the mirror does not hold (not followed yet, or never a record), or
@@ -169,8 +173,9 @@ class RepositoryMirror:
                 node = self.graph.node(entity_id)
                 return node is not None and self.graph.node_visible(node, view)
 
-            asked = {e for e in entity_ids if visible(e)}
-            if entity_ids:
+            similar = self.resolver.clustered_like(like, SIMILAR_RECORDS) if like is not None else []
+            asked = {e for e in [*entity_ids, *similar] if visible(e)}
+            if entity_ids or like is not None:
                 if not asked:
                     return []
                 clusters = {tuple(sorted(self.resolver.members(e) or [e])) for e in asked}
@@ -182,7 +187,7 @@ class RepositoryMirror:
                 if record is None or (kind and record.kind != kind):
                     continue
                 for group in visible_groups(members, self.resolver.matched, visible):
-                    if len(group) < min_size or (entity_ids and asked.isdisjoint(group)):
+                    if len(group) < min_size or ((entity_ids or like is not None) and asked.isdisjoint(group)):
                         continue
                     found.append(sorted(group))
             found.sort(key=lambda g: (-len(g), cluster_id(g)))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from anyascii import anyascii
 
+from icore.analytics.v1 import analytics_service_pb2
 from icore.uim.v1 import dates_pb2, entity_pb2, location_pb2
 from services.uim.names import PreparedName, normalise_document_number, prepare
 
@@ -145,3 +146,23 @@ def identity_record(entity: entity_pb2.Entity) -> IdentityRecord | None:
             data_owner=owner,
         )
     return None
+
+
+def described_record(description: analytics_service_pb2.IdentityDescription) -> IdentityRecord | None:
+    """A search's description as a record to look up (see Resolver.clustered_like);
+    None when it names nothing."""
+    entity = entity_pb2.Entity(id="described")
+    if description.entity_kind == ORGANIZATION:
+        entity.organization.names.append(description.name)
+        if description.document_number:
+            entity.organization.registration_numbers.add(number=description.document_number)
+    else:
+        entity.person.names.add(full_name=description.name)
+        entity.person.nationalities.extend(description.nationalities)
+        if description.HasField("date_of_birth"):
+            entity.person.date_of_birth.CopyFrom(description.date_of_birth)
+        if description.document_number:
+            entity.person.documents.add(number=description.document_number)
+    record = identity_record(entity)
+    return record if record is not None and (record.names or record.documents) else None
+

@@ -111,6 +111,21 @@ class Resolver:
         """Every cluster of two or more records."""
         return [[self._id(r) for r in rows] for rows in self._clusters.values() if len(rows) > 1]
 
+    def clustered_like(self, record: IdentityRecord, limit: int) -> list[str]:
+        """Up to `limit` records in clusters of two or more that share the most
+        blocking keys with `record` (a description, not added): the records a
+        search for it would find, for grouping that search's hits by identity
+        without waiting for them. Not a match decision: nothing is compared."""
+        rows = self._index.rows_sharing(block_keys(record))
+        rows = rows[rows < len(self._records)]
+        if not len(rows):
+            return []
+        found, shared = np.unique(rows, return_counts=True)
+        clustered = np.fromiter((r in self._cluster_of for r in found.tolist()), bool, len(found))
+        found, shared = found[clustered], shared[clustered]
+        best = found[np.argsort(-shared, kind="stable")[:limit]]
+        return [self._id(row) for row in best.tolist()]
+
     def matched(self, entity_id: str) -> dict[str, float]:
         """Records matched to `entity_id` in its own cluster, with the pair probability."""
         row = self._row_of.get(entity_id)

@@ -23,6 +23,7 @@ from services.analytics.events import EventFilter
 from services.analytics.follower import Follower
 from services.analytics.mirror import RESOLUTION_METHOD, RepositoryMirror
 from services.analytics.paths import Step
+from services.analytics.records import described_record
 from services.analytics.storage import MirrorStore
 from services.bootstrap.audit import MATCH, READ, AuditLog
 from services.bootstrap.channels import peer_channel
@@ -33,6 +34,7 @@ from services.bootstrap.paging import PageRequest
 from services.bootstrap.server import Closer, IcoreServer, Registration
 from services.bootstrap.settings import Settings
 from services.uim.codes import is_country, is_iccs
+from services.uim.validation import check_code, check_partial_date
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +46,18 @@ _KINDS = (entity_pb2.ENTITY_KIND_UNSPECIFIED, entity_pb2.ENTITY_KIND_PERSON, ent
 _BUCKETS = {pb.TIME_BUCKET_UNSPECIFIED: trends.Bucket.WEEK, pb.TIME_BUCKET_DAY: trends.Bucket.DAY,
             pb.TIME_BUCKET_WEEK: trends.Bucket.WEEK, pb.TIME_BUCKET_MONTH: trends.Bucket.MONTH}
 _BUCKET_SECONDS = {trends.Bucket.DAY: 86_400, trends.Bucket.WEEK: 7 * 86_400, trends.Bucket.MONTH: 28 * 86_400}
+
+
+def _check_description(like: pb.IdentityDescription, errors: FieldErrors) -> None:
+    errors.check(bool(like.name.strip() or like.document_number.strip()), "like.name",
+                 "give a name or a document number")
+    errors.check(len(like.name) <= 300, "like.name", "longer than 300 characters")
+    errors.check(len(like.document_number) <= 50, "like.document_number", "longer than 50 characters")
+    if like.HasField("date_of_birth"):
+        check_partial_date(errors, like.date_of_birth, "like.date_of_birth")
+    for i, code in enumerate(like.nationalities):
+        check_code(errors, "countries", code, f"like.nationalities[{i}]")
+    errors.check(like.entity_kind in _KINDS, "like.entity_kind", "must be a person or an organization, or unset")
 
 
 def _entity_id(value: str, field: str, errors: FieldErrors) -> None:
@@ -104,12 +118,15 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
         errors.check(request.entity_kind in _KINDS, "entity_kind", "must be a person or an organization, or unset")
         min_size = _in_range(request.min_cluster_size, "min_cluster_size", 2, 1_000_000, 2, errors)
         page = PageRequest.parse(request.page_size, request.page_token, default=100, maximum=500, errors=errors)
+        if request.HasField("like"):
+            _check_description(request.like, errors)
         errors.raise_if_any()
+        like = described_record(request.like) if request.HasField("like") else None
         if request.refresh:
             await asyncio.to_thread(self._mirror.resolve_all, self._store)
         # Ids not followed yet, and hidden ones, are records of their own: no cluster, no error.
         found = await asyncio.to_thread(self._mirror.identities, country, list(request.entity_ids),
-                                        request.entity_kind, min_size)
+                                        request.entity_kind, min_size, like)
         response = pb.ResolveEntitiesResponse(next_page_token=page.next_token(len(found)),
                                               threshold=self._mirror.resolver.model.threshold,
                                               method=RESOLUTION_METHOD)

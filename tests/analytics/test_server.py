@@ -16,7 +16,7 @@ from grpc_status import rpc_status
 
 from icore.analytics.v1 import analytics_service_pb2 as pb
 from icore.analytics.v1 import analytics_service_pb2_grpc as pb_grpc
-from icore.uim.v1 import location_pb2
+from icore.uim.v1 import entity_pb2, location_pb2
 from services.demo import generator
 from services.demo.generator import Truth, generate
 from services.uim.access import may_see
@@ -32,6 +32,7 @@ class Generated:
     server: RunningServer
     stub: pb_grpc.AnalyticsServiceStub
     truth: Truth
+    entities: dict[str, entity_pb2.Entity]
 
     def visible(self, entity_id: str, caller: str) -> bool:
         policy, owner = self.truth.policies[entity_id]
@@ -50,8 +51,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
         truth.add(item)
         records.append(item.entity if item.entity is not None else item.link)
     fill(url, changes(records))  # type: ignore[arg-type]
+    entities = {r.id: r for r in records if isinstance(r, entity_pb2.Entity)}
     with analytics_server(directory, url) as server:
-        yield Generated(server, pb_grpc.AnalyticsServiceStub(server.channel), truth)
+        yield Generated(server, pb_grpc.AnalyticsServiceStub(server.channel), truth, entities)
 
 
 def _all_clusters(stub: pb_grpc.AnalyticsServiceStub, caller: str, **request: object) -> list[pb.IdentityCluster]:
@@ -74,6 +76,27 @@ def test_resolution_of_ten_thousand_generated_records_meets_the_floors(generated
     some = next(c for c in clusters if len(c.entity_ids) >= 3)
     assert some.pairs and all(0.5 <= p.score <= 1 and p.reasons for p in some.pairs)
     assert some.cluster_id.startswith("idc_")
+
+
+def test_a_description_brings_the_clusters_of_the_records_a_search_for_it_finds(generated: Generated) -> None:
+    """ResolveEntities `like`: the gateway groups a search's hits with it before they come."""
+    clusters = [c for c in _all_clusters(generated.stub, "FRA") if len(c.entity_ids) >= 2][:40]
+    found = 0
+    for cluster in clusters:
+        person = generated.entities[cluster.entity_ids[-1]].person
+        name = person.names[0].full_name or f"{person.names[0].given_names} {person.names[0].family_name}"
+        like = pb.IdentityDescription(name=name)
+        if person.HasField("date_of_birth"):
+            like.date_of_birth.CopyFrom(person.date_of_birth)
+        answer = generated.stub.ResolveEntities(pb.ResolveEntitiesRequest(like=like, page_size=500),
+                                                metadata=country("FRA"))
+        assert len({c.cluster_id for c in answer.clusters}) == len(answer.clusters) <= 200
+        found += cluster.cluster_id in {c.cluster_id for c in answer.clusters}
+        for caller in ("DEU", "TUR"):
+            seen = generated.stub.ResolveEntities(pb.ResolveEntitiesRequest(like=like, page_size=500),
+                                                  metadata=country(caller))
+            assert all(generated.visible(e, caller) for c in seen.clusters for e in c.entity_ids)
+    assert found >= 0.95 * len(clusters), (found, len(clusters))
 
 
 def test_clusters_name_no_record_the_caller_may_not_see(generated: Generated) -> None:
@@ -185,6 +208,12 @@ def test_bad_arguments_are_named(generated: Generated) -> None:
     assert _bad_fields(lambda: stub.ResolveEntities(pb.ResolveEntitiesRequest(min_cluster_size=1, page_size=-1,
                                                                               entity_kind=3), metadata=fra)) == \
         {"min_cluster_size", "page_size", "entity_kind"}
+    bad_description = pb.IdentityDescription(name="x" * 301, document_number="1" * 51, nationalities=["XXX"],
+                                             date_of_birth={"year": 1990, "month": 13}, entity_kind=3)
+    assert _bad_fields(lambda: stub.ResolveEntities(pb.ResolveEntitiesRequest(like=bad_description), metadata=fra)) == \
+        {"like.name", "like.document_number", "like.nationalities[0]", "like.date_of_birth.month", "like.entity_kind"}
+    assert _bad_fields(lambda: stub.ResolveEntities(pb.ResolveEntitiesRequest(like=pb.IdentityDescription(
+        nationalities=["FRA"])), metadata=fra)) == {"like.name"}
     assert _bad_fields(lambda: stub.GetTrends(pb.GetTrendsRequest(iccs_codes=["9999"], countries=["fra"]),
                                               metadata=fra)) == \
         {"start_time", "end_time", "iccs_codes[0]", "countries[0]"}

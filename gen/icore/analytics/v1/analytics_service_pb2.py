@@ -23,68 +23,71 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from icore.uim.v1 import dates_pb2 as icore_dot_uim_dot_v1_dot_dates__pb2
 from icore.uim.v1 import entity_pb2 as icore_dot_uim_dot_v1_dot_entity__pb2
 from icore.uim.v1 import link_pb2 as icore_dot_uim_dot_v1_dot_link__pb2
 from icore.uim.v1 import location_pb2 as icore_dot_uim_dot_v1_dot_location__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*icore/analytics/v1/analytics_service.proto\x12\x12icore.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19icore/uim/v1/entity.proto\x1a\x17icore/uim/v1/link.proto\x1a\x1bicore/uim/v1/location.proto\"\xad\x01\n\x16ResolveEntitiesRequest\x12\x12\n\nentity_ids\x18\x01 \x03(\t\x12-\n\x0b\x65ntity_kind\x18\x02 \x01(\x0e\x32\x18.icore.uim.v1.EntityKind\x12\x18\n\x10min_cluster_size\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12\x0f\n\x07refresh\x18\x06 \x01(\x08\"U\n\tPairScore\x12\x13\n\x0b\x65ntity_id_a\x18\x01 \x01(\t\x12\x13\n\x0b\x65ntity_id_b\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0f\n\x07reasons\x18\x04 \x03(\t\"g\n\x0fIdentityCluster\x12\x12\n\ncluster_id\x18\x01 \x01(\t\x12\x12\n\nentity_ids\x18\x02 \x03(\t\x12,\n\x05pairs\x18\x03 \x03(\x0b\x32\x1d.icore.analytics.v1.PairScore\"\x8c\x01\n\x17ResolveEntitiesResponse\x12\x35\n\x08\x63lusters\x18\x01 \x03(\x0b\x32#.icore.analytics.v1.IdentityCluster\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x11\n\tthreshold\x18\x03 \x01(\x01\x12\x0e\n\x06method\x18\x04 \x01(\t\"e\n\x10\x46indPathsRequest\x12\x16\n\x0e\x66rom_entity_id\x18\x01 \x01(\t\x12\x14\n\x0cto_entity_id\x18\x02 \x01(\t\x12\x10\n\x08max_hops\x18\x03 \x01(\x05\x12\x11\n\tmax_paths\x18\x04 \x01(\x05\"r\n\x08PathStep\x12\x16\n\x0e\x66rom_entity_id\x18\x01 \x01(\t\x12\x14\n\x0cto_entity_id\x18\x02 \x01(\t\x12 \n\x04link\x18\x03 \x01(\x0b\x32\x12.icore.uim.v1.Link\x12\x16\n\x0eidentity_score\x18\x04 \x01(\x01\"3\n\x04Path\x12+\n\x05steps\x18\x01 \x03(\x0b\x32\x1c.icore.analytics.v1.PathStep\"O\n\x11\x46indPathsResponse\x12\'\n\x05paths\x18\x01 \x03(\x0b\x32\x18.icore.analytics.v1.Path\x12\x11\n\ttruncated\x18\x02 \x01(\x08\"z\n\x17GetNeighbourhoodRequest\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\x05\x12\x11\n\tmax_nodes\x18\x03 \x01(\x05\x12*\n\nlink_types\x18\x04 \x03(\x0e\x32\x16.icore.uim.v1.LinkType\"\x96\x01\n\tGraphNode\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12-\n\x0b\x65ntity_kind\x18\x02 \x01(\x0e\x32\x18.icore.uim.v1.EntityKind\x12\r\n\x05label\x18\x03 \x01(\t\x12\x12\n\ndata_owner\x18\x04 \x01(\t\x12\x12\n\ncluster_id\x18\x05 \x01(\t\x12\x10\n\x08\x64istance\x18\x06 \x01(\x05\"\x9b\x01\n\tGraphEdge\x12\x16\n\x0e\x66rom_entity_id\x18\x01 \x01(\t\x12\x14\n\x0cto_entity_id\x18\x02 \x01(\t\x12)\n\tlink_type\x18\x03 \x01(\x0e\x32\x16.icore.uim.v1.LinkType\x12\x0f\n\x07link_id\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x16\n\x0eidentity_score\x18\x06 \x01(\x01\"\x89\x01\n\x18GetNeighbourhoodResponse\x12,\n\x05nodes\x18\x01 \x03(\x0b\x32\x1d.icore.analytics.v1.GraphNode\x12,\n\x05\x65\x64ges\x18\x02 \x03(\x0b\x32\x1d.icore.analytics.v1.GraphEdge\x12\x11\n\ttruncated\x18\x03 \x01(\x08\"m\n\x18\x44\x65tectCommunitiesRequest\x12\x10\n\x08min_size\x18\x01 \x01(\x05\x12\x18\n\x10key_member_count\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"2\n\tKeyMember\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12\x12\n\ncentrality\x18\x02 \x01(\x01\"i\n\tCommunity\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12\x12\n\nentity_ids\x18\x02 \x03(\t\x12\x32\n\x0bkey_members\x18\x03 \x03(\x0b\x32\x1d.icore.analytics.v1.KeyMember\"x\n\x19\x44\x65tectCommunitiesResponse\x12\x32\n\x0b\x63ommunities\x18\x01 \x03(\x0b\x32\x1d.icore.analytics.v1.Community\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\"\xcc\x01\n\x10GetTrendsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0btime_bucket\x18\x03 \x01(\x0e\x32\x1e.icore.analytics.v1.TimeBucket\x12\x12\n\niccs_codes\x18\x04 \x03(\t\x12\x11\n\tcountries\x18\x05 \x03(\t\"\x81\x01\n\nTrendPoint\x12\x35\n\x11\x62ucket_start_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x65vent_count\x18\x02 \x01(\x03\x12\x16\n\x0e\x65xpected_count\x18\x03 \x01(\x01\x12\x0f\n\x07unusual\x18\x04 \x01(\x08\"a\n\x0bTrendSeries\x12\x11\n\ticcs_code\x18\x01 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x02 \x01(\t\x12.\n\x06points\x18\x03 \x03(\x0b\x32\x1e.icore.analytics.v1.TrendPoint\"T\n\x11GetTrendsResponse\x12/\n\x06series\x18\x01 \x03(\x0b\x32\x1f.icore.analytics.v1.TrendSeries\x12\x0e\n\x06method\x18\x02 \x01(\t\"e\n\x0b\x42oundingBox\x12*\n\nsouth_west\x18\x01 \x01(\x0b\x32\x16.icore.uim.v1.GeoPoint\x12*\n\nnorth_east\x18\x02 \x01(\x0b\x32\x16.icore.uim.v1.GeoPoint\"\xdc\x01\n\x12GetHotspotsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x04\x61rea\x18\x03 \x01(\x0b\x32\x1f.icore.analytics.v1.BoundingBox\x12\x12\n\niccs_codes\x18\x04 \x03(\t\x12\x11\n\tradius_km\x18\x05 \x01(\x01\x12\x12\n\nmin_events\x18\x06 \x01(\x05\"l\n\x07Hotspot\x12&\n\x06\x63\x65ntre\x18\x01 \x01(\x0b\x32\x16.icore.uim.v1.GeoPoint\x12\x11\n\tradius_km\x18\x02 \x01(\x01\x12\x13\n\x0b\x65vent_count\x18\x03 \x01(\x03\x12\x11\n\tevent_ids\x18\x04 \x03(\t\"T\n\x13GetHotspotsResponse\x12-\n\x08hotspots\x18\x01 \x03(\x0b\x32\x1b.icore.analytics.v1.Hotspot\x12\x0e\n\x06method\x18\x02 \x01(\t*k\n\nTimeBucket\x12\x1b\n\x17TIME_BUCKET_UNSPECIFIED\x10\x00\x12\x13\n\x0fTIME_BUCKET_DAY\x10\x01\x12\x14\n\x10TIME_BUCKET_WEEK\x10\x02\x12\x15\n\x11TIME_BUCKET_MONTH\x10\x03\x32\xf3\x04\n\x10\x41nalyticsService\x12j\n\x0fResolveEntities\x12*.icore.analytics.v1.ResolveEntitiesRequest\x1a+.icore.analytics.v1.ResolveEntitiesResponse\x12X\n\tFindPaths\x12$.icore.analytics.v1.FindPathsRequest\x1a%.icore.analytics.v1.FindPathsResponse\x12m\n\x10GetNeighbourhood\x12+.icore.analytics.v1.GetNeighbourhoodRequest\x1a,.icore.analytics.v1.GetNeighbourhoodResponse\x12p\n\x11\x44\x65tectCommunities\x12,.icore.analytics.v1.DetectCommunitiesRequest\x1a-.icore.analytics.v1.DetectCommunitiesResponse\x12X\n\tGetTrends\x12$.icore.analytics.v1.GetTrendsRequest\x1a%.icore.analytics.v1.GetTrendsResponse\x12^\n\x0bGetHotspots\x12&.icore.analytics.v1.GetHotspotsRequest\x1a\'.icore.analytics.v1.GetHotspotsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*icore/analytics/v1/analytics_service.proto\x12\x12icore.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18icore/uim/v1/dates.proto\x1a\x19icore/uim/v1/entity.proto\x1a\x17icore/uim/v1/link.proto\x1a\x1bicore/uim/v1/location.proto\"\xe4\x01\n\x16ResolveEntitiesRequest\x12\x12\n\nentity_ids\x18\x01 \x03(\t\x12-\n\x0b\x65ntity_kind\x18\x02 \x01(\x0e\x32\x18.icore.uim.v1.EntityKind\x12\x18\n\x10min_cluster_size\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12\x0f\n\x07refresh\x18\x06 \x01(\x08\x12\x35\n\x04like\x18\x07 \x01(\x0b\x32\'.icore.analytics.v1.IdentityDescription\"\xb4\x01\n\x13IdentityDescription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x30\n\rdate_of_birth\x18\x02 \x01(\x0b\x32\x19.icore.uim.v1.PartialDate\x12\x15\n\rnationalities\x18\x03 \x03(\t\x12\x17\n\x0f\x64ocument_number\x18\x04 \x01(\t\x12-\n\x0b\x65ntity_kind\x18\x05 \x01(\x0e\x32\x18.icore.uim.v1.EntityKind\"U\n\tPairScore\x12\x13\n\x0b\x65ntity_id_a\x18\x01 \x01(\t\x12\x13\n\x0b\x65ntity_id_b\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0f\n\x07reasons\x18\x04 \x03(\t\"g\n\x0fIdentityCluster\x12\x12\n\ncluster_id\x18\x01 \x01(\t\x12\x12\n\nentity_ids\x18\x02 \x03(\t\x12,\n\x05pairs\x18\x03 \x03(\x0b\x32\x1d.icore.analytics.v1.PairScore\"\x8c\x01\n\x17ResolveEntitiesResponse\x12\x35\n\x08\x63lusters\x18\x01 \x03(\x0b\x32#.icore.analytics.v1.IdentityCluster\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x11\n\tthreshold\x18\x03 \x01(\x01\x12\x0e\n\x06method\x18\x04 \x01(\t\"e\n\x10\x46indPathsRequest\x12\x16\n\x0e\x66rom_entity_id\x18\x01 \x01(\t\x12\x14\n\x0cto_entity_id\x18\x02 \x01(\t\x12\x10\n\x08max_hops\x18\x03 \x01(\x05\x12\x11\n\tmax_paths\x18\x04 \x01(\x05\"r\n\x08PathStep\x12\x16\n\x0e\x66rom_entity_id\x18\x01 \x01(\t\x12\x14\n\x0cto_entity_id\x18\x02 \x01(\t\x12 \n\x04link\x18\x03 \x01(\x0b\x32\x12.icore.uim.v1.Link\x12\x16\n\x0eidentity_score\x18\x04 \x01(\x01\"3\n\x04Path\x12+\n\x05steps\x18\x01 \x03(\x0b\x32\x1c.icore.analytics.v1.PathStep\"O\n\x11\x46indPathsResponse\x12\'\n\x05paths\x18\x01 \x03(\x0b\x32\x18.icore.analytics.v1.Path\x12\x11\n\ttruncated\x18\x02 \x01(\x08\"z\n\x17GetNeighbourhoodRequest\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\x05\x12\x11\n\tmax_nodes\x18\x03 \x01(\x05\x12*\n\nlink_types\x18\x04 \x03(\x0e\x32\x16.icore.uim.v1.LinkType\"\x96\x01\n\tGraphNode\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12-\n\x0b\x65ntity_kind\x18\x02 \x01(\x0e\x32\x18.icore.uim.v1.EntityKind\x12\r\n\x05label\x18\x03 \x01(\t\x12\x12\n\ndata_owner\x18\x04 \x01(\t\x12\x12\n\ncluster_id\x18\x05 \x01(\t\x12\x10\n\x08\x64istance\x18\x06 \x01(\x05\"\x9b\x01\n\tGraphEdge\x12\x16\n\x0e\x66rom_entity_id\x18\x01 \x01(\t\x12\x14\n\x0cto_entity_id\x18\x02 \x01(\t\x12)\n\tlink_type\x18\x03 \x01(\x0e\x32\x16.icore.uim.v1.LinkType\x12\x0f\n\x07link_id\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x16\n\x0eidentity_score\x18\x06 \x01(\x01\"\x89\x01\n\x18GetNeighbourhoodResponse\x12,\n\x05nodes\x18\x01 \x03(\x0b\x32\x1d.icore.analytics.v1.GraphNode\x12,\n\x05\x65\x64ges\x18\x02 \x03(\x0b\x32\x1d.icore.analytics.v1.GraphEdge\x12\x11\n\ttruncated\x18\x03 \x01(\x08\"m\n\x18\x44\x65tectCommunitiesRequest\x12\x10\n\x08min_size\x18\x01 \x01(\x05\x12\x18\n\x10key_member_count\x18\x02 \x01(\x05\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"2\n\tKeyMember\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12\x12\n\ncentrality\x18\x02 \x01(\x01\"i\n\tCommunity\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12\x12\n\nentity_ids\x18\x02 \x03(\t\x12\x32\n\x0bkey_members\x18\x03 \x03(\x0b\x32\x1d.icore.analytics.v1.KeyMember\"x\n\x19\x44\x65tectCommunitiesResponse\x12\x32\n\x0b\x63ommunities\x18\x01 \x03(\x0b\x32\x1d.icore.analytics.v1.Community\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\"\xcc\x01\n\x10GetTrendsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0btime_bucket\x18\x03 \x01(\x0e\x32\x1e.icore.analytics.v1.TimeBucket\x12\x12\n\niccs_codes\x18\x04 \x03(\t\x12\x11\n\tcountries\x18\x05 \x03(\t\"\x81\x01\n\nTrendPoint\x12\x35\n\x11\x62ucket_start_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x65vent_count\x18\x02 \x01(\x03\x12\x16\n\x0e\x65xpected_count\x18\x03 \x01(\x01\x12\x0f\n\x07unusual\x18\x04 \x01(\x08\"a\n\x0bTrendSeries\x12\x11\n\ticcs_code\x18\x01 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x02 \x01(\t\x12.\n\x06points\x18\x03 \x03(\x0b\x32\x1e.icore.analytics.v1.TrendPoint\"T\n\x11GetTrendsResponse\x12/\n\x06series\x18\x01 \x03(\x0b\x32\x1f.icore.analytics.v1.TrendSeries\x12\x0e\n\x06method\x18\x02 \x01(\t\"e\n\x0b\x42oundingBox\x12*\n\nsouth_west\x18\x01 \x01(\x0b\x32\x16.icore.uim.v1.GeoPoint\x12*\n\nnorth_east\x18\x02 \x01(\x0b\x32\x16.icore.uim.v1.GeoPoint\"\xdc\x01\n\x12GetHotspotsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x04\x61rea\x18\x03 \x01(\x0b\x32\x1f.icore.analytics.v1.BoundingBox\x12\x12\n\niccs_codes\x18\x04 \x03(\t\x12\x11\n\tradius_km\x18\x05 \x01(\x01\x12\x12\n\nmin_events\x18\x06 \x01(\x05\"l\n\x07Hotspot\x12&\n\x06\x63\x65ntre\x18\x01 \x01(\x0b\x32\x16.icore.uim.v1.GeoPoint\x12\x11\n\tradius_km\x18\x02 \x01(\x01\x12\x13\n\x0b\x65vent_count\x18\x03 \x01(\x03\x12\x11\n\tevent_ids\x18\x04 \x03(\t\"T\n\x13GetHotspotsResponse\x12-\n\x08hotspots\x18\x01 \x03(\x0b\x32\x1b.icore.analytics.v1.Hotspot\x12\x0e\n\x06method\x18\x02 \x01(\t*k\n\nTimeBucket\x12\x1b\n\x17TIME_BUCKET_UNSPECIFIED\x10\x00\x12\x13\n\x0fTIME_BUCKET_DAY\x10\x01\x12\x14\n\x10TIME_BUCKET_WEEK\x10\x02\x12\x15\n\x11TIME_BUCKET_MONTH\x10\x03\x32\xf3\x04\n\x10\x41nalyticsService\x12j\n\x0fResolveEntities\x12*.icore.analytics.v1.ResolveEntitiesRequest\x1a+.icore.analytics.v1.ResolveEntitiesResponse\x12X\n\tFindPaths\x12$.icore.analytics.v1.FindPathsRequest\x1a%.icore.analytics.v1.FindPathsResponse\x12m\n\x10GetNeighbourhood\x12+.icore.analytics.v1.GetNeighbourhoodRequest\x1a,.icore.analytics.v1.GetNeighbourhoodResponse\x12p\n\x11\x44\x65tectCommunities\x12,.icore.analytics.v1.DetectCommunitiesRequest\x1a-.icore.analytics.v1.DetectCommunitiesResponse\x12X\n\tGetTrends\x12$.icore.analytics.v1.GetTrendsRequest\x1a%.icore.analytics.v1.GetTrendsResponse\x12^\n\x0bGetHotspots\x12&.icore.analytics.v1.GetHotspotsRequest\x1a\'.icore.analytics.v1.GetHotspotsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'icore.analytics.v1.analytics_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TIMEBUCKET']._serialized_start=3057
-  _globals['_TIMEBUCKET']._serialized_end=3164
-  _globals['_RESOLVEENTITIESREQUEST']._serialized_start=181
-  _globals['_RESOLVEENTITIESREQUEST']._serialized_end=354
-  _globals['_PAIRSCORE']._serialized_start=356
-  _globals['_PAIRSCORE']._serialized_end=441
-  _globals['_IDENTITYCLUSTER']._serialized_start=443
-  _globals['_IDENTITYCLUSTER']._serialized_end=546
-  _globals['_RESOLVEENTITIESRESPONSE']._serialized_start=549
-  _globals['_RESOLVEENTITIESRESPONSE']._serialized_end=689
-  _globals['_FINDPATHSREQUEST']._serialized_start=691
-  _globals['_FINDPATHSREQUEST']._serialized_end=792
-  _globals['_PATHSTEP']._serialized_start=794
-  _globals['_PATHSTEP']._serialized_end=908
-  _globals['_PATH']._serialized_start=910
-  _globals['_PATH']._serialized_end=961
-  _globals['_FINDPATHSRESPONSE']._serialized_start=963
-  _globals['_FINDPATHSRESPONSE']._serialized_end=1042
-  _globals['_GETNEIGHBOURHOODREQUEST']._serialized_start=1044
-  _globals['_GETNEIGHBOURHOODREQUEST']._serialized_end=1166
-  _globals['_GRAPHNODE']._serialized_start=1169
-  _globals['_GRAPHNODE']._serialized_end=1319
-  _globals['_GRAPHEDGE']._serialized_start=1322
-  _globals['_GRAPHEDGE']._serialized_end=1477
-  _globals['_GETNEIGHBOURHOODRESPONSE']._serialized_start=1480
-  _globals['_GETNEIGHBOURHOODRESPONSE']._serialized_end=1617
-  _globals['_DETECTCOMMUNITIESREQUEST']._serialized_start=1619
-  _globals['_DETECTCOMMUNITIESREQUEST']._serialized_end=1728
-  _globals['_KEYMEMBER']._serialized_start=1730
-  _globals['_KEYMEMBER']._serialized_end=1780
-  _globals['_COMMUNITY']._serialized_start=1782
-  _globals['_COMMUNITY']._serialized_end=1887
-  _globals['_DETECTCOMMUNITIESRESPONSE']._serialized_start=1889
-  _globals['_DETECTCOMMUNITIESRESPONSE']._serialized_end=2009
-  _globals['_GETTRENDSREQUEST']._serialized_start=2012
-  _globals['_GETTRENDSREQUEST']._serialized_end=2216
-  _globals['_TRENDPOINT']._serialized_start=2219
-  _globals['_TRENDPOINT']._serialized_end=2348
-  _globals['_TRENDSERIES']._serialized_start=2350
-  _globals['_TRENDSERIES']._serialized_end=2447
-  _globals['_GETTRENDSRESPONSE']._serialized_start=2449
-  _globals['_GETTRENDSRESPONSE']._serialized_end=2533
-  _globals['_BOUNDINGBOX']._serialized_start=2535
-  _globals['_BOUNDINGBOX']._serialized_end=2636
-  _globals['_GETHOTSPOTSREQUEST']._serialized_start=2639
-  _globals['_GETHOTSPOTSREQUEST']._serialized_end=2859
-  _globals['_HOTSPOT']._serialized_start=2861
-  _globals['_HOTSPOT']._serialized_end=2969
-  _globals['_GETHOTSPOTSRESPONSE']._serialized_start=2971
-  _globals['_GETHOTSPOTSRESPONSE']._serialized_end=3055
-  _globals['_ANALYTICSSERVICE']._serialized_start=3167
-  _globals['_ANALYTICSSERVICE']._serialized_end=3794
+  _globals['_TIMEBUCKET']._serialized_start=3321
+  _globals['_TIMEBUCKET']._serialized_end=3428
+  _globals['_RESOLVEENTITIESREQUEST']._serialized_start=207
+  _globals['_RESOLVEENTITIESREQUEST']._serialized_end=435
+  _globals['_IDENTITYDESCRIPTION']._serialized_start=438
+  _globals['_IDENTITYDESCRIPTION']._serialized_end=618
+  _globals['_PAIRSCORE']._serialized_start=620
+  _globals['_PAIRSCORE']._serialized_end=705
+  _globals['_IDENTITYCLUSTER']._serialized_start=707
+  _globals['_IDENTITYCLUSTER']._serialized_end=810
+  _globals['_RESOLVEENTITIESRESPONSE']._serialized_start=813
+  _globals['_RESOLVEENTITIESRESPONSE']._serialized_end=953
+  _globals['_FINDPATHSREQUEST']._serialized_start=955
+  _globals['_FINDPATHSREQUEST']._serialized_end=1056
+  _globals['_PATHSTEP']._serialized_start=1058
+  _globals['_PATHSTEP']._serialized_end=1172
+  _globals['_PATH']._serialized_start=1174
+  _globals['_PATH']._serialized_end=1225
+  _globals['_FINDPATHSRESPONSE']._serialized_start=1227
+  _globals['_FINDPATHSRESPONSE']._serialized_end=1306
+  _globals['_GETNEIGHBOURHOODREQUEST']._serialized_start=1308
+  _globals['_GETNEIGHBOURHOODREQUEST']._serialized_end=1430
+  _globals['_GRAPHNODE']._serialized_start=1433
+  _globals['_GRAPHNODE']._serialized_end=1583
+  _globals['_GRAPHEDGE']._serialized_start=1586
+  _globals['_GRAPHEDGE']._serialized_end=1741
+  _globals['_GETNEIGHBOURHOODRESPONSE']._serialized_start=1744
+  _globals['_GETNEIGHBOURHOODRESPONSE']._serialized_end=1881
+  _globals['_DETECTCOMMUNITIESREQUEST']._serialized_start=1883
+  _globals['_DETECTCOMMUNITIESREQUEST']._serialized_end=1992
+  _globals['_KEYMEMBER']._serialized_start=1994
+  _globals['_KEYMEMBER']._serialized_end=2044
+  _globals['_COMMUNITY']._serialized_start=2046
+  _globals['_COMMUNITY']._serialized_end=2151
+  _globals['_DETECTCOMMUNITIESRESPONSE']._serialized_start=2153
+  _globals['_DETECTCOMMUNITIESRESPONSE']._serialized_end=2273
+  _globals['_GETTRENDSREQUEST']._serialized_start=2276
+  _globals['_GETTRENDSREQUEST']._serialized_end=2480
+  _globals['_TRENDPOINT']._serialized_start=2483
+  _globals['_TRENDPOINT']._serialized_end=2612
+  _globals['_TRENDSERIES']._serialized_start=2614
+  _globals['_TRENDSERIES']._serialized_end=2711
+  _globals['_GETTRENDSRESPONSE']._serialized_start=2713
+  _globals['_GETTRENDSRESPONSE']._serialized_end=2797
+  _globals['_BOUNDINGBOX']._serialized_start=2799
+  _globals['_BOUNDINGBOX']._serialized_end=2900
+  _globals['_GETHOTSPOTSREQUEST']._serialized_start=2903
+  _globals['_GETHOTSPOTSREQUEST']._serialized_end=3123
+  _globals['_HOTSPOT']._serialized_start=3125
+  _globals['_HOTSPOT']._serialized_end=3233
+  _globals['_GETHOTSPOTSRESPONSE']._serialized_start=3235
+  _globals['_GETHOTSPOTSRESPONSE']._serialized_end=3319
+  _globals['_ANALYTICSSERVICE']._serialized_start=3431
+  _globals['_ANALYTICSSERVICE']._serialized_end=4058
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from icore.uim.v1 import dates_pb2 as _dates_pb2
 from icore.uim.v1 import entity_pb2 as _entity_pb2
 from icore.uim.v1 import link_pb2 as _link_pb2
 from icore.uim.v1 import location_pb2 as _location_pb2
@@ -25,20 +26,36 @@ TIME_BUCKET_WEEK: TimeBucket
 TIME_BUCKET_MONTH: TimeBucket
 
 class ResolveEntitiesRequest(_message.Message):
-    __slots__ = ("entity_ids", "entity_kind", "min_cluster_size", "page_size", "page_token", "refresh")
+    __slots__ = ("entity_ids", "entity_kind", "min_cluster_size", "page_size", "page_token", "refresh", "like")
     ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
     ENTITY_KIND_FIELD_NUMBER: _ClassVar[int]
     MIN_CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     REFRESH_FIELD_NUMBER: _ClassVar[int]
+    LIKE_FIELD_NUMBER: _ClassVar[int]
     entity_ids: _containers.RepeatedScalarFieldContainer[str]
     entity_kind: _entity_pb2.EntityKind
     min_cluster_size: int
     page_size: int
     page_token: str
     refresh: bool
-    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., entity_kind: _Optional[_Union[_entity_pb2.EntityKind, str]] = ..., min_cluster_size: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., refresh: _Optional[bool] = ...) -> None: ...
+    like: IdentityDescription
+    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., entity_kind: _Optional[_Union[_entity_pb2.EntityKind, str]] = ..., min_cluster_size: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., refresh: _Optional[bool] = ..., like: _Optional[_Union[IdentityDescription, _Mapping]] = ...) -> None: ...
+
+class IdentityDescription(_message.Message):
+    __slots__ = ("name", "date_of_birth", "nationalities", "document_number", "entity_kind")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    NATIONALITIES_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_KIND_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    date_of_birth: _dates_pb2.PartialDate
+    nationalities: _containers.RepeatedScalarFieldContainer[str]
+    document_number: str
+    entity_kind: _entity_pb2.EntityKind
+    def __init__(self, name: _Optional[str] = ..., date_of_birth: _Optional[_Union[_dates_pb2.PartialDate, _Mapping]] = ..., nationalities: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., entity_kind: _Optional[_Union[_entity_pb2.EntityKind, str]] = ...) -> None: ...
 
 class PairScore(_message.Message):
     __slots__ = ("entity_id_a", "entity_id_b", "score", "reasons")
