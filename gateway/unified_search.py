@@ -1,16 +1,18 @@
 """UnifiedSearch: one request to every backend at once, one ranked answer.
 
-Phase one asks the repository (Search), the messages (ListMessages by text)
-and the watch lists (Identify, when a template is given) concurrently. Phase
-two, which needs phase one's entity ids, asks analytics which of them are one
-real-world identity and the repository for linked entities; the linked
-entities of the repository's hits are asked for as soon as Search answers,
-while the other phase-one calls are still running. Every call has its
-own deadline cut from the caller's; a backend that fails or is late shows in
-`backend_statuses` and the answer goes on without it. When some biometric
-shards do not answer, the candidates of the others are used and the
-biometric status says which shards are missing. Cancelling the caller's
-RPC cancels the tasks, and with them every backend call in flight.
+One round of concurrent calls answers a biographic search: the repository's
+Search (with the linked entities of its best hits in the same call), the
+messages (ListMessages by text), and analytics' identity clusters of the
+records most like the description (ResolveEntities `like`), which group the
+hits by real-world identity without waiting for them. A biometric probe adds
+Identify to that round and a second one that needs its candidates: their
+repository records, their identities (ResolveEntities by id, with the
+search's hits) and their links. Every call has its own deadline cut from the
+caller's; a backend that fails or is late shows in `backend_statuses` and the
+answer goes on without it. When some biometric shards do not answer, the
+candidates of the others are used and the biometric status says which shards
+are missing. Cancelling the caller's RPC cancels the tasks, and with them
+every backend call in flight.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from services.bootstrap.errors import FieldErrors
 from services.bootstrap.paging import PageRequest
 from services.uim.biometrics import has_vector
 
-#: How much of the budget phase one may use when phase two must follow.
+#: How much of the budget the first round may use when a second must follow (a probe).
 PHASE_ONE_SHARE = 0.6
 #: Results whose linked entities are fetched.
 LINKED_FOR_TOP = 5
@@ -66,7 +68,8 @@ async def unified_search(
     page = validate(request, errors)
     errors.raise_if_any()
     wanted = page.offset + page.size
-    first = budget.share(PHASE_ONE_SHARE)
+    # Only watch-list candidates need a second phase (their records, identities and links).
+    first = budget.share(PHASE_ONE_SHARE) if request.HasField("probe") else budget.left()
 
     calls: list[asyncio.Task[Any]] = []
 
@@ -78,29 +81,32 @@ async def unified_search(
         searching = start(_search_repository(request, backends, wanted, first))
         reading = start(_search_messages(request, backends, first))
         identifying = start(_identify(request, backends, wanted, first, thresholds))
-        query = await searching
+        describing = start(_resolve_description(request, backends, first))
+        query, messages, biometric, analytics = (await searching, await reading, await identifying,
+                                                 await describing)
         hits = list(query.response.hits) if query.ok else []
-        hit_ids = list(dict.fromkeys(h.entity.id for h in hits))
-        # The top hits' linked records are fetched while messages and watch lists are
-        # still being searched: the answer waits for the slower chain, not for both.
-        linking = start(_related(hit_ids[:LINKED_FOR_TOP], backends, budget))
-        messages, biometric = await reading, await identifying
         # Partial (some shards missing, said in the status) is better than none.
         candidates = list(biometric.response.candidates) if biometric.response is not None else []
-        entity_ids = list(dict.fromkeys(hit_ids + [c.subject_id for c in candidates]))
-        analytics, subjects, related_subjects = await asyncio.gather(
-            _resolve(entity_ids, backends, budget),
-            _subjects(candidates, set(hit_ids), backends, budget),
-            _related(entity_ids[len(hit_ids[:LINKED_FOR_TOP]):LINKED_FOR_TOP], backends, budget),
-        )
-        related = {**await linking, **related_subjects}
+        related = {h.entity.id: ([r.entity for r in h.linked.related], list(h.linked.links))
+                   for h in hits if h.HasField("linked")}
+        cluster_of = _clusters(analytics)
+        if candidates:
+            hit_ids = list(dict.fromkeys(h.entity.id for h in hits))
+            subject_ids = list(dict.fromkeys(c.subject_id for c in candidates))
+            by_ids, subjects, related_subjects = await asyncio.gather(
+                _resolve(list(dict.fromkeys(hit_ids + subject_ids)), backends, budget),
+                _subjects(candidates, set(hit_ids), backends, budget),
+                _related([i for i in subject_ids if i not in related][:max(0, LINKED_FOR_TOP - len(related))],
+                         backends, budget),
+            )
+            analytics = by_ids if by_ids.ok or not analytics.ok else analytics
+            cluster_of |= _clusters(by_ids)
+            related |= related_subjects
+        else:
+            subjects = {}
     finally:  # the caller cancelled, or a call failed: nothing is left running
         for call in calls:
             call.cancel()
-    cluster_of = {}
-    if analytics.ok:
-        for cluster in analytics.response.clusters:
-            cluster_of.update({entity_id: cluster.cluster_id for entity_id in cluster.entity_ids})
 
     groups = merging.group_hits(hits, candidates, subjects, cluster_of)
     attached = merging.attach_messages(groups, messages.response.messages if messages.ok else [])
@@ -119,12 +125,21 @@ async def unified_search(
                                     next_page_token=page.next_token(len(groups)))
 
 
+def _clusters(outcome: Outcome[Any]) -> dict[str, str]:
+    """Entity id -> identity cluster id, from a ResolveEntities outcome."""
+    if not outcome.ok:
+        return {}
+    return {entity_id: cluster.cluster_id for cluster in outcome.response.clusters
+            for entity_id in cluster.entity_ids}
+
+
 async def _search_repository(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int,
                              timeout: float) -> Outcome[Any]:
     if not _text_criteria(request):
         return skipped("query", "no biographic criteria")
     search = query_pb.SearchRequest(text=request.text, name=request.name, nationality=request.nationality,
-                                    document_number=request.document_number, page_size=min(wanted, 100))
+                                    document_number=request.document_number, page_size=min(wanted, 100),
+                                    linked_hit_count=LINKED_FOR_TOP, max_linked_per_hit=10)
     if request.HasField("date_of_birth"):
         search.date_of_birth.CopyFrom(request.date_of_birth)
     return await ask("query", lambda t: backends.query.Search(search, timeout=t), timeout)
@@ -149,6 +164,23 @@ async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, wanted
     identify = biometric_pb.IdentifyRequest(probe=request.probe, top_k=min(wanted, 100), min_score=floor)
     left = timeout - (time.monotonic() - started)
     return await ask("biometric", lambda t: backends.biometric.Identify(identify, timeout=t), left)
+
+
+async def _resolve_description(request: pb.UnifiedSearchRequest, backends: Backends,
+                               timeout: float) -> Outcome[Any]:
+    """The identity clusters of the records most like what is searched for, asked
+    beside the search (not after it), to group its hits by real-world identity."""
+    name = (request.name.strip() or request.text.strip())[:300]
+    document = request.document_number.strip()
+    if not name and not document:
+        return skipped("analytics", "no name or document to resolve")
+    like = analytics_pb.IdentityDescription(name=name, document_number=document)
+    if request.nationality:
+        like.nationalities.append(request.nationality)
+    if request.HasField("date_of_birth"):
+        like.date_of_birth.CopyFrom(request.date_of_birth)
+    resolve = analytics_pb.ResolveEntitiesRequest(like=like, page_size=500)
+    return await ask("analytics", lambda t: backends.analytics.ResolveEntities(resolve, timeout=t), timeout)
 
 
 async def _resolve(entity_ids: list[str], backends: Backends, budget: Budget) -> Outcome[Any]:

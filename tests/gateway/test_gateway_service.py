@@ -145,6 +145,9 @@ def test_unified_search_merges_every_backend_by_entity(mesh: Mesh) -> None:
     for_france = pb_grpc.GatewayServiceStub(mesh["gateway"].channel).UnifiedSearch(
         pb.UnifiedSearchRequest(name="Ivan Petrov"), metadata=country("FRA"), timeout=5)
     assert any(m.subject == "Ivan Petrov seen in Kehl" for r in for_france.results for m in r.messages)
+    # Without a probe the search is one round of calls; analytics' clusters still group it.
+    assert {IVAN, IVAN_DEU} <= {h.entity.id for h in for_france.results[0].hits}, "one person, two records"
+    assert _states(for_france)["analytics"] == "BACKEND_STATE_OK"
     stranger = _search(mesh, name="Ivan Petrov", probe=_probe(0.0, RNG.standard_normal(512).astype(np.float32)))
     assert _states(stranger)["biometric"] == "BACKEND_STATE_OK"
     assert not [h for r in stranger.results for h in r.hits if h.backend == "biometric"], \
