@@ -117,7 +117,6 @@ class Resolver:
         search for it would find, for grouping that search's hits by identity
         without waiting for them. Not a match decision: nothing is compared."""
         rows = self._index.rows_sharing(block_keys(record))
-        rows = rows[rows < len(self._records)]
         if not len(rows):
             return []
         found, shared = np.unique(rows, return_counts=True)

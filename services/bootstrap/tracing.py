@@ -80,10 +80,13 @@ class ClientTracing(
 ):
     """A CLIENT span per outgoing call, ended with the call's status code."""
 
+    def __init__(self) -> None:
+        self._tracer = trace.get_tracer(__name__)  # a proxy until a provider is installed
+
     def _start(self, details: grpc.aio.ClientCallDetails) -> tuple[Any, grpc.aio.ClientCallDetails]:
         method = details.method.decode() if isinstance(details.method, bytes) else details.method
         service, _, name = method.lstrip("/").partition("/")
-        span = trace.get_tracer(__name__).start_span(
+        span = self._tracer.start_span(
             method, kind=trace.SpanKind.CLIENT,
             attributes={"rpc.system": "grpc", "rpc.service": service, "rpc.method": name})
         carrier: dict[str, str] = {}
@@ -95,19 +98,39 @@ class ClientTracing(
                                                 details.wait_for_ready)
 
     @staticmethod
-    def _end_when_done(span: Any, call: Any) -> Any:
+    def _end(span: Any, code: grpc.StatusCode) -> None:
+        span.set_attribute("rpc.grpc.status_code", code.value[0])
+        if code != grpc.StatusCode.OK:
+            span.set_status(trace.Status(trace.StatusCode.ERROR, code.name))
+        span.end()
+
+    @classmethod
+    def _end_when_done(cls, span: Any, call: Any) -> Any:
         async def finish() -> None:
             try:
                 code = await call.code()
             except BaseException:  # noqa: BLE001 - a span must end whatever happened
                 code = grpc.StatusCode.CANCELLED
-            span.set_attribute("rpc.grpc.status_code", code.value[0])
-            if code != grpc.StatusCode.OK:
-                span.set_status(trace.Status(trace.StatusCode.ERROR, code.name))
-            span.end()
+            cls._end(span, code)
 
         call.add_done_callback(lambda _: asyncio.ensure_future(finish()))
         return call
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        """A unary call's span ends here, when its status is in, without a task of its
+        own: the gateway makes several such calls for every search."""
+        span, details = self._start(details)
+        code = grpc.StatusCode.CANCELLED
+        try:
+            call = await continuation(details, request)
+            try:
+                code = await call.code()
+            except asyncio.CancelledError:
+                call.cancel()
+                raise
+            return call
+        finally:
+            self._end(span, code)
 
     async def _intercept(self, continuation: Any, details: Any, request: Any) -> Any:
         span, details = self._start(details)
@@ -118,7 +141,6 @@ class ClientTracing(
             raise
         return self._end_when_done(span, call)
 
-    intercept_unary_unary = _intercept
     intercept_unary_stream = _intercept
     intercept_stream_unary = _intercept
     intercept_stream_stream = _intercept
