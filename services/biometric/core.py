@@ -146,6 +146,7 @@ class BiometricCore:
         core = cls(config, engine, store, shard)
         core.replayed = core._since_snapshot = replayed
         core._checkpoints = WalCheckpointer(database)
+        store.warm_up()  # after the checkpointer has emptied the connection pool
         # The loaded gallery lives as long as the process: a full collection
         # need not walk its million-entry maps again (54 ms a time at 1M).
         gc.freeze()

@@ -208,6 +208,18 @@ class TemplateStore:
             self._seq = seq
         return seq
 
+    def warm_up(self) -> None:
+        """Open a pooled connection and compile a delete's statements, in a
+        transaction that is rolled back: the first DeleteTemplate after a start
+        would otherwise pay for both (5 ms at 100,000 templates, against 0.4)."""
+        with self.engine.connect() as connection:
+            connection.execute(_HIGHEST_SEQ).scalar()
+            which = templates_table.c.template_id
+            connection.execute(sa.delete(templates_table).where(which == "").returning(which)).all()
+            connection.execute(sa.insert(deletions_table), [
+                {"seq": 0, "template_id": "", "delete_time": datetime.now(UTC)}])
+            connection.rollback()
+
     def delete(self, template_ids: Iterable[str]) -> int:
         """Delete templates (absent ids are skipped); returns the last sequence number used."""
         now = datetime.now(UTC)

@@ -56,3 +56,13 @@ def test_a_new_store_continues_the_sequence(store: TemplateStore) -> None:
     store.delete(["t1"])
     again = TemplateStore(store.engine)
     assert again.upsert([validate_template(template(2, vector), DIMS)]) == 3
+
+
+def test_warming_up_writes_nothing(store: TemplateStore) -> None:
+    vectors = unit_vectors(np.random.default_rng(23), 3, 16)
+    store.upsert([validate_template(template(i, vectors[i]), DIMS) for i in range(3)])
+    store.delete(["t0"])
+    before = [(c.seq, c.template_id, c.template is not None) for c in store.changes_since(0)]
+    store.warm_up()
+    assert [(c.seq, c.template_id, c.template is not None) for c in store.changes_since(0)] == before
+    assert store.count() == 2 and store.last_seq() == 4
