@@ -148,9 +148,9 @@ def identity_record(entity: entity_pb2.Entity) -> IdentityRecord | None:
     return None
 
 
-def described_record(description: analytics_service_pb2.IdentityDescription) -> IdentityRecord | None:
+def described_record(description: analytics_service_pb2.IdentityDescription) -> IdentityRecord:
     """A search's description as a record to look up (see Resolver.clustered_like);
-    None when it names nothing."""
+    one with no usable name or document has no blocking keys and finds nothing."""
     entity = entity_pb2.Entity(id="described")
     if description.entity_kind == ORGANIZATION:
         entity.organization.names.append(description.name)
@@ -164,5 +164,6 @@ def described_record(description: analytics_service_pb2.IdentityDescription) -> 
         if description.document_number:
             entity.person.documents.add(number=description.document_number)
     record = identity_record(entity)
-    return record if record is not None and (record.names or record.documents) else None
+    assert record is not None  # a person or an organization always gives one
+    return record
 

@@ -97,6 +97,8 @@ def test_a_description_brings_the_clusters_of_the_records_a_search_for_it_finds(
                                                   metadata=country(caller))
             assert all(generated.visible(e, caller) for c in seen.clusters for e in c.entity_ids)
     assert found >= 0.95 * len(clusters), (found, len(clusters))
+    nothing = pb.ResolveEntitiesRequest(like=pb.IdentityDescription(name="-- ?"), page_size=500)
+    assert not generated.stub.ResolveEntities(nothing, metadata=country("FRA")).clusters, "not the whole store"
 
 
 def test_clusters_name_no_record_the_caller_may_not_see(generated: Generated) -> None:
