@@ -28,7 +28,7 @@ import numpy as np
 import structlog
 
 from services.analytics.blocking import BlockIndex, block_keys, decode
-from services.analytics.clustering import average_linkage, components, piece_of, split_oversized
+from services.analytics.clustering import LINK_VETO, average_linkage, components, piece_of, split_oversized
 from services.analytics.comparison import Comparison, compare
 from services.analytics.records import IdentityRecord
 from services.analytics.scoring import TF_CLIP, TF_LEVELS, MatchModel, NameFrequencies, estimate
@@ -273,9 +273,8 @@ class Resolver:
                 self._clusters.pop(key, None)
                 self.clustered_ids.discard(self._id(row))
         for piece in pieces:
-            for cluster in average_linkage(
-                piece, lambda i, j: self._matches.get(i, {}).get(j), self._compare_rows, self.model.threshold
-            ):
+            for cluster in average_linkage(piece, lambda i, j: self._matches.get(i, {}).get(j),
+                                           self._compare_rows, self.model.threshold, LINK_VETO):
                 if len(cluster) > 1:
                     self._keep_cluster(cluster)
         return changed

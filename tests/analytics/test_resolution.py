@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from services.analytics.clustering import average_linkage, components, piece_of, split_oversized
+from services.analytics.clustering import LINK_VETO, average_linkage, components, piece_of, split_oversized
 from services.analytics.records import IdentityRecord, identity_record
 from services.analytics.resolution import Resolver, visible_groups
 from services.demo.generator import Truth, generate
@@ -76,6 +76,20 @@ def test_average_linkage_keeps_apart_what_components_join() -> None:
     clusters = average_linkage([0, 1, 2, 3], lambda a, b: probability.get((min(a, b), max(a, b))),
                                lambda a, b: 0.01, threshold=0.5)
     assert sorted(map(sorted, clusters)) == [[0, 1], [2, 3]]
+
+
+def test_a_pair_that_says_different_people_vetoes_the_merge() -> None:
+    """One very strong bad pair (0~2) lifts the mean across {0, 1} x {2, 3} over a low
+    threshold; the pair 0~3, which says "different people", keeps them apart."""
+    probability = {(0, 1): 0.99, (2, 3): 0.99, (0, 2): 0.99, (0, 3): 0.04, (1, 2): 0.2, (1, 3): 0.2}
+
+    def known(a: int, b: int) -> float | None:
+        return probability.get((min(a, b), max(a, b)))
+
+    merged = average_linkage([0, 1, 2, 3], known, lambda a, b: 0.0, threshold=0.3)
+    assert sorted(map(sorted, merged)) == [[0, 1, 2, 3]]
+    kept = average_linkage([0, 1, 2, 3], known, lambda a, b: 0.0, threshold=0.3, veto=LINK_VETO)
+    assert sorted(map(sorted, kept)) == [[0, 1], [2, 3]]
 
 
 def test_an_oversized_component_is_split_at_its_weakest_pairs() -> None:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from services.analytics.comparison import FIELDS, LEVELS
-from services.analytics.scoring import MatchModel, NameFrequencies, estimate
+from services.analytics.scoring import THRESHOLD, MatchModel, NameFrequencies, estimate
 from services.uim.names import prepare
 
 
@@ -47,13 +47,13 @@ def test_weights_order_the_levels_and_missing_weighs_nothing() -> None:
     strong = model.probability(model.weight((1, 1, 1, 1, 1, 1)))
     weak = model.probability(model.weight((5, 5, 2, 2, 0, 0)))
     assert strong > 0.999 and weak < 0.01
-    assert model.probability(model.threshold_weight) == np.float64(0.5) or \
-        abs(model.probability(model.threshold_weight) - 0.5) < 1e-9
+    assert abs(model.probability(model.threshold_weight) - THRESHOLD) < 1e-9
 
 
 def test_a_model_survives_json() -> None:
     model = MatchModel.default()
     again = MatchModel.from_json(model.to_json())
+    assert MatchModel.from_json(model.to_json().replace('"threshold": 0.3', '"threshold": 0.5')).threshold == THRESHOLD
     assert all(np.allclose(a, b) for a, b in zip(model.weights, again.weights, strict=True))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from icore.analytics.v1 import analytics_service_pb2 as pb
 from icore.analytics.v1 import analytics_service_pb2_grpc as pb_grpc
 from services.analytics.mirror import RepositoryMirror
+from services.analytics.scoring import THRESHOLD
 from services.analytics.storage import CURSOR, MODEL, MirrorStore
 from services.bootstrap.database import open_database
 from tests.analytics.entities import link, person
@@ -50,7 +51,7 @@ def test_resolving_the_whole_store_on_demand_saves_the_model(tmp_path: Path) -> 
         stub = pb_grpc.AnalyticsServiceStub(server.channel)
         reply = stub.ResolveEntities(pb.ResolveEntitiesRequest(refresh=True), metadata=country("FRA"))
     assert [sorted(c.entity_ids) for c in reply.clusters] == [["p1", "p2"]]
-    assert reply.threshold == 0.5 and reply.method.startswith("fellegi-sunter")
+    assert reply.threshold == THRESHOLD and reply.method.startswith("fellegi-sunter")
     assert any(r.startswith("document: number shared") for r in reply.clusters[0].pairs[0].reasons)
     assert MirrorStore(engine).read_state(MODEL)
     engine.dispose()
