@@ -244,6 +244,21 @@ def test_one_trace_spans_gateway_and_backends(mesh: Mesh,
             "icore.messaging.v1.MessagingService", "icore.analytics.v1.AnalyticsService"} <= served
 
 
+def test_a_text_search_is_one_round_of_concurrent_calls(mesh: Mesh, span_exporter: InMemorySpanExporter) -> None:
+    """Without a probe nothing waits for the hits: Search (with the linked entities),
+    ListMessages and ResolveEntities (with the description) are all in flight at once,
+    and there is no second call for identities or links."""
+    span_exporter.clear()
+    reply = _search(mesh, name="Ivan Petrov")
+    assert {IVAN, IVAN_DEU} <= {h.entity.id for h in reply.results[0].hits}
+    spans = span_exporter.get_finished_spans()
+    root = next(s for s in spans if s.name == "/icore.gateway.v1.GatewayService/UnifiedSearch"
+                and s.kind == trace.SpanKind.SERVER)
+    calls = [s for s in spans if s.kind == trace.SpanKind.CLIENT and s.context.trace_id == root.context.trace_id]
+    assert sorted(s.name.rsplit("/", 1)[1] for s in calls) == ["ListMessages", "ResolveEntities", "Search"]
+    assert max(s.start_time for s in calls) < min(s.end_time for s in calls), "the calls overlapped"
+
+
 def test_frontline_check_hits_a_watch_listed_face_and_not_a_stranger(mesh: Mesh) -> None:
     stub = pb_grpc.GatewayServiceStub(mesh["gateway"].channel)
     hit = stub.FrontlineCheck(pb.FrontlineCheckRequest(probe=_probe(), name="Ivan Petrov"),
