@@ -27,7 +27,7 @@ from icore.gateway.v1 import gateway_service_pb2_grpc as pb_grpc
 from icore.messaging.v1 import message_pb2, messaging_service_pb2, messaging_service_pb2_grpc
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.query.v1 import query_service_pb2_grpc as query_grpc
-from icore.uim.v1 import access_pb2, biometrics_pb2, dates_pb2, entity_pb2, names_pb2, person_pb2
+from icore.uim.v1 import access_pb2, biometrics_pb2, dates_pb2, entity_pb2, link_pb2, names_pb2, person_pb2
 from services.bootstrap.database import create_engine
 from services.bootstrap.settings import peer_addresses
 from services.query.identifiers import entity_id
@@ -40,6 +40,7 @@ WANTED_FACE = RNG.standard_normal(512).astype(np.float32)
 WANTED_FACE /= np.linalg.norm(WANTED_FACE)
 IVAN = entity_id("FRA", "FPR-1")
 IVAN_DEU = entity_id("DEU", "INPOL-9")
+BROTHER = entity_id("FRA", "FPR-2")
 
 _spans = InMemorySpanExporter()
 
@@ -77,6 +78,17 @@ def _load(servers: dict[str, RunningServer]) -> None:
                   metadata=country("FRA")).created_count == 1
     assert upsert(iter([query_pb.UpsertEntitiesRequest(entities=[_person("INPOL-9", "Иван Петров", "Cyrl")])]),
                   metadata=country("DEU")).created_count == 1
+    brother = entity_pb2.Entity(person=person_pb2.Person(names=[names_pb2.PersonName(full_name="Mykola BONDAR")],
+                                                         date_of_birth=dates_pb2.PartialDate(year=1983)),
+                                access_policy=OPEN)
+    brother.provenance.source_record_id = "FPR-2"
+    assert upsert(iter([query_pb.UpsertEntitiesRequest(entities=[brother])]),
+                  metadata=country("FRA")).created_count == 1
+    family = link_pb2.Link(from_entity_id=IVAN, to_entity_id=BROTHER, link_type=link_pb2.LINK_TYPE_FAMILY,
+                           access_policy=OPEN)
+    family.provenance.source_record_id = "FPR-L1"
+    query_grpc.QueryServiceStub(servers["query"].channel).UpsertLinks(
+        query_pb.UpsertLinksRequest(links=[family]), metadata=country("FRA"))
     template = template_pb2.Template(template_id="tpl-ivan", subject_id=IVAN, watchlists=["red_notices"],
                                      access_policy=OPEN, sample=_probe(0.0))
     bio_grpc.BiometricServiceStub(servers["biometric"].channel).Enroll(
@@ -251,6 +263,8 @@ def test_a_text_search_is_one_round_of_concurrent_calls(mesh: Mesh, span_exporte
     span_exporter.clear()
     reply = _search(mesh, name="Ivan Petrov")
     assert {IVAN, IVAN_DEU} <= {h.entity.id for h in reply.results[0].hits}
+    assert BROTHER in {e.id for e in reply.results[0].linked_entities}, "linked records come with the search"
+    assert [(k.from_entity_id, k.to_entity_id) for k in reply.results[0].links] == [(IVAN, BROTHER)]
     spans = span_exporter.get_finished_spans()
     root = next(s for s in spans if s.name == "/icore.gateway.v1.GatewayService/UnifiedSearch"
                 and s.kind == trace.SpanKind.SERVER)
