@@ -175,7 +175,8 @@ class RepositoryMirror:
 
             similar = self.resolver.clustered_like(like, SIMILAR_RECORDS) if like is not None else []
             asked = {e for e in [*entity_ids, *similar] if visible(e)}
-            if entity_ids or like is not None:
+            scoped = bool(entity_ids) or like is not None  # not the whole store
+            if scoped:
                 if not asked:
                     return []
                 clusters = {tuple(sorted(self.resolver.members(e) or [e])) for e in asked}
@@ -187,7 +188,7 @@ class RepositoryMirror:
                 if record is None or (kind and record.kind != kind):
                     continue
                 for group in visible_groups(members, self.resolver.matched, visible):
-                    if len(group) < min_size or ((entity_ids or like is not None) and asked.isdisjoint(group)):
+                    if len(group) < min_size or (scoped and asked.isdisjoint(group)):
                         continue
                     found.append(sorted(group))
             found.sort(key=lambda g: (-len(g), cluster_id(g)))
