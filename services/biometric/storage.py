@@ -112,6 +112,9 @@ _HIGHEST_SEQ = sa.select(sa.func.max(sa.union_all(
     sa.select(sa.func.max(templates_table.c.seq).label("seq")),
     sa.select(sa.func.max(deletions_table.c.seq).label("seq"))).subquery().c.seq))
 
+_DELETE_ONE = sa.delete(templates_table).where(
+    templates_table.c.template_id == sa.bindparam("template_id")).returning(templates_table.c.template_id)
+
 
 def _lock_sequence(connection: Connection) -> None:
     """Make this transaction the only writer of sequence numbers until it ends:
@@ -214,8 +217,7 @@ class TemplateStore:
         would otherwise pay for both (5 ms at 100,000 templates, against 0.4)."""
         with self.engine.connect() as connection:
             connection.execute(_HIGHEST_SEQ).scalar()
-            which = templates_table.c.template_id
-            connection.execute(sa.delete(templates_table).where(which == "").returning(which)).all()
+            connection.execute(_DELETE_ONE, {"template_id": ""}).all()
             connection.execute(sa.insert(deletions_table), [
                 {"seq": 0, "template_id": "", "delete_time": datetime.now(UTC)}])
             connection.rollback()
@@ -229,10 +231,12 @@ class TemplateStore:
             ids = list(dict.fromkeys(template_ids))
             for start in range(0, len(ids), self.batch_size):
                 part = ids[start:start + self.batch_size]
-                # One id (DeleteTemplate) by equality: an IN list is rendered anew each time.
-                which = templates_table.c.template_id
-                found = connection.execute(sa.delete(templates_table).where(
-                    which == part[0] if len(part) == 1 else which.in_(part)).returning(which)).scalars()
+                if len(part) == 1:  # DeleteTemplate: a statement built once (an IN list is rendered each time)
+                    found = connection.execute(_DELETE_ONE, {"template_id": part[0]}).scalars()
+                else:
+                    which = templates_table.c.template_id
+                    found = connection.execute(
+                        sa.delete(templates_table).where(which.in_(part)).returning(which)).scalars()
                 gone = sorted(found)
                 if gone:
                     connection.execute(sa.insert(deletions_table), [

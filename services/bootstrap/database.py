@@ -7,7 +7,10 @@ own version table, so services may share one PostgreSQL database or not.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,15 +64,24 @@ def _no_auto_checkpoint(dbapi_connection: Any, _record: Any) -> None:
 
 class WalCheckpointer:
     """SQLite: copies the write-ahead log into the database file on a thread of
-    its own, every `interval_s`, instead of inside whichever commit crosses
-    SQLite's threshold. A checkpoint writes and fsyncs the database file; in a
-    bulk load of 2 KB biometric templates it was 60 % of each commit's time
-    (3 of 5 ms per 1,000 rows), on the writer's critical path. PASSIVE: it
-    never waits for a writer or a reader. Nothing is done for PostgreSQL."""
+    its own instead of inside whichever commit crosses SQLite's threshold. A
+    checkpoint writes and fsyncs the database file; in a bulk load of 2 KB
+    biometric templates it was 60 % of each commit's time (3 of 5 ms per 1,000
+    rows), on the writer's critical path. PASSIVE: it never waits for a writer
+    or a reader.
 
-    def __init__(self, engine: Engine, interval_s: float = 1.0) -> None:
+    A checkpoint also slows the commits made while its fsync runs (at a million
+    biometric templates, two in three of the deletes over 1 ms ran during one),
+    so it waits for a pause in the writes: at least `interval_s` after the last
+    one, once no commit has come for `quiet_s`, and at the latest `longest_s`
+    after the last one while writes never pause. Nothing is done for PostgreSQL."""
+
+    def __init__(self, engine: Engine, interval_s: float = 1.0, quiet_s: float = 0.1,
+                 longest_s: float = 5.0) -> None:
         self.engine = engine
         self.interval_s = interval_s
+        self.quiet_s = quiet_s
+        self.longest_s = max(longest_s, interval_s)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
@@ -84,11 +96,27 @@ class WalCheckpointer:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                self.checkpoint()
-            except sa.exc.DBAPIError:  # the next round tries again
-                log.exception("wal_checkpoint_failed", database=self.engine.url.database)
+        # A connection of its own: its data_version changes when any other commits.
+        with contextlib.closing(sqlite3.connect(str(self.engine.url.database))) as watcher:
+            version = _data_version(watcher)
+            last_checkpoint = last_write = time.monotonic()
+            written = True  # what was written before this thread looked
+            while not self._stop.wait(min(self.quiet_s / 2, self.interval_s)):
+                now = time.monotonic()
+                seen = _data_version(watcher)
+                if seen != version:
+                    version, last_write, written = seen, now, True
+                waited = now - last_checkpoint
+                if not written or waited < self.interval_s:
+                    continue
+                if now - last_write < self.quiet_s and waited < self.longest_s:
+                    continue
+                try:
+                    self.checkpoint()
+                except sa.exc.DBAPIError:  # the next round tries again
+                    log.exception("wal_checkpoint_failed", database=self.engine.url.database)
+                    continue
+                last_checkpoint, written = time.monotonic(), False
 
     def close(self) -> None:
         """Stop, after one last checkpoint."""
@@ -98,6 +126,10 @@ class WalCheckpointer:
         self._thread.join()
         self._thread = None
         self.checkpoint()
+
+
+def _data_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA data_version").fetchone()[0])
 
 
 def migrations_dir(service: str) -> Path:

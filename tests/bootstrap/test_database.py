@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -58,4 +59,47 @@ def test_the_checkpointer_leaves_postgresql_alone(database_url: str) -> None:
     checkpoints = WalCheckpointer(engine, interval_s=0.01)
     assert (checkpoints._thread is None) == (engine.dialect.name == "postgresql")
     checkpoints.close()
+    engine.dispose()
+
+
+def test_a_checkpoint_waits_for_a_pause_in_the_writes(tmp_path: Path) -> None:
+    """While commits keep coming the database file is left alone (a checkpoint's
+    fsync would slow them) until `longest_s`; once they pause, it is checkpointed."""
+    path = tmp_path / "store.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE rows (id INTEGER PRIMARY KEY, payload BLOB)")
+    checkpoints = WalCheckpointer(engine, interval_s=0.05, quiet_s=0.3, longest_s=3600)
+    time.sleep(0.5)  # its first round: what the CREATE TABLE wrote
+    before = path.stat().st_size
+    writing_until = time.monotonic() + 1.0
+    while time.monotonic() < writing_until:  # a commit every 20 ms: never a pause of 0.3 s
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO rows (payload) VALUES (?)", (bytes(8192),))
+        time.sleep(0.02)
+    assert path.stat().st_size == before
+    deadline = time.monotonic() + 5
+    while path.stat().st_size == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.stat().st_size > before + 8192 * 40
+    checkpoints.close()
+    engine.dispose()
+
+
+def test_writes_that_never_pause_are_checkpointed_after_longest_s(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE rows (id INTEGER PRIMARY KEY, payload BLOB)")
+    checkpoints = WalCheckpointer(engine, interval_s=0.05, quiet_s=0.3, longest_s=0.5)
+    time.sleep(0.5)
+    before = path.stat().st_size
+    writing_until = time.monotonic() + 1.5
+    while time.monotonic() < writing_until:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO rows (payload) VALUES (?)", (bytes(8192),))
+        time.sleep(0.02)
+    grown = path.stat().st_size  # before the writes stopped long enough to count as a pause
+    checkpoints.close()
+    assert grown > before + 8192 * 20
     engine.dispose()
