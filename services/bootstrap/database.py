@@ -74,7 +74,7 @@ class WalCheckpointer:
     biometric templates, two in three of the deletes over 1 ms ran during one),
     so it waits for a pause in the writes: at least `interval_s` after the last
     one, once no commit has come for `quiet_s`, and at the latest `longest_s`
-    after the last one while writes never pause. Nothing is done for PostgreSQL."""
+    after the first commit it has not copied yet, while writes never pause. Nothing is done for PostgreSQL."""
 
     def __init__(self, engine: Engine, interval_s: float = 1.0, quiet_s: float = 0.1,
                  longest_s: float = 5.0) -> None:
@@ -99,17 +99,18 @@ class WalCheckpointer:
         # A connection of its own: its data_version changes when any other commits.
         with contextlib.closing(sqlite3.connect(str(self.engine.url.database))) as watcher:
             version = _data_version(watcher)
-            last_checkpoint = last_write = time.monotonic()
+            last_checkpoint = first_write = last_write = time.monotonic()
             written = True  # what was written before this thread looked
             while not self._stop.wait(min(self.quiet_s / 2, self.interval_s)):
                 now = time.monotonic()
                 seen = _data_version(watcher)
                 if seen != version:
+                    if not written:
+                        first_write = now
                     version, last_write, written = seen, now, True
-                waited = now - last_checkpoint
-                if not written or waited < self.interval_s:
+                if not written or now - last_checkpoint < self.interval_s:
                     continue
-                if now - last_write < self.quiet_s and waited < self.longest_s:
+                if now - last_write < self.quiet_s and now - first_write < self.longest_s:
                     continue
                 try:
                     self.checkpoint()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -62,44 +63,68 @@ def test_the_checkpointer_leaves_postgresql_alone(database_url: str) -> None:
     engine.dispose()
 
 
-def test_a_checkpoint_waits_for_a_pause_in_the_writes(tmp_path: Path) -> None:
-    """While commits keep coming the database file is left alone (a checkpoint's
-    fsync would slow them) until `longest_s`; once they pause, it is checkpointed."""
-    path = tmp_path / "store.sqlite"
-    engine = create_engine(f"sqlite:///{path}")
+class _CountingCheckpointer(WalCheckpointer):
+    """Notes when each checkpoint ran."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.times: list[float] = []
+        super().__init__(*args, **kwargs)
+
+    def checkpoint(self) -> None:
+        self.times.append(time.monotonic())
+        super().checkpoint()
+
+
+def _table(tmp_path: Path) -> sa.Engine:
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
     with engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE rows (id INTEGER PRIMARY KEY, payload BLOB)")
-    checkpoints = WalCheckpointer(engine, interval_s=0.05, quiet_s=0.3, longest_s=3600)
-    time.sleep(0.5)  # its first round: what the CREATE TABLE wrote
-    before = path.stat().st_size
-    writing_until = time.monotonic() + 1.0
-    while time.monotonic() < writing_until:  # a commit every 20 ms: never a pause of 0.3 s
+    return engine
+
+
+def _write_for(engine: sa.Engine, seconds: float) -> tuple[float, float]:
+    """A commit every 20 ms for `seconds` (never a pause of 0.3 s); returns when
+    the first and the last one ended."""
+    first, until = 0.0, time.monotonic() + seconds
+    while time.monotonic() < until:
         with engine.begin() as connection:
             connection.exec_driver_sql("INSERT INTO rows (payload) VALUES (?)", (bytes(8192),))
+        first = first or time.monotonic()
         time.sleep(0.02)
-    assert path.stat().st_size == before
-    deadline = time.monotonic() + 5
-    while path.stat().st_size == before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert path.stat().st_size > before + 8192 * 40
+    return first, time.monotonic()
+
+
+def test_a_checkpoint_waits_for_a_pause_in_the_writes(tmp_path: Path) -> None:
+    """While commits keep coming no checkpoint runs (its fsync would slow them);
+    once they pause, one does."""
+    engine = _table(tmp_path)
+    checkpoints = _CountingCheckpointer(engine, interval_s=0.05, quiet_s=0.3, longest_s=3600)
+    time.sleep(0.5)  # its first round: what the CREATE TABLE wrote
+    first, last = _write_for(engine, 1.0)
+    time.sleep(0.6)
     checkpoints.close()
+    assert not [t for t in checkpoints.times if first < t < last]
+    assert [t for t in checkpoints.times if last < t < last + 0.6]
+    engine.dispose()
+
+
+def test_writes_after_an_idle_time_are_not_checkpointed_before_longest_s(tmp_path: Path) -> None:
+    """`longest_s` counts from the first commit not yet copied, not from the last
+    checkpoint: the first burst after a quiet hour is not interrupted at once."""
+    engine = _table(tmp_path)
+    checkpoints = _CountingCheckpointer(engine, interval_s=0.05, quiet_s=0.3, longest_s=1.0)
+    time.sleep(1.5)  # idle for longer than longest_s
+    first, last = _write_for(engine, 0.6)
+    checkpoints.close()
+    assert not [t for t in checkpoints.times if first < t < last]
     engine.dispose()
 
 
 def test_writes_that_never_pause_are_checkpointed_after_longest_s(tmp_path: Path) -> None:
-    path = tmp_path / "store.sqlite"
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE rows (id INTEGER PRIMARY KEY, payload BLOB)")
-    checkpoints = WalCheckpointer(engine, interval_s=0.05, quiet_s=0.3, longest_s=0.5)
+    engine = _table(tmp_path)
+    checkpoints = _CountingCheckpointer(engine, interval_s=0.05, quiet_s=0.3, longest_s=0.5)
     time.sleep(0.5)
-    before = path.stat().st_size
-    writing_until = time.monotonic() + 1.5
-    while time.monotonic() < writing_until:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO rows (payload) VALUES (?)", (bytes(8192),))
-        time.sleep(0.02)
-    grown = path.stat().st_size  # before the writes stopped long enough to count as a pause
+    first, last = _write_for(engine, 1.5)
     checkpoints.close()
-    assert grown > before + 8192 * 20
+    assert [t for t in checkpoints.times if first + 0.4 < t < last]
     engine.dispose()
