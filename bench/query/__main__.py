@@ -22,7 +22,8 @@ On PostgreSQL the tables are VACUUM ANALYZEd after the load, as autovacuum would
 (it is off on the benchmark machine); the time it takes is reported.
 
 The machine is shared, so beside each rate the CPU time that each part of the ingest
-used is reported per person (the server process; the PostgreSQL backends serving it;
+used is reported per person (the server process; its indexing worker processes; the
+PostgreSQL backends serving it;
 this client): a load-independent measure of the cost, where the rate says more about
 what else the cores were doing. The records are generated once for all databases.
 """
@@ -95,6 +96,8 @@ class Result:
     #: CPU microseconds per person during the ingest: server process, database
     #: backends (PostgreSQL only; SQLite runs inside the server), this client.
     ingest_cpu_us_server: float = 0.0
+    #: ... and in its indexing worker processes (services.query.indexers).
+    ingest_cpu_us_indexers: float = 0.0
     ingest_cpu_us_database: float = 0.0
     ingest_cpu_us_client: float = 0.0
     #: Ingest through UpsertEntities happened in an earlier run (--reuse).
@@ -141,13 +144,28 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the server's indexing workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
 class CpuMeter:
-    """CPU time used by the server process and by the PostgreSQL backends serving its
-    database (when PostgreSQL runs on this machine; 0 otherwise)."""
+    """CPU time used by the server process, by its indexing worker processes and
+    by the PostgreSQL backends serving its database (when PostgreSQL runs on this
+    machine; 0 otherwise)."""
 
     def __init__(self, url: str, server_pid: int) -> None:
         self.url, self.server_pid = url, server_pid
         self.backends: dict[int, float] = {}
+        self.workers: dict[int, float] = {}
 
     def _database_pids(self) -> list[int]:
         if not self.url.startswith("postgresql"):
@@ -161,14 +179,15 @@ class CpuMeter:
         finally:
             engine.dispose()
 
-    def sample(self) -> tuple[float, float]:
-        """(server CPU s, database CPU s) so far; backends that exited keep their last figure."""
-        for pid in self._database_pids():
-            try:
-                self.backends[pid] = _cpu_s(pid)
-            except OSError:
-                pass
-        return _cpu_s(self.server_pid), sum(self.backends.values())
+    def sample(self) -> tuple[float, float, float]:
+        """(server, its workers, database) CPU s so far; processes that exited keep their last figure."""
+        for pids, seen in ((self._database_pids(), self.backends), (_children(self.server_pid), self.workers)):
+            for pid in pids:
+                try:
+                    seen[pid] = _cpu_s(pid)
+                except OSError:
+                    pass
+        return _cpu_s(self.server_pid), sum(self.workers.values()), sum(self.backends.values())
 
 
 @contextmanager
@@ -404,16 +423,17 @@ def _ingest(result: Result, url: str, address: str, pid: int, batches: dict[str,
             streams: int) -> None:
     """Every batch through UpsertEntities, timed, with the CPU each part used."""
     meter = CpuMeter(url, pid)
-    server_before, database_before = meter.sample()
+    server_before, workers_before, database_before = meter.sample()
     client_before = time.process_time()
     seconds, rejected, retried = ingest(address, batches, streams)
     client_s = time.process_time() - client_before
-    server_s, database_s = meter.sample()
+    server_s, workers_s, database_s = meter.sample()
     result.load_during_ingest = round(os.getloadavg()[0], 2)
     result.ingest_s = round(seconds, 1)
     result.ingest_per_s = round(result.entities / seconds)
     per_person = 1e6 / result.entities
     result.ingest_cpu_us_server = round((server_s - server_before) * per_person)
+    result.ingest_cpu_us_indexers = round((workers_s - workers_before) * per_person)
     result.ingest_cpu_us_database = round((database_s - database_before) * per_person)
     result.ingest_cpu_us_client = round(client_s * per_person)
     if rejected:
@@ -440,7 +460,8 @@ def report(results: list[Result]) -> str:
                          f"{r.load_during_search} during search (2 cores)" + "".join(f"; {n}" for n in r.notes))
         else:
             notes.append(f"{r.database}: load average {r.load_during_ingest} during ingest, {r.load_during_search} "
-                         f"during search (2 cores); ingest CPU per person: server {r.ingest_cpu_us_server:.0f} µs, "
+                         f"during search (2 cores); ingest CPU per person: server {r.ingest_cpu_us_server:.0f} µs "
+                         f"+ its indexing workers {r.ingest_cpu_us_indexers:.0f} µs, "
                          f"database backends {r.ingest_cpu_us_database:.0f} µs, client {r.ingest_cpu_us_client:.0f} µs;"
                          f" VACUUM ANALYZE after load {r.vacuum_s} s" + "".join(f"; {n}" for n in r.notes))
         rows = [

@@ -30,7 +30,8 @@ from services.bootstrap.settings import Settings
 from services.query.changes import ChangeSignal, decode_cursor, encode_cursor
 from services.query.criteria import Criteria, parse_search
 from services.query.followers import full_follower
-from services.query.ingest import ID_PATTERN, MAX_BATCH, check_id, check_links, prepare_entities, stored_link
+from services.query.indexers import Indexers
+from services.query.ingest import ID_PATTERN, MAX_BATCH, check_id, check_links, stored_link
 from services.query.related import Related, related, related_many
 from services.query.search import Hit, Searcher
 from services.query.storage import ANALYZE_MIN_ROWS, ChangeOp, Repository, UpsertOutcome
@@ -60,8 +61,10 @@ def _entity_id(value: str, field: str = "entity_id") -> str:
 class QueryServicer(pb_grpc.QueryServiceServicer):
     """The unified repository's RPCs; each acts for the calling country only."""
 
-    def __init__(self, repository: Repository, audit: AuditLog, plaintext: bool = False) -> None:
+    def __init__(self, repository: Repository, audit: AuditLog, plaintext: bool = False,
+                 indexers: Indexers | None = None) -> None:
         self._repository = repository
+        self._indexers = indexers or Indexers(0)
         self._plaintext = plaintext
         self._searcher = Searcher(repository)
         self._audit = audit
@@ -86,9 +89,8 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
             async for request in request_iterator:
                 if len(request.entities) > MAX_BATCH:
                     raise InvalidFieldError("entities", f"at most {MAX_BATCH} entities per message")
-                batch = list(request.entities)
-                accepted, rejected = await asyncio.to_thread(prepare_entities, batch, owner, position)
-                position += len(batch)
+                accepted, rejected = await self._indexers.prepare(request, owner, position)
+                position += len(request.entities)
                 for rejection in rejected:
                     response.rejected_count += 1
                     if len(response.rejected) < MAX_REJECTIONS_LISTED:
@@ -292,9 +294,10 @@ async def create_server(settings: Settings) -> IcoreServer:
     audit = await asyncio.to_thread(AuditLog, engine, "query")
     repository = Repository(engine)
     await asyncio.to_thread(repository.analyze_if_grown, ANALYZE_ON_START)
-    servicer = QueryServicer(repository, audit, settings.plaintext)
+    indexers = Indexers.from_env()
+    servicer = QueryServicer(repository, audit, settings.plaintext, indexers)
     return IcoreServer(settings, [Registration(SERVICE_NAME, pb_grpc.add_QueryServiceServicer_to_server, servicer)],
-                       closers=[engine.dispose], audit=audit)
+                       closers=[indexers.close, engine.dispose], audit=audit)
 
 
 def _fill_related_set(related_set: pb.RelatedSet, entity_id: str, reached: Related) -> None:
