@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -165,9 +165,20 @@ def _now() -> dt.datetime:
 def _sqlite_insert(table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect
                    ) -> tuple[str, tuple[Any, ...]]:
     """The INSERT of `columns` with qmark parameters, and each column's bind
-    processor (None where the driver takes the value as it is)."""
+    processor for this dialect (None where the driver takes the value as it is)."""
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    return sql, tuple(table.c[c].type.bind_processor(dialect) for c in columns)
+    return sql, tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+
+
+def _once_per_value(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`processor`, remembering its results: the times of a batch's rows are one or two values."""
+    done: dict[Any, Any] = {}
+
+    def process(value: Any) -> Any:
+        if value not in done:
+            done[value] = processor(value)
+        return done[value]
+    return process
 
 
 def _insert_sqlite_rows(connection: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
@@ -176,6 +187,8 @@ def _insert_sqlite_rows(connection: Connection, table: sa.Table, rows: list[dict
     per-row parameter handling was a sixth of a bulk load's time on SQLite."""
     columns = tuple(rows[0])
     sql, processors = _sqlite_insert(table, columns, connection.dialect)
+    processors = tuple(_once_per_value(p) if p is not None and isinstance(table.c[c].type, sa.DateTime) else p
+                       for c, p in zip(columns, processors, strict=True))
     connection.exec_driver_sql(sql, [tuple(v if p is None or v is None else p(v)
                                            for v, p in zip(map(row.__getitem__, columns), processors, strict=True))
                                      for row in rows])

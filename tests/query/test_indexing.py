@@ -4,16 +4,19 @@ rows behind (there is no index by entity; its keys are recomputed to delete them
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from services.bootstrap.database import open_database
 from services.demo.generator import generate
 from services.query.indexing import IndexedEntity, hashes, index_entity, name_key_hashes, search_key_hashes, search_keys
 from services.query.ingest import stored_entity
-from services.query.storage import Repository
+from services.query.storage import Repository, entities
 from services.query.storage import search_keys as key_rows
 from services.uim.names import index_keys
-from tests.query.records import person
+from tests.query.records import event, person
 
 AWKWARD_NAMES = [
     "José García-López", "Иван Петров", "王小明", "欧阳娜娜", "محمد عبد الرحمن", "عبدالله الأحمد", "Abd al Rahman",
@@ -57,5 +60,26 @@ def test_replacing_and_deleting_leave_no_key_rows_behind(database_url: str) -> N
         assert rows() == {(h, 1967) for h in second.key_hashes}
         assert repository.delete_entity(second.id, "FRA") is not None
         assert rows() == set()
+    finally:
+        engine.dispose()
+
+
+def test_times_are_stored_as_sqlalchemy_stores_them(tmp_path: Path) -> None:
+    """The bulk insert of SQLite rows binds each value through its column's
+    processor for the dialect: a time is written as SQLAlchemy writes it (no
+    offset), so comparisons with bound times in SQL hold."""
+    engine = open_database(f"sqlite:///{tmp_path / 'store.sqlite'}", "query")
+    try:
+        record = event("E-1", "0101", 1_700_000_000, "Lyon", "FRA")
+        stored = stored_entity(record, "FRA")
+        Repository(engine).upsert_entities([index_entity(stored, stored.id)])
+        with engine.connect() as connection:
+            raw = connection.exec_driver_sql(
+                "SELECT event_time, create_time, update_time FROM query_entities").one()
+            typed = connection.execute(sa.select(entities.c.event_time)).scalar_one()
+        as_sqlalchemy = sa.DateTime().dialect_impl(engine.dialect).bind_processor(engine.dialect)
+        assert raw[0] == as_sqlalchemy(dt.datetime.fromtimestamp(1_700_000_000, dt.UTC)) == "2023-11-14 22:13:20.000000"
+        assert all("+" not in value for value in raw)
+        assert typed.replace(tzinfo=dt.UTC) == dt.datetime.fromtimestamp(1_700_000_000, dt.UTC)
     finally:
         engine.dispose()
