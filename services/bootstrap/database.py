@@ -74,7 +74,8 @@ class WalCheckpointer:
     biometric templates, two in three of the deletes over 1 ms ran during one),
     so it waits for a pause in the writes: at least `interval_s` after the last
     one, once no commit has come for `quiet_s`, and at the latest `longest_s`
-    after the first commit it has not copied yet, while writes never pause. Nothing is done for PostgreSQL."""
+    after the first commit it has not copied yet, while writes never pause.
+    Nothing is done for PostgreSQL."""
 
     def __init__(self, engine: Engine, interval_s: float = 1.0, quiet_s: float = 0.1,
                  longest_s: float = 5.0) -> None:

@@ -58,8 +58,12 @@ class Indexers:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Indexers:
-        default = max(0, min(4, (os.cpu_count() or 1) - 1))
-        return cls(int(environ.get(WORKERS_VARIABLE) or default))
+        value = environ.get(WORKERS_VARIABLE, "").strip()
+        if not value:
+            return cls(max(0, min(4, (os.cpu_count() or 1) - 1)))
+        if not value.isdigit():
+            raise ValueError(f"{WORKERS_VARIABLE} must be a whole number of processes (0 or more), not {value!r}")
+        return cls(int(value))
 
     async def prepare(self, request: pb.UpsertEntitiesRequest, owner: str,
                       first_index: int) -> tuple[list[IndexedEntity], list[Rejection]]:

@@ -67,6 +67,8 @@ def test_small_messages_and_zero_workers_never_start_a_worker() -> None:
     assert indexers._pool is None and small._pool is None
     assert Indexers.from_env({WORKERS_VARIABLE: "3"}).workers == 3
     assert Indexers.from_env({}).workers == max(0, min(4, (os.cpu_count() or 1) - 1))
+    with pytest.raises(ValueError, match=WORKERS_VARIABLE):
+        Indexers.from_env({WORKERS_VARIABLE: "two"})
 
 
 def test_an_ingest_through_workers_stores_and_finds_every_record(
