@@ -31,7 +31,8 @@ from services.query.changes import ChangeSignal, decode_cursor, encode_cursor
 from services.query.criteria import Criteria, parse_search
 from services.query.followers import full_follower
 from services.query.indexers import Indexers
-from services.query.ingest import ID_PATTERN, MAX_BATCH, check_id, check_links, stored_link
+from services.query.indexing import IndexedEntity
+from services.query.ingest import ID_PATTERN, MAX_BATCH, Rejection, check_id, check_links, stored_link
 from services.query.related import Related, related, related_many
 from services.query.search import Hit, Searcher
 from services.query.storage import ANALYZE_MIN_ROWS, ChangeOp, Repository, UpsertOutcome
@@ -41,6 +42,10 @@ log = structlog.get_logger(__name__)
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["QueryService"].full_name
 #: Rejections listed in one UpsertEntitiesResponse; the count covers them all.
 MAX_REJECTIONS_LISTED = 1000
+#: Entities of the messages that arrived while a write was in flight, written
+#: together in one transaction: on SQLite each commit rewrites every page of the
+#: key index it touched, and a batch of 1,000 persons touches most of them.
+MAX_WRITE_GROUP = 8 * MAX_BATCH
 EXPORT_PAGE = 500
 MAX_DEPTH = 3
 #: Start entities one BatchGetRelated may ask for.
@@ -79,37 +84,61 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
 
     async def UpsertEntities(self, request_iterator: AsyncIterator[pb.UpsertEntitiesRequest],
                              context: grpc.aio.ServicerContext) -> pb.UpsertEntitiesResponse:
-        """Each message is checked and indexed while the previous one is written, so
-        the CPU-bound and the database-bound halves of an ingest overlap."""
+        """Each message is checked and indexed while the messages before it are
+        written, so the CPU-bound and the database-bound halves of an ingest
+        overlap; the messages checked while a write is in flight are written
+        together next, in one transaction (see MAX_WRITE_GROUP)."""
         owner = require_caller().country
         response = pb.UpsertEntitiesResponse()
         position = 0
         writing: asyncio.Task[UpsertOutcome] | None = None
+        waiting: list[IndexedEntity] = []  # checked, not yet being written
+        waiting_ids: set[str] = set()
         try:
             async for request in request_iterator:
                 if len(request.entities) > MAX_BATCH:
                     raise InvalidFieldError("entities", f"at most {MAX_BATCH} entities per message")
                 accepted, rejected = await self._indexers.prepare(request, owner, position)
                 position += len(request.entities)
-                for rejection in rejected:
-                    response.rejected_count += 1
-                    if len(response.rejected) < MAX_REJECTIONS_LISTED:
-                        more = f" (and {rejection.more} more problems)" if rejection.more else ""
-                        response.rejected.add(index=rejection.index, source_record_id=rejection.source_record_id,
-                                              field=rejection.violation.field,
-                                              description=rejection.violation.description + more)
-                if writing is not None:
-                    self._written(owner, await writing, response)
-                    writing = None
-                if accepted:
-                    writing = asyncio.create_task(asyncio.to_thread(self._repository.upsert_entities, accepted))
+                self._rejected(rejected, response)
+                # A record sent twice in one stream is written twice, in order, as before grouping.
+                if len(waiting) + len(accepted) > MAX_WRITE_GROUP or not waiting_ids.isdisjoint(
+                        item.id for item in accepted):
+                    writing = await self._write_next(owner, writing, waiting, response)
+                    waiting, waiting_ids = [], set()
+                waiting.extend(accepted)
+                waiting_ids.update(item.id for item in accepted)
+                if waiting and (writing is None or writing.done()):
+                    writing = await self._write_next(owner, writing, waiting, response)
+                    waiting, waiting_ids = [], set()
         except BaseException:
             if writing is not None:  # the stream failed: the write in flight finishes alone
                 writing.add_done_callback(lambda task: task.cancelled() or task.exception())
             raise
+        writing = await self._write_next(owner, writing, waiting, response)
         if writing is not None:
             self._written(owner, await writing, response)
         return response
+
+    async def _write_next(self, owner: str, writing: asyncio.Task[UpsertOutcome] | None,
+                          batch: list[IndexedEntity], response: pb.UpsertEntitiesResponse,
+                          ) -> asyncio.Task[UpsertOutcome] | None:
+        """Wait for the write in flight, then start writing `batch` (if any)."""
+        if writing is not None:
+            self._written(owner, await writing, response)
+        if not batch:
+            return None
+        return asyncio.create_task(asyncio.to_thread(self._repository.upsert_entities, batch))
+
+    @staticmethod
+    def _rejected(rejected: list[Rejection], response: pb.UpsertEntitiesResponse) -> None:
+        for rejection in rejected:
+            response.rejected_count += 1
+            if len(response.rejected) < MAX_REJECTIONS_LISTED:
+                more = f" (and {rejection.more} more problems)" if rejection.more else ""
+                response.rejected.add(index=rejection.index, source_record_id=rejection.source_record_id,
+                                      field=rejection.violation.field,
+                                      description=rejection.violation.description + more)
 
     def _written(self, owner: str, outcome: UpsertOutcome, response: pb.UpsertEntitiesResponse) -> None:
         response.created_count += outcome.created
