@@ -40,6 +40,21 @@ def _export(channel: grpc.Channel, caller: str, cursor: str = "") -> list[pb.Exp
                                              timeout=30))
 
 
+def test_a_stream_of_many_messages_stores_each_and_a_repeated_record_last_as_sent(query: grpc.Channel) -> None:
+    """Messages that wait while another is written are written together; a record
+    sent again later in the stream still counts as an update and ends as sent last."""
+    messages = [pb.UpsertEntitiesRequest(entities=[person(f"S-{i}-{j}", f"Anna Nowak {i} {j}") for j in range(50)])
+                for i in range(12)]
+    messages.append(pb.UpsertEntitiesRequest(entities=[person("S-0-0", "Anna Kowalska")]))
+    response = stub(query).UpsertEntities(iter(messages), metadata=country("POL"), timeout=60)
+    assert (response.created_count, response.updated_count, response.rejected_count) == (600, 1, 0)
+    stored = stub(query).GetEntity(pb.GetEntityRequest(entity_id=stored_id("POL", "S-0-0")),
+                                   metadata=country("POL")).entity
+    assert stored.person.names[0].full_name == "Anna Kowalska"
+    assert stub(query).GetEntity(pb.GetEntityRequest(entity_id=stored_id("POL", "S-11-49")),
+                                 metadata=country("POL")).entity.provenance.source_record_id == "S-11-49"
+
+
 def test_upsert_is_idempotent_on_source_record_id_and_owner(query: grpc.Channel) -> None:
     first = person("FPR-1", "Jean Dupont", (1970, 1, 2))
     first.provenance.data_owner = "DEU"  # ignored: the caller owns what it stores
