@@ -142,14 +142,10 @@ def _without_jit(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_cache(dbapi_connection: Any, _record: Any) -> None:
     """A page cache that holds the hot part of the key index: SQLite's default of
-    2 MB turns every key insert of a large ingest into a read from the OS. The
-    file is also read through a memory map (up to 2 GB; the operating system's
-    cache, shared by every connection, instead of a copy per read): 300k-person
-    ingest 3,470 and 3,540/s without, 4,228 and 3,959/s with."""
+    2 MB turns every key insert of a large ingest into a read from the OS."""
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA temp_store = MEMORY")
-    cursor.execute("PRAGMA mmap_size = 2147418112")
     cursor.close()
 
 
