@@ -15,6 +15,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,14 +62,23 @@ entities = sa.Table(
     sa.Column("event_time", sa.DateTime(timezone=True)),
     sa.Column("birth_year", sa.SmallInteger, nullable=False),
 )
-search_keys = sa.Table(
-    "query_search_keys", metadata,
-    sa.Column("key_hash", sa.BigInteger, nullable=False),
-    sa.Column("birth_year", sa.SmallInteger, nullable=False),
-    sa.Column("entity_pk", sa.BigInteger, nullable=False),
-    sa.Column("kind", sa.SmallInteger, nullable=False),
-    sa.Column("restricted", sa.Boolean, nullable=False),
-)
+
+
+def _key_table(name: str) -> sa.Table:
+    return sa.Table(
+        name, metadata,
+        sa.Column("key_hash", sa.BigInteger, nullable=False),
+        sa.Column("birth_year", sa.SmallInteger, nullable=False),
+        sa.Column("entity_pk", sa.BigInteger, nullable=False),
+        sa.Column("kind", sa.SmallInteger, nullable=False),
+        sa.Column("restricted", sa.Boolean, nullable=False),
+    )
+
+
+#: The key index, and the keys written since they were last merged into it
+#: (Repository.merge_fresh_keys); a search reads both.
+search_keys = _key_table("query_search_keys")
+fresh_keys = _key_table("query_fresh_keys")
 key_counts = sa.Table(
     "query_key_counts", metadata,
     sa.Column("key_hash", sa.BigInteger, primary_key=True, autoincrement=False),
@@ -111,10 +121,18 @@ changes = sa.Table(
 
 #: Entities written before the first statistics refresh (see Repository.analyze_if_grown).
 ANALYZE_MIN_ROWS = 2_000
+#: Fresh key rows above which they are merged into the key index. A merge writes
+#: every page of that index it touches, whatever the count, so it pays to move
+#: many rows at once; the fresh keys' own index should still fit the page cache.
+FRESH_KEYS_MERGE_ROWS = 4_000_000
 #: SQLite page cache per connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
 #: Any constant: the PostgreSQL advisory lock that orders change-log appends.
 _CHANGE_LOCK = 0x1C0E6
+#: Another: taken exclusively by a merge of the fresh keys, shared by whoever
+#: deletes key rows, so that no deletion misses rows a merge is moving.
+_KEY_MERGE_LOCK = 0x1C0E7
+_KEY_COLUMNS = "key_hash, birth_year, entity_pk, kind, restricted"
 #: One search key row in PostgreSQL's binary COPY format: the field count, then
 #: each field's length and its big-endian value (no padding between them).
 _BINARY_KEY_ROW = np.dtype([
@@ -254,10 +272,13 @@ class Change:
 class Repository:
     """Reads and writes of the repository; every method is one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, fresh_keys_merge_rows: int = FRESH_KEYS_MERGE_ROWS) -> None:
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
         self._analyze_lock = threading.Lock()
+        self._merge_lock = threading.Lock()
+        self._fresh_keys_merge_rows = fresh_keys_merge_rows
+        self._fresh_rows: int | None = None  # counted on the first write
         self._rows_at_analysis = 0
         self._written_since_analysis = 0
         sa.event.listen(engine, "connect", _without_jit if self.postgres else _sqlite_cache)
@@ -291,6 +312,12 @@ class Repository:
         """Store validated, indexed entities; creates or replaces by id (the id is
         derived from data owner and source record id). An unchanged entity is
         counted as updated but not rewritten, so a reload adds no changes."""
+        outcome = self._upsert_entities(batch)
+        written = set(outcome.written)
+        self._merge_when_grown(sum(len(item.key_hashes) for item in batch if item.id in written))
+        return outcome
+
+    def _upsert_entities(self, batch: Sequence[IndexedEntity]) -> UpsertOutcome:
         unique = {item.id: item for item in batch}
         outcome = UpsertOutcome(written=[])
         now = _now()
@@ -402,9 +429,9 @@ class Repository:
         kinds = column((item.kind for _, item in items), np.int16)
         restricted = column((item.restricted for _, item in items), np.uint8)
         hashes = hashes[order]
-        columns = "key_hash, birth_year, entity_pk, kind, restricted"
+        columns = _KEY_COLUMNS
         if not self.postgres:
-            connection.exec_driver_sql(f"INSERT INTO query_search_keys ({columns}) VALUES (?, ?, ?, ?, ?)",
+            connection.exec_driver_sql(f"INSERT INTO {fresh_keys.name} ({columns}) VALUES (?, ?, ?, ?, ?)",
                                        list(zip(hashes.tolist(), years.tolist(), pks.tolist(), kinds.tolist(),
                                                 restricted.tolist(), strict=True)))
             return
@@ -416,21 +443,62 @@ class Repository:
             rows[name] = values
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY query_search_keys ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            with cursor.copy(f"COPY {fresh_keys.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.write(_BINARY_COPY_HEADER + rows.tobytes() + _BINARY_COPY_TRAILER)
 
-    @staticmethod
-    def _delete_keys(connection: Connection, rows: list[tuple[int, int, int]]) -> None:
-        """Delete (key hash, birth year, entity pk) rows through the key index. There
-        is no index by entity (it doubled the cost of every key written): the caller
-        recomputes an entity's keys from its stored record, as the key statistics do.
-        A change to how keys are derived needs a reindex anyway, since searches look
-        the stored keys up with keys derived the new way."""
-        if rows:
-            connection.execute(search_keys.delete().where(search_keys.c.key_hash == sa.bindparam("h"),
-                                                          search_keys.c.birth_year == sa.bindparam("y"),
-                                                          search_keys.c.entity_pk == sa.bindparam("p")),
-                               [{"h": h, "y": y, "p": p} for h, y, p in sorted(rows)])
+    def _delete_keys(self, connection: Connection, rows: list[tuple[int, int, int]]) -> None:
+        """Delete (key hash, birth year, entity pk) rows, fresh or merged, through the
+        key indexes. There is no index by entity (it doubled the cost of every key
+        written): the caller recomputes an entity's keys from its stored record, as
+        the key statistics do. A change to how keys are derived needs a reindex
+        anyway, since searches look the stored keys up with keys derived the new way."""
+        if not rows:
+            return
+        if self.postgres:
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:lock)"), {"lock": _KEY_MERGE_LOCK})
+        values = [{"h": h, "y": y, "p": p} for h, y, p in sorted(rows)]
+        for table in (search_keys, fresh_keys):
+            connection.execute(table.delete().where(table.c.key_hash == sa.bindparam("h"),
+                                                    table.c.birth_year == sa.bindparam("y"),
+                                                    table.c.entity_pk == sa.bindparam("p")), values)
+
+    def _merge_when_grown(self, written_rows: int) -> None:
+        """Merge the fresh keys once this process has seen them pass the threshold."""
+        with self._merge_lock:
+            if self._fresh_rows is None:
+                with self.engine.connect() as connection:
+                    self._fresh_rows = int(connection.execute(
+                        sa.select(sa.func.count()).select_from(fresh_keys)).scalar_one())
+            else:
+                self._fresh_rows += written_rows
+            if self._fresh_rows < self._fresh_keys_merge_rows:
+                return
+            self._fresh_rows = 0
+        started = time.perf_counter()
+        moved = self.merge_fresh_keys()
+        log.info("fresh_keys_merged", rows=moved, seconds=round(time.perf_counter() - started, 1))
+
+    def merge_fresh_keys(self) -> int:
+        """Move every fresh key row into the key index, in key order, in one
+        transaction, so that each page of the index is written once for all the rows
+        that land on it; returns how many moved. Rows written meanwhile by other
+        transactions (PostgreSQL) stay fresh for the next merge."""
+        order = "ORDER BY key_hash, birth_year, entity_pk"
+        with self.engine.begin() as connection:
+            if not self.postgres:
+                moved = connection.exec_driver_sql(
+                    f"INSERT OR IGNORE INTO {search_keys.name} ({_KEY_COLUMNS}) "
+                    f"SELECT {_KEY_COLUMNS} FROM {fresh_keys.name} {order}").rowcount
+                connection.exec_driver_sql(f"DELETE FROM {fresh_keys.name}")
+                return int(moved)
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _KEY_MERGE_LOCK})
+            moved = connection.exec_driver_sql(
+                f"WITH moved AS (DELETE FROM {fresh_keys.name} RETURNING {_KEY_COLUMNS}) "
+                f"INSERT INTO {search_keys.name} ({_KEY_COLUMNS}) SELECT {_KEY_COLUMNS} FROM moved {order} "
+                "ON CONFLICT DO NOTHING").rowcount
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"VACUUM ANALYZE {fresh_keys.name}")  # its index, emptied, stays small
+        return int(moved)
 
     def _insert_many(self, connection: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
         """Bulk insert; COPY on PostgreSQL, where it is several times faster."""
@@ -765,12 +833,19 @@ _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _CANDIDATE_SQL = """
 WITH q AS ({weights}),
 w AS ({keys}),
-best AS (
-    SELECT sk.entity_pk, w.grp, MAX(w.weight) AS weight,
-           MAX(CASE WHEN sk.birth_year = :birth_year THEN :year_weight ELSE 0 END) AS same_year
+matched AS (
+    SELECT sk.entity_pk, w.grp, w.weight, sk.birth_year
     FROM w {join} query_search_keys sk ON sk.key_hash = w.key_hash{year_join}
     {where}
-    GROUP BY sk.entity_pk, w.grp),
+    UNION ALL
+    SELECT sk.entity_pk, w.grp, w.weight, sk.birth_year
+    FROM w {join} query_fresh_keys sk ON sk.key_hash = w.key_hash{year_join}
+    {where}),
+best AS (
+    SELECT entity_pk, grp, MAX(weight) AS weight,
+           MAX(CASE WHEN birth_year = :birth_year THEN :year_weight ELSE 0 END) AS same_year
+    FROM matched
+    GROUP BY entity_pk, grp),
 ranked AS (
     SELECT entity_pk, SUM(weight) + MAX(same_year) AS weight FROM best
     GROUP BY entity_pk ORDER BY SUM(weight) + MAX(same_year) DESC, entity_pk LIMIT :ranked)

@@ -1,6 +1,7 @@
 """What an entity is indexed under: the fast word-by-word key hashes agree with the
 shared name keys, and replacing or deleting an entity leaves none of its old key
-rows behind (there is no index by entity; its keys are recomputed to delete them)."""
+rows behind (there is no index by entity; its keys are recomputed to delete them),
+whether they are still fresh or merged into the key index."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from services.bootstrap.database import open_database
 from services.demo.generator import generate
 from services.query.indexing import IndexedEntity, hashes, index_entity, name_key_hashes, search_key_hashes, search_keys
 from services.query.ingest import stored_entity
-from services.query.storage import Repository, entities
-from services.query.storage import search_keys as key_rows
+from services.query.storage import Repository, entities, fresh_keys
+from services.query.storage import search_keys as key_index
 from services.uim.names import index_keys
 from tests.query.records import event, person
 
@@ -39,27 +40,66 @@ def test_every_generated_record_gets_the_keys_of_its_names_and_attributes() -> N
     assert checked > 3000
 
 
+def _key_rows(engine: sa.Engine, table: sa.Table) -> set[tuple[int, int]]:
+    with engine.connect() as connection:
+        return {(r.key_hash, r.birth_year) for r in connection.execute(sa.select(table))}
+
+
+def _indexed(name: str, birth: tuple[int, ...], record_id: str = "K-1") -> IndexedEntity:
+    stored = stored_entity(person(record_id, name, birth, nationalities=["FRA"]), "FRA")
+    return index_entity(stored, stored.id)
+
+
 def test_replacing_and_deleting_leave_no_key_rows_behind(database_url: str) -> None:
     engine = open_database(database_url, "query")
     repository = Repository(engine)
 
-    def indexed(name: str, birth: tuple[int, ...]) -> IndexedEntity:
-        stored = stored_entity(person("K-1", name, birth, nationalities=["FRA"]), "FRA")
-        return index_entity(stored, stored.id)
-
     def rows() -> set[tuple[int, int]]:
-        with engine.connect() as connection:
-            return {(r.key_hash, r.birth_year) for r in connection.execute(sa.select(key_rows))}
+        return _key_rows(engine, key_index) | _key_rows(engine, fresh_keys)
 
     try:
-        first = indexed("Jean-Pierre Dupont", (1970, 1, 2))
-        repository.upsert_entities([first])
-        assert rows() == {(h, 1970) for h in first.key_hashes}
-        second = indexed("Marie Curie", (1967,))  # new name and year of birth
-        assert repository.upsert_entities([second]).updated == 1
-        assert rows() == {(h, 1967) for h in second.key_hashes}
-        assert repository.delete_entity(second.id, "FRA") is not None
-        assert rows() == set()
+        for merged in (False, True):
+            first = _indexed("Jean-Pierre Dupont", (1970, 1, 2))
+            repository.upsert_entities([first])
+            assert rows() == {(h, 1970) for h in first.key_hashes}
+            if merged:
+                assert repository.merge_fresh_keys() == len(first.key_hashes)
+                assert _key_rows(engine, fresh_keys) == set()
+            second = _indexed("Marie Curie", (1967,))  # new name and year of birth
+            assert repository.upsert_entities([second]).updated == 1
+            assert rows() == {(h, 1967) for h in second.key_hashes}
+            if merged:
+                assert _key_rows(engine, key_index) == set()  # the merged keys went with the old name
+            assert repository.delete_entity(second.id, "FRA") is not None
+            assert rows() == set()
+    finally:
+        engine.dispose()
+
+
+def test_fresh_keys_are_merged_once_past_the_threshold_and_found_either_way(database_url: str) -> None:
+    """Keys go to the fresh table, move into the key index in one merge once the
+    rows written pass the threshold, and a search finds an entity before and
+    after its keys moved."""
+    engine = open_database(database_url, "query")
+    try:
+        batch = [_indexed(name, (1980,), f"M-{i}") for i, name in enumerate(["Ivan Petrov", "Anna Kowalska"])]
+        first_rows = len(batch[0].key_hashes)
+        repository = Repository(engine, fresh_keys_merge_rows=first_rows + 1)
+        repository.upsert_entities(batch[:1])
+        assert len(_key_rows(engine, fresh_keys)) == first_rows  # below the threshold: still fresh
+        assert _key_rows(engine, key_index) == set()
+
+        def found(item: IndexedEntity) -> list[int]:
+            weights = [(h, 1, i) for i, h in enumerate(item.key_hashes)]
+            return [c.weight for c in repository.candidates(weights, [], "FRA", 10)]
+
+        assert found(batch[0])[0] == len(batch[0].key_hashes)
+        repository.upsert_entities(batch[1:])  # passes the threshold: both entities' keys move
+        assert _key_rows(engine, fresh_keys) == set()
+        assert len(_key_rows(engine, key_index)) == len(set(batch[0].key_hashes) | set(batch[1].key_hashes))
+        assert found(batch[0])[0] == len(batch[0].key_hashes)
+        assert found(batch[1])[0] == len(batch[1].key_hashes)
+        assert Repository(engine).merge_fresh_keys() == 0
     finally:
         engine.dispose()
 
