@@ -75,8 +75,8 @@ def _key_table(name: str) -> sa.Table:
     )
 
 
-#: The key index, and the keys written since they were last merged into it
-#: (Repository.merge_fresh_keys); a search reads both.
+#: The key index and, on SQLite, the keys written since they were last merged into
+#: it (Repository.merge_fresh_keys); a search reads both.
 search_keys = _key_table("query_search_keys")
 fresh_keys = _key_table("query_fresh_keys")
 key_counts = sa.Table(
@@ -121,17 +121,14 @@ changes = sa.Table(
 
 #: Entities written before the first statistics refresh (see Repository.analyze_if_grown).
 ANALYZE_MIN_ROWS = 2_000
-#: Fresh key rows above which they are merged into the key index. A merge writes
-#: every page of that index it touches, whatever the count, so it pays to move
-#: many rows at once; the fresh keys' own index should still fit the page cache.
+#: Fresh key rows (SQLite) above which they are merged into the key index. A merge
+#: writes every page of that index it touches, whatever the count, so it pays to
+#: move many rows at once; the fresh keys' own index should still fit the page cache.
 FRESH_KEYS_MERGE_ROWS = 4_000_000
 #: SQLite page cache per connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
 #: Any constant: the PostgreSQL advisory lock that orders change-log appends.
 _CHANGE_LOCK = 0x1C0E6
-#: Another: taken exclusively by a merge of the fresh keys, shared by whoever
-#: deletes key rows, so that no deletion misses rows a merge is moving.
-_KEY_MERGE_LOCK = 0x1C0E7
 _KEY_COLUMNS = "key_hash, birth_year, entity_pk, kind, restricted"
 #: One search key row in PostgreSQL's binary COPY format: the field count, then
 #: each field's length and its big-endian value (no padding between them).
@@ -279,6 +276,10 @@ class Repository:
         self._merge_lock = threading.Lock()
         self._fresh_keys_merge_rows = fresh_keys_merge_rows
         self._fresh_rows: int | None = None  # counted on the first write
+        # PostgreSQL writes keys straight into the key index: moving them later
+        # cost it more (a heap row deleted and one written again, each logged) than
+        # the random index inserts it saves; its cost is the write-ahead log's.
+        self._key_table = search_keys if self.postgres else fresh_keys
         self._rows_at_analysis = 0
         self._written_since_analysis = 0
         sa.event.listen(engine, "connect", _without_jit if self.postgres else _sqlite_cache)
@@ -298,7 +299,8 @@ class Repository:
         try:
             self._written_since_analysis = 0
             with self.engine.connect() as connection:
-                connection.exec_driver_sql("ANALYZE " + ", ".join(t.name for t in metadata.sorted_tables))
+                connection.exec_driver_sql("ANALYZE " + ", ".join(t.name for t in metadata.sorted_tables
+                                                                  if t is not fresh_keys))
                 connection.commit()
                 self._rows_at_analysis = int(connection.execute(sa.select(sa.func.count()).select_from(entities))
                                              .scalar_one())
@@ -431,7 +433,7 @@ class Repository:
         hashes = hashes[order]
         columns = _KEY_COLUMNS
         if not self.postgres:
-            connection.exec_driver_sql(f"INSERT INTO {fresh_keys.name} ({columns}) VALUES (?, ?, ?, ?, ?)",
+            connection.exec_driver_sql(f"INSERT INTO {self._key_table.name} ({columns}) VALUES (?, ?, ?, ?, ?)",
                                        list(zip(hashes.tolist(), years.tolist(), pks.tolist(), kinds.tolist(),
                                                 restricted.tolist(), strict=True)))
             return
@@ -443,7 +445,7 @@ class Repository:
             rows[name] = values
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY {fresh_keys.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            with cursor.copy(f"COPY {self._key_table.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.write(_BINARY_COPY_HEADER + rows.tobytes() + _BINARY_COPY_TRAILER)
 
     def _delete_keys(self, connection: Connection, rows: list[tuple[int, int, int]]) -> None:
@@ -454,16 +456,16 @@ class Repository:
         anyway, since searches look the stored keys up with keys derived the new way."""
         if not rows:
             return
-        if self.postgres:
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:lock)"), {"lock": _KEY_MERGE_LOCK})
         values = [{"h": h, "y": y, "p": p} for h, y, p in sorted(rows)]
-        for table in (search_keys, fresh_keys):
+        for table in {search_keys, self._key_table}:
             connection.execute(table.delete().where(table.c.key_hash == sa.bindparam("h"),
                                                     table.c.birth_year == sa.bindparam("y"),
                                                     table.c.entity_pk == sa.bindparam("p")), values)
 
     def _merge_when_grown(self, written_rows: int) -> None:
-        """Merge the fresh keys once this process has seen them pass the threshold."""
+        """Merge the fresh keys (SQLite) once they pass the threshold."""
+        if self.postgres:
+            return
         with self._merge_lock:
             if self._fresh_rows is None:
                 with self.engine.connect() as connection:
@@ -479,25 +481,17 @@ class Repository:
         log.info("fresh_keys_merged", rows=moved, seconds=round(time.perf_counter() - started, 1))
 
     def merge_fresh_keys(self) -> int:
-        """Move every fresh key row into the key index, in key order, in one
+        """Move every fresh key row (SQLite) into the key index, in key order, in one
         transaction, so that each page of the index is written once for all the rows
-        that land on it; returns how many moved. Rows written meanwhile by other
-        transactions (PostgreSQL) stay fresh for the next merge."""
-        order = "ORDER BY key_hash, birth_year, entity_pk"
+        that land on it; returns how many moved (none on PostgreSQL, which has no
+        fresh keys)."""
+        if self.postgres:
+            return 0
         with self.engine.begin() as connection:
-            if not self.postgres:
-                moved = connection.exec_driver_sql(
-                    f"INSERT OR IGNORE INTO {search_keys.name} ({_KEY_COLUMNS}) "
-                    f"SELECT {_KEY_COLUMNS} FROM {fresh_keys.name} {order}").rowcount
-                connection.exec_driver_sql(f"DELETE FROM {fresh_keys.name}")
-                return int(moved)
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _KEY_MERGE_LOCK})
             moved = connection.exec_driver_sql(
-                f"WITH moved AS (DELETE FROM {fresh_keys.name} RETURNING {_KEY_COLUMNS}) "
-                f"INSERT INTO {search_keys.name} ({_KEY_COLUMNS}) SELECT {_KEY_COLUMNS} FROM moved {order} "
-                "ON CONFLICT DO NOTHING").rowcount
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"VACUUM ANALYZE {fresh_keys.name}")  # its index, emptied, stays small
+                f"INSERT OR IGNORE INTO {search_keys.name} ({_KEY_COLUMNS}) SELECT {_KEY_COLUMNS} "
+                f"FROM {fresh_keys.name} ORDER BY key_hash, birth_year, entity_pk").rowcount
+            connection.exec_driver_sql(f"DELETE FROM {fresh_keys.name}")
         return int(moved)
 
     def _insert_many(self, connection: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
@@ -833,14 +827,7 @@ _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _CANDIDATE_SQL = """
 WITH q AS ({weights}),
 w AS ({keys}),
-matched AS (
-    SELECT sk.entity_pk, w.grp, w.weight, sk.birth_year
-    FROM w {join} query_search_keys sk ON sk.key_hash = w.key_hash{year_join}
-    {where}
-    UNION ALL
-    SELECT sk.entity_pk, w.grp, w.weight, sk.birth_year
-    FROM w {join} query_fresh_keys sk ON sk.key_hash = w.key_hash{year_join}
-    {where}),
+matched AS ({matched}),
 best AS (
     SELECT entity_pk, grp, MAX(weight) AS weight,
            MAX(CASE WHEN birth_year = :birth_year THEN :year_weight ELSE 0 END) AS same_year
@@ -855,6 +842,12 @@ WHERE {entity_visible}
 ORDER BY r.weight DESC, e.pk
 LIMIT :limit
 """
+#: The key rows of the query's keys in one key table (SQLite reads two: the key
+#: index and the fresh keys).
+_KEY_ROWS_SQL = """
+    SELECT sk.entity_pk, w.grp, w.weight, sk.birth_year
+    FROM w {join} {table} sk ON sk.key_hash = w.key_hash{year_join}
+    {where}"""
 #: The restricted key rows checked one by one, before ranking: the fallback when
 #: the caller may not see many of the best candidates.
 _RESTRICTED_ROW_CHECK = """CASE WHEN sk.restricted
@@ -897,12 +890,16 @@ def _candidate_sql(dialect_name: str, country: str, kinds: tuple[int, ...], chec
     if check_rows:
         conditions.append(_RESTRICTED_ROW_CHECK.format(
             policy_visible=rule("p"), false="0" if sqlite_dialect else "false", true="1" if sqlite_dialect else "true"))
+    tables = (search_keys, fresh_keys) if sqlite_dialect else (search_keys,)
+    matched = " UNION ALL".join(_KEY_ROWS_SQL.format(
+        table=table.name,
+        year_join=" AND sk.birth_year = w.year" if by_year else "",
+        join="CROSS JOIN" if sqlite_dialect else "JOIN",  # SQLite: the few query keys drive the loop
+        where=f"WHERE {' AND '.join(conditions)}" if conditions else "") for table in tables)
     text = _CANDIDATE_SQL.format(
         weights=_WEIGHTS_SQL[dialect_name],
         keys=_KEYS_BY_YEAR_SQL[dialect_name] if by_year else _KEYS_SQL,
-        year_join=" AND sk.birth_year = w.year" if by_year else "",
-        join="CROSS JOIN" if sqlite_dialect else "JOIN",  # SQLite: the few query keys drive the loop
-        where=f"WHERE {' AND '.join(conditions)}" if conditions else "",
+        matched=matched,
         entity_visible=rule("e"))
     return sa.text(text).columns(pk=sa.BigInteger, weight=sa.BigInteger, body=sa.LargeBinary, kind=sa.SmallInteger,
                                  event_country=sa.String, event_time=sa.DateTime(timezone=True), ranked=sa.BigInteger)
