@@ -423,6 +423,7 @@ def _ingest(result: Result, url: str, address: str, pid: int, batches: dict[str,
             streams: int) -> None:
     """Every batch through UpsertEntities, timed, with the CPU each part used."""
     meter = CpuMeter(url, pid)
+    wal_before = _wal_position(url)
     server_before, workers_before, database_before = meter.sample()
     client_before = time.process_time()
     seconds, rejected, retried = ingest(address, batches, streams)
@@ -442,7 +443,32 @@ def _ingest(result: Result, url: str, address: str, pid: int, batches: dict[str,
         result.notes.append(f"{retried} UpsertEntities calls of {REQUESTS_PER_CALL * 1000:,} records sent again "
                             "after UNAVAILABLE (a connection closed at its maximum age)")
     if result.database == "postgresql":
+        result.notes.append(f"write-ahead log during ingest {(_wal_position(url) - wal_before) / 1e9:.1f} GB "
+                            f"({_postgres_settings(url)})")
         result.vacuum_s = round(vacuum(url), 1)
+
+
+def _wal_position(url: str) -> int:
+    """PostgreSQL's write-ahead log position in bytes (0 on SQLite)."""
+    if not url.startswith("postgresql"):
+        return 0
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _postgres_settings(url: str) -> str:
+    """The server settings that decide how much a bulk load writes."""
+    engine = sa.create_engine(url)
+    names = ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression")
+    try:
+        with engine.connect() as connection:
+            return ", ".join(f"{name} {connection.exec_driver_sql(f'SHOW {name}').scalar_one()}" for name in names)
+    finally:
+        engine.dispose()
 
 
 def _verdict(value: float, target: float, higher_is_better: bool) -> str:
