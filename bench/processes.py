@@ -15,6 +15,14 @@ from pathlib import Path
 from services.mesh import wait_serving
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The process behind each address `served` yielded, for CPU accounting.
+PIDS: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -40,8 +48,10 @@ def served(service: str, data_dir: Path, env: Mapping[str, str] | None = None,
     try:
         if not wait_serving(address, start_timeout_s, process):
             raise RuntimeError(f"{service} did not start; see {data_dir / f'{service}.log'}")
+        PIDS[address] = process.pid
         yield address
     finally:
+        PIDS.pop(address, None)
         process.terminate()
         try:
             process.wait(120)

@@ -38,7 +38,7 @@ from typing import Any
 import grpc
 import numpy as np
 
-from bench.processes import served
+from bench.processes import PIDS, cpu_seconds, served
 from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
 from icore.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
 from icore.biometric.v1 import biometric_service_pb2 as bio_pb
@@ -136,6 +136,18 @@ def timed(call: Callable[[int], object], seconds: float, clients: int) -> list[f
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(worker, range(clients)))
     return latencies
+
+
+def cpu_per_call(call: Callable[[int], object], calls: int, pids: dict[str, int]) -> dict[str, float]:
+    """CPU milliseconds each process (and this client) used per call, over `calls`
+    calls made one after another."""
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    client = time.process_time()
+    for i in range(calls):
+        call(i)
+    used = {name: (cpu_seconds(pid) - before[name]) * 1000 / calls for name, pid in pids.items()}
+    used["client"] = (time.process_time() - client) * 1000 / calls
+    return {name: ms for name, ms in used.items() if ms >= 0.05}
 
 
 def quantiles(latencies: list[float]) -> tuple[float, float]:
@@ -256,6 +268,11 @@ def main() -> None:
         own = statistics.median(one) / statistics.median(at_once)
         print(f"  {'  p50 UnifiedSearch / p50 the round at once':<46} {own:<40.2f} {'-':<22} "
               "the gateway's own share (a hop, merging); the rest is the calls sharing 2 cores")
+        pids = {service: PIDS[address] for service, address in peers.items()}
+        for label, call in (("UnifiedSearch", unified), ("the round at once", round_at_once)):
+            used = cpu_per_call(call, 500, pids)
+            spent = ", ".join(f"{name} {ms:.2f}" for name, ms in used.items())
+            print(f"  CPU per {label}, ms: {spent} (sum {sum(used.values()):.2f}, on 2 cores)")
 
         def probe(i: int) -> biometrics_pb2.BiometricSample:
             if i % 4 == 3:  # a stranger

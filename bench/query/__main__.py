@@ -51,6 +51,7 @@ from queue import Empty, Queue
 import grpc
 import sqlalchemy as sa
 
+from bench.processes import cpu_seconds
 from icore.query.v1 import query_service_pb2 as pb
 from icore.query.v1 import query_service_pb2_grpc as pb_grpc
 from icore.uim.v1 import entity_pb2
@@ -138,12 +139,6 @@ def database(kind: str, postgres_url: str, workdir: Path, keep: bool = False) ->
         admin.dispose()
 
 
-def _cpu_s(pid: int) -> float:
-    """User and system CPU seconds of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (the server's indexing workers)."""
     found = []
@@ -184,10 +179,10 @@ class CpuMeter:
         for pids, seen in ((self._database_pids(), self.backends), (_children(self.server_pid), self.workers)):
             for pid in pids:
                 try:
-                    seen[pid] = _cpu_s(pid)
+                    seen[pid] = cpu_seconds(pid)
                 except OSError:
                     pass
-        return _cpu_s(self.server_pid), sum(self.workers.values()), sum(self.backends.values())
+        return cpu_seconds(self.server_pid), sum(self.workers.values()), sum(self.backends.values())
 
 
 @contextmanager
