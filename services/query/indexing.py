@@ -184,7 +184,11 @@ class IndexedEntity:
     source_system: str
     source_record_id: str
     content_hash: int
-    entity: entity_pb2.Entity
+    #: The stored record without its times, serialized deterministically (the
+    #: content hash is of these bytes); the repository appends the times. Bytes,
+    #: not the message: a worker process hands them to the server, and unpickling
+    #: a message cost the server more than the rest of what it receives.
+    body: bytes
     key_hashes: list[int]
     documents: list[tuple[str, str, str]]
     event_country: str | None
@@ -209,6 +213,7 @@ def index_entity(entity: entity_pb2.Entity, entity_id: str) -> IndexedEntity:
         event_country = entity.event.location.country or None
         event_time = entity.event.start_time.ToDatetime(dt.UTC)
     policy = Policy.from_proto(entity.access_policy)
+    body = entity.SerializeToString(deterministic=True)
     return IndexedEntity(
         id=entity_id,
         kind=KIND_NUMBERS[kind_name],
@@ -217,8 +222,8 @@ def index_entity(entity: entity_pb2.Entity, entity_id: str) -> IndexedEntity:
         policy_countries=policy.countries_column(),
         source_system=entity.provenance.source_system,
         source_record_id=entity.provenance.source_record_id,
-        content_hash=content_hash(entity.SerializeToString(deterministic=True)),
-        entity=entity,
+        content_hash=content_hash(body),
+        body=body,
         key_hashes=search_key_hashes(entity),
         documents=document_rows(entity),
         event_country=event_country,

@@ -213,10 +213,21 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _with_times(entity: entity_pb2.Entity | link_pb2.Link, created: dt.datetime, updated: dt.datetime) -> bytes:
-    for stamp, value in ((entity.provenance.create_time, created), (entity.provenance.update_time, updated)):
+def _with_times(link: link_pb2.Link, created: dt.datetime, updated: dt.datetime) -> bytes:
+    for stamp, value in ((link.provenance.create_time, created), (link.provenance.update_time, updated)):
         stamp.seconds, stamp.nanos = _timestamp(value)
-    return entity.SerializeToString()
+    return link.SerializeToString()
+
+
+@lru_cache(maxsize=64)
+def _entity_times(created: dt.datetime, updated: dt.datetime) -> bytes:
+    """An entity holding only its provenance times, serialized: appended to a
+    record's bytes, it sets them, since protobuf merges a message that follows
+    another into it; the record is neither parsed nor serialized again."""
+    times = entity_pb2.Entity()
+    for stamp, value in ((times.provenance.create_time, created), (times.provenance.update_time, updated)):
+        stamp.seconds, stamp.nanos = _timestamp(value)
+    return times.SerializeToString()
 
 
 @lru_cache(maxsize=64)
@@ -403,7 +414,7 @@ class Repository:
         return dict(kind=item.kind, data_owner=item.data_owner, visibility=item.visibility,
                     policy_countries=item.policy_countries, source_system=item.source_system,
                     source_record_id=item.source_record_id, content_hash=item.content_hash,
-                    body=_with_times(item.entity, _utc(created), updated), create_time=created, update_time=updated,
+                    body=item.body + _entity_times(_utc(created), updated), create_time=created, update_time=updated,
                     event_country=item.event_country, event_time=item.event_time, birth_year=item.birth_year)
 
     @staticmethod

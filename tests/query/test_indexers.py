@@ -36,7 +36,7 @@ def _batch(size: int, first: int = 0) -> list[entity_pb2.Entity]:
 
 def _summary(prepared: tuple[list, list]) -> tuple[list, list]:  # type: ignore[type-arg]
     accepted, rejected = prepared
-    return ([(a.id, a.key_hashes, a.documents, a.content_hash, a.entity.SerializeToString(deterministic=True))
+    return ([(a.id, a.key_hashes, a.documents, a.content_hash, a.body)
              for a in accepted], [(r.index, r.violation.field) for r in rejected])
 
 

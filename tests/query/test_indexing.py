@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from icore.uim.v1 import entity_pb2
 from services.bootstrap.database import open_database
 from services.demo.generator import generate
 from services.query.indexing import IndexedEntity, hashes, index_entity, name_key_hashes, search_key_hashes, search_keys
@@ -103,6 +104,35 @@ def test_fresh_keys_are_merged_once_past_the_threshold_and_found_either_way(tmp_
         assert found(batch[0])[0] == len(batch[0].key_hashes)
         assert found(batch[1])[0] == len(batch[1].key_hashes)
         assert Repository(engine).merge_fresh_keys() == 0
+    finally:
+        engine.dispose()
+
+
+def test_a_stored_body_is_the_record_with_its_times(tmp_path: Path) -> None:
+    """The body is the record's bytes without times followed by an entity holding
+    only the times: it parses as the record with its provenance times set, and
+    the times follow a replacement (created kept, updated moved)."""
+    engine = open_database(f"sqlite:///{tmp_path / 'store.sqlite'}", "query")
+    try:
+        repository = Repository(engine)
+        first = _indexed("Jean-Pierre Dupont", (1970, 1, 2))
+        repository.upsert_entities([first])
+        body, _ = repository.get_entity(first.id, "FRA") or (b"", "")
+        stored = entity_pb2.Entity.FromString(body)
+        created = stored.provenance.create_time.ToDatetime(dt.UTC)
+        assert abs(created - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+        assert stored.provenance.update_time == stored.provenance.create_time
+        without_times = entity_pb2.Entity()
+        without_times.CopyFrom(stored)
+        without_times.provenance.ClearField("create_time")
+        without_times.provenance.ClearField("update_time")
+        assert without_times.SerializeToString(deterministic=True) == first.body
+        assert without_times.person.names[0].full_name == "Jean-Pierre Dupont"
+        repository.upsert_entities([_indexed("Marie Curie", (1967,))])
+        replaced = entity_pb2.Entity.FromString((repository.get_entity(first.id, "FRA") or (b"", ""))[0])
+        assert replaced.person.names[0].full_name == "Marie Curie"
+        assert replaced.provenance.create_time == stored.provenance.create_time
+        assert replaced.provenance.update_time.ToDatetime(dt.UTC) >= created
     finally:
         engine.dispose()
 
