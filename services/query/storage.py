@@ -324,7 +324,9 @@ class Repository:
     def upsert_entities(self, batch: Sequence[IndexedEntity]) -> UpsertOutcome:
         """Store validated, indexed entities; creates or replaces by id (the id is
         derived from data owner and source record id). An unchanged entity is
-        counted as updated but not rewritten, so a reload adds no changes."""
+        counted as updated but not rewritten, so a reload adds no changes. On
+        SQLite, a write that takes the fresh keys past the threshold then merges
+        them, in a transaction of its own."""
         outcome = self._upsert_entities(batch)
         written = set(outcome.written)
         self._merge_when_grown(sum(len(item.key_hashes) for item in batch if item.id in written))
@@ -468,7 +470,7 @@ class Repository:
         if not rows:
             return
         values = [{"h": h, "y": y, "p": p} for h, y, p in sorted(rows)]
-        for table in {search_keys, self._key_table}:
+        for table in dict.fromkeys((search_keys, self._key_table)):
             connection.execute(table.delete().where(table.c.key_hash == sa.bindparam("h"),
                                                     table.c.birth_year == sa.bindparam("y"),
                                                     table.c.entity_pk == sa.bindparam("p")), values)
