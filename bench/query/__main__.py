@@ -447,21 +447,22 @@ def _wal_position(url: str) -> int:
     """PostgreSQL's write-ahead log position in bytes (0 on SQLite)."""
     if not url.startswith("postgresql"):
         return 0
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.exec_driver_sql("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").scalar_one())
-    finally:
-        engine.dispose()
+    return int(_postgres_values(url, ["SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"])[0])
 
 
 def _postgres_settings(url: str) -> str:
     """The server settings that decide how much a bulk load writes."""
-    engine = sa.create_engine(url)
     names = ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression")
+    values = _postgres_values(url, [f"SHOW {name}" for name in names])
+    return ", ".join(f"{name} {value}" for name, value in zip(names, values, strict=True))
+
+
+def _postgres_values(url: str, statements: list[str]) -> list[object]:
+    """The one value each statement returns, on one short-lived connection."""
+    engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return ", ".join(f"{name} {connection.exec_driver_sql(f'SHOW {name}').scalar_one()}" for name in names)
+            return [connection.exec_driver_sql(statement).scalar_one() for statement in statements]
     finally:
         engine.dispose()
 

@@ -328,8 +328,7 @@ class Repository:
         SQLite, a write that takes the fresh keys past the threshold then merges
         them, in a transaction of its own."""
         outcome = self._upsert_entities(batch)
-        written = set(outcome.written)
-        self._merge_when_grown(sum(len(item.key_hashes) for item in batch if item.id in written))
+        self._merge_when_grown(batch, outcome)
         return outcome
 
     def _upsert_entities(self, batch: Sequence[IndexedEntity]) -> UpsertOutcome:
@@ -475,10 +474,12 @@ class Repository:
                                                     table.c.birth_year == sa.bindparam("y"),
                                                     table.c.entity_pk == sa.bindparam("p")), values)
 
-    def _merge_when_grown(self, written_rows: int) -> None:
+    def _merge_when_grown(self, batch: Sequence[IndexedEntity], outcome: UpsertOutcome) -> None:
         """Merge the fresh keys (SQLite) once they pass the threshold."""
         if self.postgres:
             return
+        written = set(outcome.written)
+        written_rows = sum(len(item.key_hashes) for item in batch if item.id in written)
         with self._merge_lock:
             if self._fresh_rows is None:
                 with self.engine.connect() as connection:
