@@ -7,11 +7,19 @@ small and the bulk insert fast; a hash collision only adds a candidate that
 scoring then drops. Key kinds:
 
 - name keys from services.uim.names.index_keys (normalised tokens, joined tokens,
-  phonetic codes, consonant skeletons, one-deletion variants) of every name and
-  transliteration of a person or organization, of a location's name and town,
-  and of an event's title and place;
+  phonetic codes, consonant skeletons) of every name and transliteration of a
+  person or organization, of a location's name and town, and of an event's title
+  and place;
 - "n:FRA" per nationality, "y:1980" per year of birth and "b:1980-05-12" per full
   date of birth, so that structured criteria also find candidates through the index.
+
+The typo keys of index_keys (`d:`, a word and its one-letter deletions) are not
+stored per record: they were more than half of every record's keys, and they
+depend on the word alone. The repository keeps them once per distinct word
+(table query_typo_words: words by typo key); a search turns its typo keys into the
+stored words sharing one, and looks those words up as plain keys. A record
+matches the same words either way, since every word with typo keys is also
+stored as a plain key.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from functools import lru_cache
 from icore.uim.v1 import access_pb2, dates_pb2, entity_pb2
 from services.uim.access import Policy
 from services.uim.names import index_keys, normalise_document_number
-from services.uim.names.keys import MIN_SKELETON_LENGTH, token_keys
+from services.uim.names.keys import MIN_SKELETON_LENGTH, is_typo_key, token_keys, typo_keys
 from services.uim.names.latin import to_latin
 from services.uim.names.tokens import _AMBIGUOUS_PARTICLES, PARTICLES, fold, make_token, skeleton
 
@@ -113,19 +121,27 @@ def document_rows(entity: entity_pb2.Entity) -> list[tuple[str, str, str]]:
 
 
 def search_keys(entity: entity_pb2.Entity) -> set[str]:
-    """The keys as strings (what `search_key_hashes` hashes; kept for tests and tools)."""
+    """The keys a record stores, as strings (what `search_key_hashes` hashes; kept
+    for tests and tools): its attribute keys and its names' keys but the typo keys."""
     keys = attribute_keys(entity)
     for name in entity_names(entity):
-        keys |= index_keys(name)
+        keys |= {k for k in index_keys(name) if not is_typo_key(k)}
     return keys
 
 
-def search_key_hashes(entity: entity_pb2.Entity) -> list[int]:
-    """`hashes(search_keys(entity))`, computed word by word: the same keys, faster."""
+def search_key_hashes(entity: entity_pb2.Entity, with_typos: set[str] | None = None) -> list[int]:
+    """`hashes(search_keys(entity))`, computed word by word: the same keys, faster.
+    The (folded) words of its names that have typo keys are added to `with_typos`:
+    the entries the entity needs in the word list."""
     found: set[int] = {key_hash(k) for k in attribute_keys(entity)}
     for name in entity_names(entity):
-        found.update(name_key_hashes(name))
+        found.update(name_key_hashes(name, with_typos))
     return sorted(found)
+
+
+def typo_rows(words: Iterable[str]) -> list[tuple[int, int]]:
+    """(typo key hash, word hash) rows of the word list for `words`, sorted."""
+    return sorted({(key_hash(k), key_hash(w)) for w in words for k in typo_keys(w)})
 
 
 # --- name keys, hashed, at ingest speed ----------------------------------------------
@@ -144,8 +160,12 @@ def _latin_words(word: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1 << 17)
-def _word_hashes(text: str, particle: bool) -> tuple[int, ...]:
-    return tuple(key_hash(k) for k in token_keys(make_token(text, particle=particle)))
+def _word_hashes(text: str, particle: bool) -> tuple[tuple[int, ...], str]:
+    """The hashes of a word's stored keys, and its folded text when it has typo keys."""
+    token = make_token(text, particle=particle)
+    keys = token_keys(token)
+    stored = tuple(key_hash(k) for k in keys if not is_typo_key(k))
+    return stored, token.fold if len(stored) < len(keys) else ""
 
 
 @lru_cache(maxsize=1 << 17)
@@ -156,15 +176,19 @@ def _joined_hashes(text: str) -> tuple[int, ...]:
     return (key_hash(fold(text)),)
 
 
-def name_key_hashes(name: str) -> set[int]:
-    """The hashes of `index_keys(name)`."""
+def name_key_hashes(name: str, with_typos: set[str] | None = None) -> set[int]:
+    """The hashes of `index_keys(name)` but its typo keys; the (folded) words that
+    have typo keys are added to `with_typos`."""
     words = [t for word in unicodedata.normalize("NFKC", name).split() for t in _latin_words(word)]
     last = len(words) - 1
     particles = [word in PARTICLES and i < last and not (i == 0 and word in _AMBIGUOUS_PARTICLES)
                  for i, word in enumerate(words)]
     found: set[int] = set()
     for i, word in enumerate(words):
-        found.update(_word_hashes(word, particles[i]))
+        stored, typo_word = _word_hashes(word, particles[i])
+        found.update(stored)
+        if typo_word and with_typos is not None:
+            with_typos.add(typo_word)
         if i < last:
             if particles[i + 1] and i + 2 <= last:
                 found.update(_joined_hashes(word + words[i + 1] + words[i + 2]))
@@ -190,6 +214,8 @@ class IndexedEntity:
     #: a message cost the server more than the rest of what it receives.
     body: bytes
     key_hashes: list[int]
+    #: The words of its names that have typo keys (see the module docstring).
+    typo_words: list[str]
     documents: list[tuple[str, str, str]]
     event_country: str | None
     event_time: dt.datetime | None
@@ -214,6 +240,8 @@ def index_entity(entity: entity_pb2.Entity, entity_id: str) -> IndexedEntity:
         event_time = entity.event.start_time.ToDatetime(dt.UTC)
     policy = Policy.from_proto(entity.access_policy)
     body = entity.SerializeToString(deterministic=True)
+    with_typos: set[str] = set()
+    key_hashes = search_key_hashes(entity, with_typos)
     return IndexedEntity(
         id=entity_id,
         kind=KIND_NUMBERS[kind_name],
@@ -224,7 +252,8 @@ def index_entity(entity: entity_pb2.Entity, entity_id: str) -> IndexedEntity:
         source_record_id=entity.provenance.source_record_id,
         content_hash=content_hash(body),
         body=body,
-        key_hashes=search_key_hashes(entity),
+        key_hashes=key_hashes,
+        typo_words=sorted(with_typos),
         documents=document_rows(entity),
         event_country=event_country,
         event_time=event_time,

@@ -1,8 +1,9 @@
 """Search: candidates from indexed keys, then scoring, ranking and paging.
 
 A search never scans every row. It computes the search keys of its criteria
-(services.query.indexing), looks up how many rows each key has (sampled
-statistics), and asks, in one SQL statement, for the visible entities sharing the
+(services.query.indexing), turns its typo keys into the stored words sharing
+them (the repository keeps typo keys once per word, not per record), looks up how
+many rows each key has (sampled statistics), and asks, in one SQL statement, for the visible entities sharing the
 most weight with the selective keys: keys are taken rarest first while their rows
 stay within a budget, each weighted by its kind's prior and its rarity (IDF), and
 within one word of the query only its best key counts. So a common first name
@@ -24,7 +25,7 @@ from services.query.indexing import date_keys, key_hash
 from services.query.scoring import Scored, score
 from services.query.storage import Candidate, Repository
 from services.uim.names import index_keys, key_weight, prepare
-from services.uim.names.keys import token_keys
+from services.uim.names.keys import is_typo_key, token_keys
 
 #: Key rows one search may aggregate; rarer keys first.
 ROW_BUDGET = 40_000
@@ -103,22 +104,36 @@ def _read_share(years: list[int]) -> float:
     return 1.0 if not years else min(1.0, (len(years) - 1) / BIRTH_YEARS_SPANNED + UNKNOWN_YEAR_SHARE)
 
 
+def stored_hashes(priors: dict[str, tuple[float, int]],
+                  words_by_typo: dict[int, list[int]]) -> dict[str, tuple[int, ...]]:
+    """The stored key hashes that each query key reads: its own hash, or for a typo
+    key those of the stored words sharing it (`words_by_typo`, by typo key hash),
+    since the repository keeps typo keys per word and the words as plain keys
+    (services.query.indexing)."""
+    return {key: tuple(words_by_typo.get(key_hash(key), ())) if is_typo_key(key) else (key_hash(key),)
+            for key in priors}
+
+
 def choose_keys(priors: dict[str, tuple[float, int]], counts: dict[int, int], total: int,
-                share: float = 1.0) -> list[tuple[int, int, int]]:
-    """(hash, integer weight, group) of the keys worth aggregating: rarest first
-    while the rows read (`share` of each key's rows) stay within the budget, at
-    least the rarest one, each weighted prior x IDF."""
-    ranked = sorted(priors, key=lambda k: (counts.get(key_hash(k), 0), k))
+                share: float = 1.0, stored: dict[str, tuple[int, ...]] | None = None) -> list[tuple[int, int, int]]:
+    """(hash, integer weight, group) of the stored keys worth aggregating: query keys
+    rarest first while the rows read (`share` of each key's rows) stay within the
+    budget, at least the rarest one, each weighted prior x IDF. A query key reads the
+    `stored` hashes (by default its own), and its rows are theirs together: a typo
+    key weighs what it did when records stored it."""
+    stored = stored if stored is not None else {key: (key_hash(key),) for key in priors}
+    rows_of = {key: sum(counts.get(h, 0) for h in stored[key]) for key in priors if stored[key]}
     chosen: list[tuple[int, int, int]] = []
     rows = 0.0
-    for key in ranked:
-        count = counts.get(key_hash(key), 0)
+    for key in sorted(rows_of, key=lambda k: (rows_of[k], k)):
+        count = rows_of[key]
         if chosen and rows + count * share > ROW_BUDGET:
             continue
         rows += count * share
         prior, group = priors[key]
         idf = math.log((total + 1) / (count + 1)) + 1.0
-        chosen.append((key_hash(key), max(1, round(100 * prior * idf)), group))
+        weight = max(1, round(100 * prior * idf))
+        chosen.extend((h, weight, group) for h in stored[key])
     return chosen
 
 
@@ -141,9 +156,11 @@ class Searcher:
         found: dict[int, Candidate] = {}
         priors = query_keys(criteria)
         if priors:
-            counts, total = self.repository.key_statistics([key_hash(k) for k in priors])
+            typos = [key_hash(k) for k in priors if is_typo_key(k)]
+            stored = stored_hashes(priors, self.repository.words_by_typo(typos))
+            counts, total = self.repository.key_statistics(sorted({h for hs in stored.values() for h in hs}))
             years = birth_years(criteria)
-            weights = choose_keys(priors, counts, total, _read_share(years))
+            weights = choose_keys(priors, counts, total, _read_share(years), stored)
             year = criteria.date_of_birth.year if criteria.date_of_birth is not None else -1
             year_weight = round(100 * ATTRIBUTE_PRIORS["y"] * (math.log(BIRTH_YEARS_SPANNED) + 1.0))
             found.update((c.pk, c) for c in self.repository.candidates(weights, kinds, country, limit, years, year,

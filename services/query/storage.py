@@ -37,6 +37,7 @@ from services.query.indexing import (
     key_hash,
     sampled,
     search_key_hashes,
+    typo_rows,
 )
 from services.uim.access import visible_clause
 
@@ -79,6 +80,15 @@ def _key_table(name: str) -> sa.Table:
 #: it (Repository.merge_fresh_keys); a search reads both.
 search_keys = _key_table("query_search_keys")
 fresh_keys = _key_table("query_fresh_keys")
+#: The word list by typo key: every word of a stored name that has typo keys
+#: (services.uim.names.keys.typo_keys), once per key, however many records hold it.
+#: A search reads the words sharing its typo keys here and then their records
+#: through the key index (services.query.indexing).
+typo_words = sa.Table(
+    "query_typo_words", metadata,
+    sa.Column("typo_hash", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("word_hash", sa.BigInteger, primary_key=True, autoincrement=False),
+)
 key_counts = sa.Table(
     "query_key_counts", metadata,
     sa.Column("key_hash", sa.BigInteger, primary_key=True, autoincrement=False),
@@ -125,6 +135,9 @@ ANALYZE_MIN_ROWS = 2_000
 #: writes every page of that index it touches, whatever the count, so it pays to
 #: move many rows at once; the fresh keys' own index should still fit the page cache.
 FRESH_KEYS_MERGE_ROWS = 4_000_000
+#: Words a repository remembers having written to the word list; past it, it
+#: forgets them all and writes each again once (the write ignores those present).
+KNOWN_WORDS = 1_000_000
 #: SQLite page cache per connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
 #: Any constant: the PostgreSQL advisory lock that orders change-log appends.
@@ -293,6 +306,7 @@ class Repository:
         self._key_table = search_keys if self.postgres else fresh_keys
         self._rows_at_analysis = 0
         self._written_since_analysis = 0
+        self._known_words: set[str] = set()
         sa.event.listen(engine, "connect", _without_jit if self.postgres else _sqlite_cache)
         engine.dispose()  # pooled connections predate the listener
 
@@ -330,6 +344,40 @@ class Repository:
         outcome = self._upsert_entities(batch)
         self._merge_when_grown(batch, outcome)
         return outcome
+
+    def _add_typo_words(self, connection: Connection, items: Iterable[IndexedEntity]) -> set[str]:
+        """Write the words of `items` the word list may lack; returns them, to be
+        remembered once the transaction commits. Rows go in key order and existing
+        ones are skipped, so concurrent writers of one word neither fail nor deadlock."""
+        new = {word for item in items for word in item.typo_words} - self._known_words
+        rows = typo_rows(new)
+        if not rows:
+            return new
+        if self.postgres:
+            connection.execute(sa.text(
+                "INSERT INTO query_typo_words (typo_hash, word_hash) SELECT * FROM "
+                "unnest(CAST(:typos AS bigint[]), CAST(:words AS bigint[])) ORDER BY 1, 2 ON CONFLICT DO NOTHING"),
+                {"typos": [t for t, _ in rows], "words": [w for _, w in rows]})
+        else:
+            connection.exec_driver_sql(f"INSERT OR IGNORE INTO {typo_words.name} (typo_hash, word_hash) VALUES (?, ?)",
+                                       rows)
+        return new
+
+    def _remember_words(self, words: set[str]) -> None:
+        if len(self._known_words) + len(words) > KNOWN_WORDS:
+            self._known_words = set()
+        self._known_words |= words
+
+    def words_by_typo(self, typo_hashes: Sequence[int]) -> dict[int, list[int]]:
+        """The hashes of the stored words sharing each typo key (by its hash)."""
+        if not typo_hashes:
+            return {}
+        found: dict[int, list[int]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(sa.select(typo_words.c.typo_hash, typo_words.c.word_hash)
+                                          .where(typo_words.c.typo_hash.in_(list(typo_hashes)))):
+                found.setdefault(row.typo_hash, []).append(row.word_hash)
+        return found
 
     def _upsert_entities(self, batch: Sequence[IndexedEntity]) -> UpsertOutcome:
         unique = {item.id: item for item in batch}
@@ -381,11 +429,13 @@ class Repository:
                     counts.update(item.key_hashes)
                     counts[key_hash(ALL_ENTITIES_KEY)] += 1
             self._count_keys(connection, counts)
+            new_words = self._add_typo_words(connection, written)
             self._append_changes(connection, [
                 dict(op=ChangeOp.ENTITY_UPSERTED, target_id=item.id, target_pk=pks[item.id],
                      **self._previous_policy(existing.get(item.id), item.data_owner), change_time=now)
                 for item in written])
             outcome.written = [item.id for item in written]
+        self._remember_words(new_words)
         return outcome
 
     def _insert_entities(self, connection: Connection, fresh: list[IndexedEntity],

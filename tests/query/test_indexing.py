@@ -11,13 +11,23 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from icore.uim.v1 import entity_pb2
-from services.bootstrap.database import open_database
+from services.bootstrap.database import downgrade, migrate, open_database
 from services.demo.generator import generate
-from services.query.indexing import IndexedEntity, hashes, index_entity, name_key_hashes, search_key_hashes, search_keys
+from services.query.indexing import (
+    IndexedEntity,
+    hashes,
+    index_entity,
+    key_hash,
+    name_key_hashes,
+    search_key_hashes,
+    search_keys,
+    typo_rows,
+)
 from services.query.ingest import stored_entity
-from services.query.storage import Repository, entities, fresh_keys
+from services.query.storage import Repository, entities, fresh_keys, typo_words
 from services.query.storage import search_keys as key_index
 from services.uim.names import index_keys
+from services.uim.names.keys import is_typo_key
 from tests.query.records import event, person
 
 AWKWARD_NAMES = [
@@ -27,9 +37,17 @@ AWKWARD_NAMES = [
 ]
 
 
-def test_name_key_hashes_are_the_hashes_of_the_shared_name_keys() -> None:
+def test_name_key_hashes_are_the_shared_name_keys_with_typo_keys_left_to_the_word_list() -> None:
     for name in AWKWARD_NAMES:
-        assert sorted(name_key_hashes(name)) == hashes(index_keys(name)), name
+        words: set[str] = set()
+        stored = name_key_hashes(name, words)
+        every = index_keys(name)
+        assert sorted(stored) == hashes(k for k in every if not is_typo_key(k)), name
+        assert {t for t, _ in typo_rows(words)} == set(hashes(k for k in every if is_typo_key(k))), name
+        assert all(key_hash(word) in stored for word in words), name  # each found again as a plain key
+    words = set()
+    name_key_hashes("José García-López", words)
+    assert words == {"yose", "garcia", "lopez"}  # folded: J and Y sound alike across languages
 
 
 def test_every_generated_record_gets_the_keys_of_its_names_and_attributes() -> None:
@@ -154,5 +172,48 @@ def test_times_are_stored_as_sqlalchemy_stores_them(tmp_path: Path) -> None:
         assert raw[0] == as_sqlalchemy(dt.datetime.fromtimestamp(1_700_000_000, dt.UTC)) == "2023-11-14 22:13:20.000000"
         assert all("+" not in value for value in raw)
         assert typed.replace(tzinfo=dt.UTC) == dt.datetime.fromtimestamp(1_700_000_000, dt.UTC)
+    finally:
+        engine.dispose()
+
+
+def _typo_rows(engine: sa.Engine) -> set[tuple[int, int]]:
+    with engine.connect() as connection:
+        return {(r.typo_hash, r.word_hash) for r in connection.execute(sa.select(typo_words))}
+
+
+def test_typo_keys_are_written_once_per_word_and_never_per_record(database_url: str) -> None:
+    engine = open_database(database_url, "query")
+    try:
+        repository = Repository(engine)
+        first, second = _indexed("Ivan Petrov", (1980,), "W-1"), _indexed("Petrov Ivan", (1981,), "W-2")
+        repository.upsert_entities([first])
+        Repository(engine).upsert_entities([second])  # another replica: it does not know the words yet
+        assert first.typo_words == second.typo_words == ["ivan", "petrov"]
+        assert _typo_rows(engine) == set(typo_rows(["ivan", "petrov"]))
+        typo_hashes = set(hashes(k for k in index_keys("Ivan Petrov") if is_typo_key(k)))
+        sqlite = engine.dialect.name == "sqlite"
+        key_rows = _key_rows(engine, key_index) | (_key_rows(engine, fresh_keys) if sqlite else set())
+        assert not typo_hashes & {h for h, _ in key_rows}
+        words = repository.words_by_typo([key_hash("d:petov"), key_hash("d:ivan"), key_hash("d:nobody")])
+        assert words == {key_hash("d:petov"): [key_hash("petrov")], key_hash("d:ivan"): [key_hash("ivan")]}
+        assert repository.delete_entity(first.id, "FRA") is not None
+        assert _typo_rows(engine) == set(typo_rows(["ivan", "petrov"]))  # a word list, not per record
+    finally:
+        engine.dispose()
+
+
+def test_the_word_list_migration_moves_stored_typo_keys_there_and_back(database_url: str) -> None:
+    engine = open_database(database_url, "query")
+    try:
+        record = _indexed("Ivan Petrov", (1980, 5, 12), "W-3")
+        Repository(engine).upsert_entities([record])
+        Repository(engine).merge_fresh_keys()
+        stored = _key_rows(engine, key_index)
+        typo_hashes = {key_hash(k) for k in index_keys("Ivan Petrov") if is_typo_key(k)}
+        downgrade(engine, "query", "query_0005")
+        assert _key_rows(engine, key_index) == stored | {(h, 1980) for h in typo_hashes}
+        migrate(engine, "query")
+        assert _key_rows(engine, key_index) == stored
+        assert _typo_rows(engine) == set(typo_rows(record.typo_words))
     finally:
         engine.dispose()

@@ -3,11 +3,13 @@ groups, within which budget and years of birth."""
 
 from __future__ import annotations
 
+import math
+
 from icore.query.v1 import query_service_pb2 as pb
 from services.bootstrap.errors import FieldErrors
 from services.query.criteria import Criteria, parse_search
 from services.query.indexing import key_hash
-from services.query.search import ROW_BUDGET, birth_years, choose_keys, query_keys
+from services.query.search import ROW_BUDGET, birth_years, choose_keys, query_keys, stored_hashes
 from tests.query.records import partial_date
 
 
@@ -43,3 +45,18 @@ def test_keys_are_chosen_rarest_first_within_the_row_budget() -> None:
     assert chosen[key_hash("rare")][0] > chosen[key_hash("common")][0]  # rarer weighs more
     read_a_fifth = {h for h, _, _ in choose_keys(priors, counts, 1_000_000, share=0.2)}
     assert key_hash("huge") in read_a_fifth
+
+
+def test_a_typo_key_reads_the_stored_words_sharing_it_as_one_key() -> None:
+    priors = query_keys(_criteria(name="Ivan Petrof"))
+    words = {key_hash("d:petro"): [key_hash("petrov"), key_hash("petrof")], key_hash("d:ivan"): [key_hash("ivan")]}
+    stored = stored_hashes(priors, words)
+    assert stored["d:petro"] == (key_hash("petrov"), key_hash("petrof"))
+    assert stored["d:petrf"] == ()  # no stored word within a typo that way
+    assert stored["petrof"] == (key_hash("petrof"),) and stored["p:PTRF"] == (key_hash("p:PTRF"),)
+    counts = {key_hash("petrov"): 30, key_hash("petrof"): 10, key_hash("ivan"): 500}
+    chosen = choose_keys(priors, counts, 1_000_000, stored=stored)
+    petro = [(h, w, g) for h, w, g in chosen if h == key_hash("petrov")]
+    # The typo key's rows are its words' rows together (40): both words get its weight, in its group.
+    assert petro == [(key_hash("petrov"), round(100 * 0.6 * (math.log(1_000_001 / 41) + 1)), priors["d:petro"][1])]
+    assert (key_hash("petrof"), petro[0][1], petro[0][2]) in chosen

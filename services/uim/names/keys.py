@@ -34,6 +34,7 @@ from services.uim.names.tokens import PreparedName, Token, prepare
 MIN_DELETION_LENGTH = 5
 MIN_SKELETON_LENGTH = 3
 MIN_PHONETIC_LENGTH = 3
+TYPO_PREFIX = "d:"
 _WEIGHTS = {"d": 0.6, "p": 0.4, "s": 0.4}
 
 
@@ -48,11 +49,25 @@ def token_keys(token: Token) -> frozenset[str]:
         keys.add(f"p:{token.phonetic}")
     if len(token.skeleton) >= MIN_SKELETON_LENGTH:
         keys.add(f"s:{token.skeleton}")
-    if len(word) >= MIN_DELETION_LENGTH - 1:
-        keys.add(f"d:{word}")
-    if len(word) >= MIN_DELETION_LENGTH:
-        keys.update(f"d:{word[:i]}{word[i + 1 :]}" for i in range(len(word)))
+    keys |= typo_keys(word)
     return frozenset(keys)
+
+
+@lru_cache(maxsize=65536)
+def typo_keys(word: str) -> frozenset[str]:
+    """The `d:` keys of a folded word: itself from 4 letters, and its one-letter
+    deletions from 5. A store may keep these per distinct word rather than per
+    record (services.query keeps a word list by typo key)."""
+    if len(word) < MIN_DELETION_LENGTH - 1:
+        return frozenset()
+    keys = {f"{TYPO_PREFIX}{word}"}
+    if len(word) >= MIN_DELETION_LENGTH:
+        keys.update(f"{TYPO_PREFIX}{word[:i]}{word[i + 1 :]}" for i in range(len(word)))
+    return frozenset(keys)
+
+
+def is_typo_key(key: str) -> bool:
+    return key.startswith(TYPO_PREFIX)
 
 
 def index_keys(name: str | PreparedName) -> set[str]:
