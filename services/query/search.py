@@ -123,18 +123,19 @@ def choose_keys(priors: dict[str, tuple[float, int]], counts: dict[int, int], to
     key weighs what it did when records stored it."""
     stored = stored if stored is not None else {key: (key_hash(key),) for key in priors}
     rows_of = {key: sum(counts.get(h, 0) for h in stored[key]) for key in priors if stored[key]}
-    chosen: list[tuple[int, int, int]] = []
+    best: dict[tuple[int, int], int] = {}  # (hash, group) -> weight: within a group only the best counts
     rows = 0.0
     for key in sorted(rows_of, key=lambda k: (rows_of[k], k)):
         count = rows_of[key]
-        if chosen and rows + count * share > ROW_BUDGET:
+        if best and rows + count * share > ROW_BUDGET:
             continue
         rows += count * share
         prior, group = priors[key]
         idf = math.log((total + 1) / (count + 1)) + 1.0
         weight = max(1, round(100 * prior * idf))
-        chosen.extend((h, weight, group) for h in stored[key])
-    return chosen
+        for h in stored[key]:
+            best[h, group] = max(weight, best.get((h, group), 0))
+    return [(h, weight, group) for (h, group), weight in best.items()]
 
 
 class Searcher:
@@ -156,11 +157,11 @@ class Searcher:
         found: dict[int, Candidate] = {}
         priors = query_keys(criteria)
         if priors:
-            typos = [key_hash(k) for k in priors if is_typo_key(k)]
-            stored = stored_hashes(priors, self.repository.words_by_typo(typos))
-            counts, total = self.repository.key_statistics(sorted({h for hs in stored.values() for h in hs}))
+            statistics = self.repository.key_statistics([key_hash(k) for k in priors if not is_typo_key(k)],
+                                                        [key_hash(k) for k in priors if is_typo_key(k)])
+            stored = stored_hashes(priors, statistics.words_by_typo)
             years = birth_years(criteria)
-            weights = choose_keys(priors, counts, total, _read_share(years), stored)
+            weights = choose_keys(priors, statistics.counts, statistics.total, _read_share(years), stored)
             year = criteria.date_of_birth.year if criteria.date_of_birth is not None else -1
             year_weight = round(100 * ATTRIBUTE_PRIORS["y"] * (math.log(BIRTH_YEARS_SPANNED) + 1.0))
             found.update((c.pk, c) for c in self.repository.candidates(weights, kinds, country, limit, years, year,

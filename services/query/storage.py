@@ -267,6 +267,18 @@ class StoredLink:
     body: bytes
 
 
+@dataclass
+class KeyStatistics:
+    """What a search needs to choose its keys (Repository.key_statistics)."""
+
+    #: Estimated key rows by key hash.
+    counts: dict[int, int]
+    #: Estimated number of entities.
+    total: int
+    #: Hashes of the stored words sharing each typo key, by the typo key's hash.
+    words_by_typo: dict[int, list[int]]
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An entity found by its keys, with its summed key weight."""
@@ -367,17 +379,6 @@ class Repository:
         if len(self._known_words) + len(words) > KNOWN_WORDS:
             self._known_words = set()
         self._known_words |= words
-
-    def words_by_typo(self, typo_hashes: Sequence[int]) -> dict[int, list[int]]:
-        """The hashes of the stored words sharing each typo key (by its hash)."""
-        if not typo_hashes:
-            return {}
-        found: dict[int, list[int]] = {}
-        with self.engine.connect() as connection:
-            for row in connection.execute(sa.select(typo_words.c.typo_hash, typo_words.c.word_hash)
-                                          .where(typo_words.c.typo_hash.in_(list(typo_hashes)))):
-                found.setdefault(row.typo_hash, []).append(row.word_hash)
-        return found
 
     def _upsert_entities(self, batch: Sequence[IndexedEntity]) -> UpsertOutcome:
         unique = {item.id: item for item in batch}
@@ -801,14 +802,25 @@ class Repository:
 
     # --- search -----------------------------------------------------------------
 
-    def key_statistics(self, hashes: Sequence[int]) -> tuple[dict[int, int], int]:
-        """Estimated rows per key and estimated number of entities (from the sample)."""
+    def key_statistics(self, hashes: Sequence[int], typo_hashes: Sequence[int] = ()) -> KeyStatistics:
+        """Estimated rows per key (of `hashes` and of the words sharing the typo
+        keys `typo_hashes`), those words, and the estimated number of entities (from
+        the sample); one statement."""
         everything = key_hash(ALL_ENTITIES_KEY)
+        counted = sa.select(sa.null().label("typo_hash"), key_counts.c.key_hash, key_counts.c.sampled_count) \
+            .where(key_counts.c.key_hash.in_([*hashes, everything]))
+        words = sa.select(typo_words.c.typo_hash, typo_words.c.word_hash, key_counts.c.sampled_count) \
+            .outerjoin(key_counts, key_counts.c.key_hash == typo_words.c.word_hash) \
+            .where(typo_words.c.typo_hash.in_(list(typo_hashes)))
+        statistics = KeyStatistics({}, 1, {})
+        statement = sa.union_all(counted, words) if typo_hashes else counted
         with self.engine.connect() as connection:
-            rows = connection.execute(sa.select(key_counts.c.key_hash, key_counts.c.sampled_count)
-                                      .where(key_counts.c.key_hash.in_([*hashes, everything])))
-            counts = {row.key_hash: max(0, row.sampled_count) * SAMPLE_EVERY for row in rows}
-        return counts, max(1, counts.pop(everything, 0))
+            for typo, key, sampled_count in connection.execute(statement):
+                statistics.counts[key] = max(0, sampled_count or 0) * SAMPLE_EVERY
+                if typo is not None:
+                    statistics.words_by_typo.setdefault(typo, []).append(key)
+        statistics.total = max(1, statistics.counts.pop(everything, 0))
+        return statistics
 
     def candidates(self, weights: Sequence[tuple[int, int, int]], kinds: Sequence[int], country: str,
                    limit: int, years: Sequence[int] = (), birth_year: int = -1,

@@ -194,8 +194,11 @@ def test_typo_keys_are_written_once_per_word_and_never_per_record(database_url: 
         sqlite = engine.dialect.name == "sqlite"
         key_rows = _key_rows(engine, key_index) | (_key_rows(engine, fresh_keys) if sqlite else set())
         assert not typo_hashes & {h for h, _ in key_rows}
-        words = repository.words_by_typo([key_hash("d:petov"), key_hash("d:ivan"), key_hash("d:nobody")])
-        assert words == {key_hash("d:petov"): [key_hash("petrov")], key_hash("d:ivan"): [key_hash("ivan")]}
+        statistics = repository.key_statistics([key_hash("ivan")],
+                                               [key_hash("d:petov"), key_hash("d:ivan"), key_hash("d:nobody")])
+        assert statistics.words_by_typo == {key_hash("d:petov"): [key_hash("petrov")],
+                                            key_hash("d:ivan"): [key_hash("ivan")]}
+        assert set(statistics.counts) <= {key_hash("ivan"), key_hash("petrov")}  # counted as sampled
         assert repository.delete_entity(first.id, "FRA") is not None
         assert _typo_rows(engine) == set(typo_rows(["ivan", "petrov"]))  # a word list, not per record
     finally:
