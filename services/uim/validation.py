@@ -38,12 +38,13 @@ def check_code(errors: FieldErrors, table: str, code: str, path: str, *, require
     """`code` must be in look-up table `table` (empty is fine unless required)."""
     if not code:
         errors.check(not required, path, "required")
-        return
-    errors.check(code in code_tables()[table], path, f"unknown {table.rstrip('s').replace('_', ' ')} code {code!r}")
+    elif code not in code_tables()[table]:  # the message only when needed: ingest checks millions
+        errors.add(path, f"unknown {table.rstrip('s').replace('_', ' ')} code {code!r}")
 
 
 def check_length(errors: FieldErrors, text: str, limit: int, path: str) -> None:
-    errors.check(len(text) <= limit, path, f"longer than {limit} characters")
+    if len(text) > limit:
+        errors.add(path, f"longer than {limit} characters")
 
 
 def check_partial_date(errors: FieldErrors, date: dates_pb2.PartialDate, path: str) -> None:
