@@ -137,7 +137,7 @@ ANALYZE_MIN_ROWS = 2_000
 FRESH_KEYS_MERGE_ROWS = 4_000_000
 #: Words a repository remembers having written to the word list; past it, it
 #: forgets them all and writes each again once (the write ignores those present).
-KNOWN_WORDS = 1_000_000
+KNOWN_WORDS = 500_000  # some 40 MB at most; 100k demo persons have 23k such words
 #: SQLite page cache per connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
 #: Any constant: the PostgreSQL advisory lock that orders change-log appends.

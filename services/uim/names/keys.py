@@ -3,9 +3,9 @@
 A record stores `index_keys(name)` in an indexed (key, record) table; a query computes
 the keys of its own name and fetches the records sharing at least one, then scores
 those candidates with `name_similarity`. (The typo keys depend on one word alone: a
-large store may keep them per distinct word instead, as services.query does.) Every key is derived from one token (or two
-adjacent ones), so token order never matters. The kinds, each chosen to stay
-selective while catching one class of variation:
+large store may keep them per distinct word instead, as services.query does.) Every
+key is derived from one token (or two adjacent ones), so token order never matters.
+The kinds, each chosen to stay selective while catching one class of variation:
 
 - plain `fold` of each token ("yuri", "sherbakov"): exact words and the romanisation
   variants that folding merges (Yuriy/Iurii/Jurij, Scherbakow/Shcherbakov).
