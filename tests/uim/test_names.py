@@ -20,6 +20,7 @@ from services.uim.names import (
     prepare,
     score_many,
 )
+from services.uim.names.tokens import _collapse_doubles, fold, skeleton
 
 
 def score(a: str, b: str) -> float:
@@ -259,3 +260,10 @@ def test_any_text_is_handled(a: str, b: str) -> None:
     assert all(key.isascii() for key in index_keys(a))
     if name_tokens(a):
         assert name_similarity(a, a).score == 1.0
+
+
+def test_doubled_letters_are_written_once_in_folds_and_skeletons() -> None:
+    assert fold("hassan") == fold("hasan") == "hasan"
+    assert fold("mohammed") == fold("mohamed") and skeleton("mohammed") == "mhmd"
+    assert fold("shchukkin") == "shukin"  # after the digraphs, before nothing else
+    assert _collapse_doubles("oo--ll99") == "o-l9"  # not lower-case letters: the general rule
