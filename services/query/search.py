@@ -2,9 +2,10 @@
 
 A search never scans every row. It computes the search keys of its criteria
 (services.query.indexing), turns its typo keys into the stored words sharing
-them (the repository keeps typo keys once per word, not per record), looks up how
-many rows each key has (sampled statistics), and asks, in one SQL statement, for the visible entities sharing the
-most weight with the selective keys: keys are taken rarest first while their rows
+them (the repository keeps typo keys once per word, not per record), looks up
+how many rows each key has (sampled statistics), and asks, in one SQL
+statement, for the visible entities sharing the most weight with the selective
+keys: keys are taken rarest first while their rows
 stay within a budget, each weighted by its kind's prior and its rarity (IDF), and
 within one word of the query only its best key counts. So a common first name
 costs little, while a rare surname, a full date of birth or a document number

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from icore.uim.v1 import access_pb2, entity_pb2
-from services.query.indexing import sampled, search_key_hashes, typo_rows
+from services.query.indexing import key_hash, sampled, search_key_hashes, typo_rows
+from services.uim.names.keys import typo_keys
 
 revision = "query_0006"
 down_revision = "query_0005"
@@ -62,7 +63,7 @@ def _records() -> Iterator[list[_Record]]:
 
 
 def _typo_hashes(record: _Record) -> list[int]:
-    return sorted({typo for typo, _ in typo_rows(record.words)})
+    return sorted({key_hash(key) for word in record.words for key in typo_keys(word)})
 
 
 def _insert(table: str, columns: str, rows: list[dict[str, object]]) -> None:
@@ -85,7 +86,7 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     key_tables = ["query_search_keys"] + (["query_fresh_keys"] if bind.dialect.name == "sqlite" else [])
-    typo_keys: set[int] = set()
+    counted_typos: set[int] = set()
     for batch in _records():
         stale = [{"h": h, "y": record.birth_year, "p": record.pk} for record in batch for h in _typo_hashes(record)]
         for table in key_tables:
@@ -93,9 +94,9 @@ def upgrade() -> None:
                 bind.execute(sa.text(f"DELETE FROM {table} WHERE key_hash = :h AND birth_year = :y "
                                      "AND entity_pk = :p"), stale)
         rows = typo_rows(set().union(*(record.words for record in batch)))
-        typo_keys.update(typo for typo, _ in rows)
+        counted_typos.update(typo for typo, _ in rows)
         _insert(_TABLE, "typo_hash, word_hash", [{"typo_hash": t, "word_hash": w} for t, w in rows])
-    hashes = sorted(typo_keys)
+    hashes = sorted(counted_typos)
     for start in range(0, len(hashes), _BATCH):
         bind.execute(sa.text("DELETE FROM query_key_counts WHERE key_hash IN :hashes")
                      .bindparams(sa.bindparam("hashes", expanding=True)), {"hashes": hashes[start:start + _BATCH]})
@@ -104,10 +105,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     for batch in _records():
+        typo_hashes = [(record, _typo_hashes(record)) for record in batch]
         _insert("query_search_keys", "key_hash, birth_year, entity_pk, kind, restricted", [
             {"key_hash": h, "birth_year": record.birth_year, "entity_pk": record.pk, "kind": record.kind,
-             "restricted": record.restricted} for record in batch for h in _typo_hashes(record)])
-        counts = Counter(h for record in batch if sampled(record.id) for h in _typo_hashes(record))
+             "restricted": record.restricted} for record, hashes in typo_hashes for h in hashes])
+        counts = Counter(h for record, hashes in typo_hashes if sampled(record.id) for h in hashes)
         if counts:
             bind.execute(sa.text(
                 "INSERT INTO query_key_counts (key_hash, sampled_count) VALUES (:h, :n) ON CONFLICT (key_hash) "
