@@ -32,6 +32,7 @@ import structlog
 
 from icore.query.v1 import query_service_pb2 as pb
 from icore.uim.v1 import entity_pb2
+from services.bootstrap.collector import tune_collector
 from services.query.indexing import IndexedEntity
 from services.query.ingest import Rejection, prepare_entities
 
@@ -83,7 +84,8 @@ class Indexers:
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=tune_collector)
             return self._pool
 
     def _forget(self, pool: ProcessPoolExecutor) -> None:

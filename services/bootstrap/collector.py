@@ -1,0 +1,26 @@
+"""Python's cyclic garbage collector, set for a server's work.
+
+A server allocates objects by the thousand per call (protobuf messages, index
+rows, keys) and frees almost all of them by reference counting; CPython's
+default, a young collection every 700 allocations, then sweeps young objects
+dozens of times per call for nothing. Measured on the query ingest path (check,
+index and write 100k persons on SQLite, in one process): (20,000, 20, 20)
+spent 10–15 % less CPU than the default, in indexing and in writing alike.
+What start-up built is frozen out of the sweeps altogether (long-lived
+objects swept again and again showed as 30–70 ms pauses in the messaging p99).
+"""
+
+from __future__ import annotations
+
+import gc
+
+#: Allocations between young collections, and young (then middle) collections
+#: between older ones; CPython's default is (700, 10, 10).
+THRESHOLDS = (20_000, 20, 20)
+
+
+def tune_collector() -> None:
+    """Freeze what exists now and collect less often; for a process that is about
+    to serve (and for worker processes, as their initializer)."""
+    gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
