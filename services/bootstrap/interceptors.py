@@ -1,5 +1,5 @@
-"""The call interceptor: for every RPC it establishes the caller, binds the log
-context, maps domain errors to gRPC status (with a google.rpc.BadRequest for
+"""The call interceptor: for every RPC it opens the trace span, establishes the
+caller, binds the log context, maps domain errors to gRPC status (with a google.rpc.BadRequest for
 bad fields) and writes one log line with the code and duration.
 
 Handlers therefore never call `context.set_code` or `context.abort` themselves:
@@ -24,7 +24,7 @@ from grpc_status import rpc_status
 from services.bootstrap import errors
 from services.bootstrap.identity import Caller, IdentityResolver, reset_caller, set_caller
 from services.bootstrap.limits import CountryLimits
-from services.bootstrap.tracing import current_trace_id
+from services.bootstrap.tracing import ServerSpan, current_trace_id, end_server_span, start_server_span
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +64,7 @@ def status_for(error: errors.IcoreError) -> status_pb2.Status:
 
 
 class CallInterceptor(grpc.aio.ServerInterceptor):
-    """Wraps every handler with identity, error mapping and the RPC log line."""
+    """Wraps every handler with its span, identity, error mapping and the RPC log line."""
 
     def __init__(self, resolver: IdentityResolver, limits: CountryLimits | None = None) -> None:
         self._resolver = resolver
@@ -92,7 +92,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap_unary(self, method: str, behavior: Any, counted_stream: bool) -> Any:
         async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            (token, key), started = self._enter(method, context), time.perf_counter()
+            (span, token, key), started = self._enter(method, context), time.perf_counter()
             code, opened = grpc.StatusCode.OK, False
             try:
                 opened = self._admit(method, key, counted_stream)
@@ -105,12 +105,13 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
                     self._limits.close_stream(key)
                 _log_call(method, code, started)
                 reset_caller(token)
+                end_server_span(span, code)
 
         return unary
 
     def _wrap_stream(self, method: str, behavior: Any, counted_stream: bool) -> Any:
         async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            (token, key), started = self._enter(method, context), time.perf_counter()
+            (span, token, key), started = self._enter(method, context), time.perf_counter()
             code, opened = grpc.StatusCode.OK, False
             try:
                 opened = self._admit(method, key, counted_stream)
@@ -127,6 +128,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
                     self._limits.close_stream(key)
                 _log_call(method, code, started)
                 reset_caller(token)
+                end_server_span(span, code)
 
         return stream
 
@@ -139,9 +141,10 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             self._limits.open_stream(key)
         return counted_stream
 
-    def _enter(self, method: str, context: grpc.aio.ServicerContext) -> tuple[object, str]:
+    def _enter(self, method: str, context: grpc.aio.ServicerContext) -> tuple[ServerSpan | None, object, str]:
         structlog.contextvars.clear_contextvars()
         metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+        span = start_server_span(method, metadata)
         try:
             caller = self._resolver.resolve(metadata, context.auth_context())
         except errors.UnauthenticatedError as exc:
@@ -150,7 +153,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         structlog.contextvars.bind_contextvars(
             method=method, country=caller.country if caller else "", trace_id=current_trace_id()
         )
-        return set_caller(caller, method), _limit_key(caller, context)
+        return span, set_caller(caller, method), _limit_key(caller, context)
 
 
 def _limit_key(caller: Caller | None, context: grpc.aio.ServicerContext) -> str:

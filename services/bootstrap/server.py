@@ -70,7 +70,7 @@ class IcoreServer:
                                self.settings.max_streams_per_country)
         limit = self.settings.max_message_bytes
         self.server = grpc.aio.server(
-            interceptors=[tracing.server_interceptor(), CallInterceptor(resolver, limits)],
+            interceptors=[CallInterceptor(resolver, limits)],
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
