@@ -150,9 +150,11 @@ def _load(args: argparse.Namespace) -> int:
 
 
 async def _serve(service: str) -> int:
+    from services.bootstrap.collector import collect_less_often
     from services.bootstrap.server import run_until_signal
     from services.registry import server_factory
 
+    collect_less_often()
     server = await server_factory(service)(settings_module.from_env(service))
     await run_until_signal([server])
     return 0

@@ -22,8 +22,14 @@ import gc
 THRESHOLDS = (20_000, 20, 20)
 
 
+def collect_less_often() -> None:
+    """The thresholds alone, from the start of a serving process (`icore serve`),
+    so that loading its state (the analytics mirror, migrations) runs with them too."""
+    gc.set_threshold(*THRESHOLDS)
+
+
 def tune_collector() -> None:
     """Freeze what exists now and collect less often; for a process that is about
     to serve (and for worker processes, as their initializer)."""
     gc.freeze()
-    gc.set_threshold(*THRESHOLDS)
+    collect_less_often()
