@@ -27,6 +27,7 @@ from services.analytics.records import described_record
 from services.analytics.storage import MirrorStore
 from services.bootstrap.audit import MATCH, READ, AuditLog
 from services.bootstrap.channels import peer_channel
+from services.bootstrap.collector import CPYTHON_THRESHOLDS
 from services.bootstrap.database import open_database
 from services.bootstrap.errors import FieldErrors, NotFoundError
 from services.bootstrap.identity import require_caller
@@ -345,4 +346,5 @@ async def create_server(settings: Settings) -> IcoreServer:
     closers.append(engine.dispose)
     servicer = AnalyticsServicer(mirror, store, audit)
     return IcoreServer(settings, [Registration(SERVICE_NAME, pb_grpc.add_AnalyticsServiceServicer_to_server,
-                                               servicer)], closers=closers, audit=audit)
+                                               servicer)], closers=closers, audit=audit,
+                       collector_thresholds=CPYTHON_THRESHOLDS)

@@ -24,7 +24,7 @@ from icore.uim.v1 import code_list_service_pb2, code_list_service_pb2_grpc
 from services.bootstrap import tracing
 from services.bootstrap.audit import AuditLog, AuditServicer
 from services.bootstrap.code_lists import CodeListServicer
-from services.bootstrap.collector import tune_collector
+from services.bootstrap.collector import THRESHOLDS, tune_collector
 from services.bootstrap.identity import CertificateIdentity, DevelopmentIdentity, IdentityResolver
 from services.bootstrap.interceptors import CallInterceptor
 from services.bootstrap.limits import CountryLimits
@@ -59,6 +59,8 @@ class IcoreServer:
     resolver: IdentityResolver | None = None
     #: The service's audit log; offered to data owners through AuditService.
     audit: AuditLog | None = None
+    #: The garbage collector's thresholds once serving (services.bootstrap.collector).
+    collector_thresholds: tuple[int, int, int] = THRESHOLDS
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -128,7 +130,7 @@ class IcoreServer:
         if self._health_server is not None:
             self._health_server.add_insecure_port(f"{self.settings.host}:{self.settings.health_port}")
             await self._health_server.start()
-        tune_collector()
+        tune_collector(self.collector_thresholds)
         for name in ["", *(r.full_name for r in self._all)]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("server_started", service=self.settings.service, address=self.address)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from services.bootstrap.collector import THRESHOLDS
+from services.bootstrap.collector import CPYTHON_THRESHOLDS, THRESHOLDS
 from services.query.indexers import Indexers
 from tests.support import RunningServer
 
@@ -38,3 +38,12 @@ def test_indexing_workers_collect_less_often() -> None:
         assert indexers._started().submit(gc.get_threshold).result(timeout=120) == THRESHOLDS
     finally:
         indexers.close()
+
+
+@pytest.mark.usefixtures("default_collector")
+def test_the_analytics_service_serves_with_cpython_thresholds(start_service: Callable[..., RunningServer]) -> None:
+    """Its searches walk the in-memory graph; larger young generations cost them more."""
+    gc.set_threshold(*THRESHOLDS)  # as `icore serve` sets them while the mirror loads
+    start_service("analytics")
+    assert gc.get_threshold() == CPYTHON_THRESHOLDS
+    assert gc.get_freeze_count() > 0
