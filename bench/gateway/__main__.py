@@ -29,6 +29,7 @@ it makes, called alone.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import threading
@@ -323,10 +324,17 @@ def main() -> None:
         print(f"  {'  p50 UnifiedSearch / p50 the round at once':<46} {own:<40.2f} {'-':<22} "
               "the gateway's own share (a hop, merging); the rest is the calls sharing 2 cores")
         pids = {service: PIDS[address] for service, address in peers.items()}
+        cores = os.cpu_count() or 1
+        spent_ms = {}
         for label, call in (("UnifiedSearch", unified), ("the round at once", round_at_once)):
             used = cpu_per_call(call, 500, pids)
+            spent_ms[label] = sum(used.values())
             spent = ", ".join(f"{name} {ms:.2f}" for name, ms in used.items())
-            print(f"  CPU per {label}, ms: {spent} (sum {sum(used.values()):.2f}, on 2 cores)")
+            print(f"  CPU per {label}, ms: {spent} (sum {spent_ms[label]:.2f}, on {cores} cores)")
+        bound = spent_ms["UnifiedSearch"] / cores / slowest_p50
+        print(f"  {'  CPU bound: CPU a search / cores / slowest':<46} {bound:<40.2f} {'-':<22} "
+              f"no lower ratio is possible here: every process's CPU for one search, were all {cores} cores "
+              "busy with it from start to end")
 
         def probe(i: int) -> biometrics_pb2.BiometricSample:
             if i % 4 == 3:  # a stranger
