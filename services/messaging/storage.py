@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -312,55 +313,25 @@ class MessageStore:
             return
         ids = list(found)
         sent = [i for i, (_, sender) in found.items() if sender == reader]
-        condition = recipients.c.country == reader
-        if sent:
-            condition = sa.or_(condition, recipients.c.message_id.in_(sent))
-        rows = connection.execute(
-            sa.select(recipients).where(recipients.c.message_id.in_(ids), condition)
-            .order_by(recipients.c.message_id, recipients.c.country))
-        for r in rows:
+        values = {"ids": ids, "reader": reader, **({"sent": sent} if sent else {})}
+        for r in connection.execute(_deliveries_statement(bool(sent)), values):
             found[r.message_id][0].deliveries.append(_delivery(r))
-        for c in connection.execute(sa.select(cross_checks.c.message_id, cross_checks.c.state,
-                                              cross_checks.c.update_time, cross_checks.c.hits)
-                                    .where(cross_checks.c.message_id.in_(ids))):
+        for c in connection.execute(_CROSS_CHECKS_OF, {"ids": ids}):
             found[c.message_id][0].check = _check(c)
 
     def list_messages(self, reader: str, where: ListFilter, now: dt.datetime,
                       before: tuple[dt.datetime, int] | None, limit: int) -> list[StoredMessage]:
         """The reader's messages matching `where`, newest first, older than `before`."""
-        m = messages.c
-        mine_in = sa.exists().where(recipients.c.message_id == m.id, recipients.c.country == reader)
-        if where.overdue_only:
-            owed_by_me = mine_in.where(recipients.c.reply_message_id.is_(None), recipients.c.response_due_time < now)
-            owed_to_me = sa.and_(m.sender_country == reader, sa.exists().where(
-                recipients.c.message_id == m.id, recipients.c.reply_message_id.is_(None),
-                recipients.c.response_due_time < now))
-            inbox, outbox = owed_by_me, owed_to_me
-        else:
-            inbox, outbox = mine_in, m.sender_country == reader
-        mailbox: sa.ColumnElement[bool] = sa.or_(inbox, outbox)
-        if where.mailbox == service_pb.MAILBOX_INBOX:
-            mailbox = inbox
-        elif where.mailbox == service_pb.MAILBOX_OUTBOX:
-            mailbox = outbox
-        query = sa.select(m.id, m.payload, m.seq, m.sender_country, m.create_time).where(mailbox)
-        if where.case_reference:
-            query = query.where(m.case_reference == where.case_reference)
-        if where.message_type:
-            query = query.where(m.message_type == where.message_type)
-        if where.priority:
-            query = query.where(m.priority == where.priority)
-        if where.start_time is not None:
-            query = query.where(m.create_time >= where.start_time)
-        if where.end_time is not None:
-            query = query.where(m.create_time < where.end_time)
-        if where.terms:
-            query = query.where(m.id.in_(sa.select(message_terms.c.message_id)
-                                         .where(message_terms.c.term.in_(sorted(where.terms)))))
+        shape = _ListShape(where.mailbox, where.overdue_only, bool(where.case_reference), bool(where.message_type),
+                           bool(where.priority), where.start_time is not None, where.end_time is not None,
+                           bool(where.terms), before is not None)
+        values: dict[str, Any] = {"reader": reader, "now": now, "limit": limit, "case_reference": where.case_reference,
+                                  "message_type": where.message_type, "priority": where.priority,
+                                  "start_time": where.start_time, "end_time": where.end_time,
+                                  "terms": sorted(where.terms)}
         if before is not None:
-            query = query.where(sa.tuple_(m.create_time, m.seq) < sa.tuple_(*before))
-        query = query.order_by(m.create_time.desc(), m.seq.desc()).limit(limit)
-        return self._load(query, reader)
+            values.update(before_time=before[0], before_seq=before[1])
+        return self._load(_listing_statement(shape), reader, values)
 
     def case(self, reader: str, case_reference: str, after: tuple[dt.datetime, int] | None,
              limit: int) -> list[tuple[StoredMessage, str, int]]:
@@ -381,9 +352,9 @@ class MessageStore:
             self._attach(connection, found, reader)
         return [(found[r.id][0], r.thread_root_id, r.depth) for r in rows]
 
-    def _load(self, query: sa.Select[Any], reader: str) -> list[StoredMessage]:
+    def _load(self, query: sa.Select[Any], reader: str, values: dict[str, Any]) -> list[StoredMessage]:
         with self._reads.connect() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.execute(query, values).all()
             found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time)), r.sender_country)  # type: ignore[arg-type]
                      for r in rows}
             self._attach(connection, found, reader)
@@ -522,6 +493,79 @@ def _own_horizon(next_xid: int, writers: list[int]) -> sa.ColumnElement[int]:
     unassigned = sa.cast(sa.cast(sa.func.pg_snapshot_xmax(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger)
     own = sa.or_(as_bigint >= next_xid, (as_bigint % 4294967296).in_(writers)) if writers else as_bigint >= next_xid
     return sa.select(sa.func.coalesce(sa.func.min(as_bigint), unassigned)).where(own).scalar_subquery()
+
+
+# The read statements, built once per shape with everything else as parameters:
+# building one with SQLAlchemy cost about as much as running it.
+
+
+@dataclass(frozen=True)
+class _ListShape:
+    """Which of ListMessages' filters a listing uses; one statement each."""
+
+    mailbox: int
+    overdue_only: bool
+    case_reference: bool
+    message_type: bool
+    priority: bool
+    start_time: bool
+    end_time: bool
+    terms: bool
+    before: bool
+
+
+@lru_cache(maxsize=256)
+def _listing_statement(shape: _ListShape) -> sa.Select[Any]:
+    """The reader's (`:reader`) messages of one shape, newest first, at most `:limit`."""
+    m, r = messages.c, recipients.c
+    reader, now = sa.bindparam("reader", type_=sa.String), sa.bindparam("now", type_=r.response_due_time.type)
+    mine_in = sa.exists().where(r.message_id == m.id, r.country == reader)
+    if shape.overdue_only:
+        owed_by_me = mine_in.where(r.reply_message_id.is_(None), r.response_due_time < now)
+        owed_to_me = sa.and_(m.sender_country == reader, sa.exists().where(
+            r.message_id == m.id, r.reply_message_id.is_(None), r.response_due_time < now))
+        inbox, outbox = owed_by_me, owed_to_me
+    else:
+        inbox, outbox = mine_in, m.sender_country == reader
+    mailbox: sa.ColumnElement[bool] = sa.or_(inbox, outbox)
+    if shape.mailbox == service_pb.MAILBOX_INBOX:
+        mailbox = inbox
+    elif shape.mailbox == service_pb.MAILBOX_OUTBOX:
+        mailbox = outbox
+    query = sa.select(m.id, m.payload, m.seq, m.sender_country, m.create_time).where(mailbox)
+    if shape.case_reference:
+        query = query.where(m.case_reference == sa.bindparam("case_reference"))
+    if shape.message_type:
+        query = query.where(m.message_type == sa.bindparam("message_type"))
+    if shape.priority:
+        query = query.where(m.priority == sa.bindparam("priority"))
+    if shape.start_time:
+        query = query.where(m.create_time >= sa.bindparam("start_time", type_=m.create_time.type))
+    if shape.end_time:
+        query = query.where(m.create_time < sa.bindparam("end_time", type_=m.create_time.type))
+    if shape.terms:
+        query = query.where(m.id.in_(sa.select(message_terms.c.message_id)
+                                     .where(message_terms.c.term.in_(sa.bindparam("terms", expanding=True)))))
+    if shape.before:
+        position = sa.tuple_(sa.bindparam("before_time", type_=m.create_time.type),
+                             sa.bindparam("before_seq", type_=m.seq.type))
+        query = query.where(sa.tuple_(m.create_time, m.seq) < position)
+    return query.order_by(m.create_time.desc(), m.seq.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
+
+
+@lru_cache(maxsize=2)
+def _deliveries_statement(with_sent: bool) -> sa.Select[Any]:
+    """The deliveries of `:ids` to `:reader`, and every delivery of those it sent (`:sent`)."""
+    mine: sa.ColumnElement[bool] = recipients.c.country == sa.bindparam("reader", type_=sa.String)
+    if with_sent:
+        mine = sa.or_(mine, recipients.c.message_id.in_(sa.bindparam("sent", expanding=True)))
+    return (sa.select(recipients).where(recipients.c.message_id.in_(sa.bindparam("ids", expanding=True)), mine)
+            .order_by(recipients.c.message_id, recipients.c.country))
+
+
+_CROSS_CHECKS_OF = (sa.select(cross_checks.c.message_id, cross_checks.c.state, cross_checks.c.update_time,
+                              cross_checks.c.hits)
+                    .where(cross_checks.c.message_id.in_(sa.bindparam("ids", expanding=True))))
 
 
 def _delivery(row: Any) -> Delivery:
