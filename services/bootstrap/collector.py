@@ -11,6 +11,8 @@ objects by the end of a long load, the query benchmark's ingest at 1M persons
 ran 28 % faster on PostgreSQL and 36 % on SQLite (bench/query/README.md).
 What start-up built is frozen out of the sweeps altogether (long-lived
 objects swept again and again showed as 30–70 ms pauses in the messaging p99).
+Not every service gains: a service whose calls walk a large in-memory
+structure serves with CPython's thresholds (`IcoreServer.collector_thresholds`).
 """
 
 from __future__ import annotations
