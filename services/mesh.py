@@ -125,10 +125,20 @@ def _load_demo(ports: dict[str, int], size: int, tls_dir: Path | None) -> None:
     from services import demo
 
     channels = {s: client_channel(f"127.0.0.1:{p}", tls_dir) for s, p in ports.items()}
+    acting: dict[tuple[str, str], grpc.Channel] = {}
+
+    def channel_for(service: str, country: str) -> grpc.Channel:
+        """A channel with `country`'s certificate (France's where `up` made none for it)."""
+        assert tls_dir is not None
+        if (service, country) not in acting:
+            identity = f"country-{country}" if (tls_dir / f"country-{country}.pem").exists() else "country-FRA"
+            acting[service, country] = client_channel(f"127.0.0.1:{ports[service]}", tls_dir, identity)
+        return acting[service, country]
+
     try:
-        summary = demo.load_if_empty(channels, size)
+        summary = demo.load_if_empty(channels, size, channel_for=channel_for if tls_dir else None)
     finally:
-        for channel in channels.values():
+        for channel in [*channels.values(), *acting.values()]:
             channel.close()
     print(f"icore: demo data: {summary}", flush=True)
 

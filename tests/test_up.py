@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+from icore.query.v1 import query_service_pb2 as query_pb
+from icore.query.v1 import query_service_pb2_grpc as query_grpc
 from icore.uim.v1 import code_list_service_pb2 as codes_pb
 from icore.uim.v1 import code_list_service_pb2_grpc as codes_grpc
 from services.bootstrap.certificates import DEMO_COUNTRIES
@@ -31,6 +33,13 @@ def _list_countries(address: str, tls_dir: Path) -> None:
             metadata=(("traceparent", f"00-{TRACE_ID}-00f067aa0ba902b7-01"),),
             timeout=10)
     assert len(reply.codes) == 3
+
+
+def _data_owners(address: str, tls_dir: Path) -> set[str]:
+    """The data owners of the demo records Germany may see."""
+    with client_channel(address, tls_dir, "country-DEU") as channel:
+        changes = query_grpc.QueryServiceStub(channel).ExportEntities(query_pb.ExportEntitiesRequest(), timeout=60)
+        return {c.entity.provenance.data_owner for c in changes if c.HasField("entity")}
 
 
 def _free_base_port() -> int:
@@ -95,6 +104,7 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
             except queue.Empty:
                 assert process.poll() is None, "icore up exited early"
         _list_countries(f"127.0.0.1:{base}", tmp_path / "certs")
+        owners = _data_owners(f"127.0.0.1:{mesh_ports(base)['query']}", tmp_path / "certs")
         example = _run_example_client(base, tmp_path / "certs")
     finally:
         process.send_signal(signal.SIGTERM)
@@ -104,6 +114,9 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
     stdout = "".join(printed)
     assert process.returncode == 0, stderr[-3000:]
     assert f"gateway    127.0.0.1:{base}" in stdout
+    demo_line = next(line for line in printed if "demo data:" in line)
+    assert "case messages sent" in demo_line
+    assert len(owners) > 5, "each record is stored as its owner, through its country's certificate"
     assert "sent msg_" in example and "to DEU in case EXAMPLE/" in example
     assert "backend query: BACKEND_STATE_OK" in example and "frontline check: FRONTLINE_OUTCOME_" in example
     assert f"grpcurl -cacert {tmp_path}/certs/ca.pem -cert {tmp_path}/certs/country-FRA.pem" in stdout

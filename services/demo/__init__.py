@@ -1,5 +1,6 @@
 """The demo data set `icore up` loads: generated UIM records with known truth
-(services.demo.generator), stored through the real QueryService RPCs."""
+(services.demo.generator), stored through the real QueryService RPCs, and case
+messages about some of them (services.demo.messages) sent through MessagingService."""
 
 from __future__ import annotations
 
@@ -10,23 +11,27 @@ import grpc
 import structlog
 
 from icore.uim.v1 import entity_pb2, link_pb2
+from services.bootstrap.identity import Caller, identity_metadata
 from services.demo.generator import DEFAULT_SEED, generate
+from services.demo.messages import demo_cases, send_cases
 from services.query.client import QueryClient
 
 log = structlog.get_logger(__name__)
 
 
 def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = DEFAULT_SEED,
-                  channel_for: Callable[[str], grpc.Channel] | None = None) -> str:
+                  channel_for: Callable[[str, str], grpc.Channel] | None = None) -> str:
     """Load `size` demo person records (with their organizations, events, places and
-    links) into an empty repository; returns a one-line summary.
+    links) into an empty repository, and, when `channels` has "messaging", send the
+    demo's case messages; returns a one-line summary.
 
-    Each record is stored as its data owner, so the demo has many owners and access
-    policies: with `channel_for(country)` giving a channel that acts for a country
-    (its certificate under TLS), or, on a plaintext mesh, with the country in the
-    call metadata. Under TLS without `channel_for` every record is owned by the
-    country of the channel's certificate; links are then re-pointed at the ids the
-    repository gave.
+    Each record is stored (and each message sent) as its data owner, so the demo
+    has many owners and access policies: with `channel_for(service, country)` giving
+    a channel to a service that acts for a country (its certificate under TLS), or,
+    on a plaintext mesh, with the country in the call metadata. Under TLS without
+    `channel_for` every record is owned by the country of the channel's
+    certificate; links are then re-pointed at the ids the repository gave, and
+    that country sends the cases not addressed to it, without replies.
     """
     if size <= 0:
         return "no demo data requested"
@@ -43,7 +48,7 @@ def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = D
             links[item.owner].append(item.link)
 
     def client(owner: str) -> QueryClient:
-        return QueryClient(channel_for(owner)) if channel_for else QueryClient(channels["query"], owner)
+        return QueryClient(channel_for("query", owner)) if channel_for else QueryClient(channels["query"], owner)
 
     created = rejected = 0
     for owner, records in sorted(entities.items()):
@@ -51,6 +56,7 @@ def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = D
         created += response.created_count
         rejected += response.rejected_count
     probe_owner, probe = next(iter(sorted(entities.items())))
+    acting_as = ""  # the certificate's country, when it overrides the metadata
     if client(probe_owner).get_entity(probe[0].id) is None:
         # The metadata was not honoured (TLS): one owner for all, ids to re-point.
         stored = default.entity_ids()
@@ -60,11 +66,24 @@ def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = D
             for link in owner_links:
                 link.from_entity_id = generated.get(link.from_entity_id, link.from_entity_id)
                 link.to_entity_id = generated.get(link.to_entity_id, link.to_entity_id)
+        stored_probe = default.get_entity(generated[probe[0].id])
+        acting_as = stored_probe.provenance.data_owner if stored_probe is not None else ""
     linked = 0
     for owner, owner_links in sorted(links.items()):
         made, _ = client(owner).upsert_links(owner_links)
         linked += made
     summary = (f"{created} entities ({size} person records, {len(entities)} data owners) and {linked} links "
                f"loaded" + (f"; {rejected} rejected" if rejected else ""))
-    log.info("demo_loaded", entities=created, links=linked, rejected=rejected)
+    sent = 0
+    if "messaging" in channels:
+        persons = [(owner, e) for owner, records in sorted(entities.items()) for e in records if e.HasField("person")]
+
+        def messaging(country: str) -> tuple[grpc.Channel, tuple[tuple[str, str], ...]]:
+            if channel_for:
+                return channel_for("messaging", country), ()
+            return channels["messaging"], identity_metadata(Caller(country))
+
+        sent = send_cases(demo_cases(persons, seed), messaging, acting_as)
+        summary += f"; {sent} case messages sent"
+    log.info("demo_loaded", entities=created, links=linked, rejected=rejected, messages=sent)
     return summary

@@ -1,16 +1,22 @@
-"""`load_if_empty` stores the demo set through the real QueryService, once."""
+"""`load_if_empty` stores the demo set through the real QueryService, once, and
+sends its case messages through the real MessagingService."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
+from icore.messaging.v1 import message_pb2 as message_pb
+from icore.messaging.v1 import messaging_service_pb2 as messaging_pb
+from icore.messaging.v1 import messaging_service_pb2_grpc as messaging_grpc
 from icore.query.v1 import query_service_pb2 as pb
 from icore.query.v1 import query_service_pb2_grpc as pb_grpc
-from services.bootstrap.certificates import make_development_pki
+from services.bootstrap.certificates import DEMO_COUNTRIES, make_development_pki
 from services.demo import load_if_empty
 from services.demo.generator import DEFAULT_SEED, Truth, generate
+from services.demo.messages import demo_cases, display_name
 from services.mesh import client_channel
+from tests.messaging.conftest import unused_address
 from tests.support import RunningServer, country
 
 
@@ -46,3 +52,39 @@ def test_under_tls_the_certificate_country_owns_the_demo_and_links_follow_the_id
     owners = {c.entity.provenance.data_owner for c in changes if c.HasField("entity")}
     assert owners == {"DEU"}
     assert sum(1 for c in changes if c.HasField("link")) == truth.links
+
+
+def test_the_demo_sends_case_messages_about_its_people_threaded_by_case(
+        start_service: Callable[..., RunningServer]) -> None:
+    query = start_service("query")
+    dead = unused_address()
+    messaging = start_service("messaging", peers={"query": query.address, "biometric": dead})
+    summary = load_if_empty({"query": query.channel, "messaging": messaging.channel}, 200)
+
+    persons = [(item.owner, item.entity) for item in generate(200, DEFAULT_SEED)
+               if item.entity is not None and item.entity.HasField("person")]
+    cases = demo_cases(sorted(persons, key=lambda p: p[0]), DEFAULT_SEED)
+    replies = [c for c in cases if c.reply is not None]
+    assert len(cases) >= 15 and 0 < len(replies) < len(cases)
+    assert f"; {len(cases) + len(replies)} case messages sent" in summary
+
+    case = replies[0]
+    asked = case.request.recipient_countries[0]
+    stub = messaging_grpc.MessagingServiceStub(messaging.channel)
+    inbox = stub.ListMessages(messaging_pb.ListMessagesRequest(mailbox=messaging_pb.MAILBOX_INBOX, page_size=100,
+                                                               case_reference=case.request.case_reference),
+                              metadata=country(asked))
+    assert [m.sender_country for m in inbox.messages] == [case.sender]
+    assert inbox.messages[0].content.entities[0].person.names, "the person travels as structured content"
+    thread = stub.GetCase(messaging_pb.GetCaseRequest(case_reference=case.request.case_reference),
+                          metadata=country(case.sender))
+    assert [(e.message.message_type, e.depth) for e in thread.entries] == [
+        (case.request.message_type, 0), (message_pb.MESSAGE_TYPE_REPLY, 1)]
+    assert thread.entries[1].thread_root_id == thread.entries[0].message.id
+    name = display_name(case.request.content.entities[0])
+    found = stub.ListMessages(messaging_pb.ListMessagesRequest(text=name, page_size=50), metadata=country(asked))
+    assert case.request.case_reference in {m.case_reference for m in found.messages}, "found by the person's name"
+    outsider = next(c for c in DEMO_COUNTRIES if c not in (case.sender, *case.request.recipient_countries))
+    hidden = stub.ListMessages(messaging_pb.ListMessagesRequest(case_reference=case.request.case_reference),
+                               metadata=country(outsider))
+    assert not hidden.messages, "a country outside the case sees none of it"
