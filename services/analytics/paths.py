@@ -17,7 +17,8 @@ the same reason.
 always the one with the smaller frontier, until their radii add up to the path
 length wanted; every node of such a path lies in one ball or the other, so a
 depth-first enumeration pruned by the target ball's distances lists the paths of
-that length. Lengths are tried from the shortest up, until `max_paths` are found or
+that length (its last link looked up among the goal's links, not found by
+reading every link of the node before). Lengths are tried from the shortest up, until `max_paths` are found or
 `max_hops` is reached. A work budget (links read, by the balls and by the
 enumeration) bounds the time; when it runs out the answer says so, and what was
 found is still the shortest first.
@@ -86,6 +87,7 @@ class CallerView:
         self._groups: dict[int, tuple[int, ...]] = {}
         self._clustered = identities.clustered_ids
         self._links: dict[int, list[tuple[int, int, int]]] = {}
+        self._links_by_group: dict[int, dict[int, list[int]]] = {}
         self.work = 0
 
     def visible(self, node: int) -> bool:
@@ -163,6 +165,17 @@ class CallerView:
                     found.append((edge, other, other if ids[other] not in clustered else self.group(other)[0]))
         self._links[rep] = found
         return found
+
+    def edges_between(self, rep: int, other: int) -> list[int]:
+        """The visible links between two groups, looked up in `rep`'s links by the
+        other end's group (an index made once per group per request)."""
+        by_group = self._links_by_group.get(rep)
+        if by_group is None:
+            by_group = {}
+            for edge, _node, group in self.links_of(rep):
+                by_group.setdefault(group, []).append(edge)
+            self._links_by_group[rep] = by_group
+        return by_group.get(other, [])
 
     def neighbours(self, rep: int, link_types: frozenset[int] = frozenset()) -> Iterator[tuple[int, int]]:
         """(edge, node at the other end) for every visible link of any member of a group."""
@@ -322,6 +335,15 @@ def _paths_of_length(view: CallerView, forward: _Ball, backward: _Ball, goal: in
         if view.work > budget or (depth and view.hub(rep)):
             return
         remaining = length - depth - 1
+        if remaining == 0:  # the last link must reach the goal: look it up in the goal's links
+            view.work += 1
+            if goal in on_trail:  # passed through already: a path is simple
+                return
+            for edge in view.edges_between(goal, rep):
+                trail.append((goal, edge))
+                yield list(trail)
+                trail.pop()
+            return
         links = view.links_of(rep)
         view.work += len(links)
         for edge, _other, nxt in links:

@@ -180,3 +180,24 @@ def test_a_busy_node_read_from_the_array_copy_follows_later_changes() -> None:
     graph.put_link(link("l80", "busy", "p80"))
     assert {"p1", "p2", "p3"}.isdisjoint(shown()) and "p80" in shown() and len(shown()) == 79
     assert find_paths(graph, NoIdentities(), "FRA", "p80", "far", 3, 5).paths
+
+
+def test_every_link_into_the_goal_makes_a_path_and_none_passes_through_the_goal() -> None:
+    """The last link of a path is looked up among the goal's links: two links
+    from one node to the goal are two paths, and a walk that reached the goal
+    early and came back to it is no path."""
+    entities = [person(n, f"{n.title()} Example") for n in ("start", "mid", "goal", "beyond")]
+    links = [link("l_sm", "start", "mid"), link("l_mg1", "mid", "goal"),
+             link("l_mg2", "mid", "goal", link_pb2.LINK_TYPE_COMMUNICATES_WITH), link("l_gb", "goal", "beyond"),
+             link("l_bm", "beyond", "mid")]
+    graph = EntityGraph()
+    for entity in entities:
+        graph.put_entity(entity)
+    for item in links:
+        graph.put_link(item)
+    found = find_paths(graph, NoIdentities(), "FRA", "start", "goal", max_hops=4, max_paths=10)
+    described = [_describe(graph, p) for p in found.paths]
+    assert described[:2] == [["start>mid:l_sm", "mid>goal:l_mg1"], ["start>mid:l_sm", "mid>goal:l_mg2"]]
+    assert ["start>mid:l_sm", "mid>beyond:l_bm", "beyond>goal:l_gb"] in described
+    assert all(sum(step.target == graph.node("goal") for step in p) == 1 for p in found.paths)
+    assert len(described) == 3 and not found.truncated
