@@ -21,7 +21,7 @@ from services.analytics import hotspots as hotspots_module
 from services.analytics import trends as trends_module
 from services.analytics.events import EventFilter, EventTable
 from services.analytics.graph import EntityGraph, PolicyRegistry
-from services.analytics.paths import Neighbourhood, PathSearch, find_paths, neighbourhood
+from services.analytics.paths import IdentityGroups, Neighbourhood, PathSearch, find_paths, neighbourhood
 from services.analytics.records import IdentityRecord, identity_record
 from services.analytics.resolution import PairMatch, ResolutionStats, Resolver, cluster_id, visible_groups
 from services.analytics.scoring import MatchModel
@@ -34,6 +34,10 @@ log = structlog.get_logger(__name__)
 MIN_RECORDS_FOR_ESTIMATE = 500
 #: Records whose clusters a description (ResolveEntities `like`) brings, at most.
 SIMILAR_RECORDS = 200
+#: Identity groups kept between searches: for this many countries at most, and
+#: up to this many nodes each (some 100 bytes a node) before they start again.
+MAX_CACHED_COUNTRIES = 16
+MAX_CACHED_GROUPS = 500_000
 RESOLUTION_METHOD = ("fellegi-sunter: field agreement levels weighted log2(m/u), m and u by EM, name frequency "
                      "adjustment; blocking on name, birth-year and document keys; average-linkage clusters")
 
@@ -58,6 +62,7 @@ class RepositoryMirror:
         self.resolver = Resolver(model)
         self.estimated_at = 0
         self._communities: dict[tuple[str, int, int], list[communities_module.Community]] = {}
+        self._identity_groups: dict[tuple[str, int, int], IdentityGroups] = {}
         self._identity_version = 0
 
     # -- keeping in step -----------------------------------------------------------
@@ -206,12 +211,27 @@ class RepositoryMirror:
 
     def paths(self, country: str, source: str, target: str, max_hops: int, max_paths: int) -> PathSearch:
         with self.lock:
-            return find_paths(self.graph, self.resolver, country, source, target, max_hops, max_paths)
+            return find_paths(self.graph, self.resolver, country, source, target, max_hops, max_paths,
+                              groups=self._groups_of(country))
 
     def neighbourhood(self, country: str, entity_id: str, depth: int, max_nodes: int,
                       link_types: frozenset[int]) -> Neighbourhood:
         with self.lock:
-            return neighbourhood(self.graph, self.resolver, country, entity_id, depth, max_nodes, link_types)
+            return neighbourhood(self.graph, self.resolver, country, entity_id, depth, max_nodes, link_types,
+                                 groups=self._groups_of(country))
+
+    def _groups_of(self, country: str) -> IdentityGroups:
+        """The country's identity groups found by earlier searches, for as long as the
+        graph (records, links, policies) and the identities stay as they are: finding
+        the group of every neighbour reached was most of a slow path search.
+        Call with the lock held."""
+        key = (country, self.graph.version, self._identity_version)
+        groups = self._identity_groups.get(key)
+        if groups is None or len(groups) > MAX_CACHED_GROUPS:
+            kept = {k: v for k, v in self._identity_groups.items() if k[1:] == key[1:] and k != key}
+            self._identity_groups = dict(list(kept.items())[-(MAX_CACHED_COUNTRIES - 1):])
+            groups = self._identity_groups[key] = {}
+        return groups
 
     def group_cluster_ids(self, country: str, entity_ids: Sequence[str]) -> dict[str, str]:
         """The caller's cluster id of each entity that belongs to a visible identity of two or more."""

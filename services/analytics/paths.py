@@ -75,16 +75,23 @@ class NoIdentities:
         return {}
 
 
+#: Node -> the visible records of its identity group, for one country.
+IdentityGroups = dict[int, tuple[int, ...]]
+
+
 class CallerView:
     """One country's view of the graph for one request: what is visible, and the
     identity groups, computed as they are reached and kept for the request."""
 
-    def __init__(self, graph: EntityGraph, identities: Identities, country: str) -> None:
+    def __init__(self, graph: EntityGraph, identities: Identities, country: str,
+                 groups: IdentityGroups | None = None) -> None:
         self.graph = graph
         self.identities = identities
         self.view = graph.policies.view(country)
         self.view_array = np.fromiter(self.view, bool, len(self.view))
-        self._groups: dict[int, tuple[int, ...]] = {}
+        #: The country's identity groups by node; shared between requests when the
+        #: caller keeps them for as long as the graph and the identities stay as they are.
+        self._groups: IdentityGroups = {} if groups is None else groups
         self._clustered = identities.clustered_ids
         self._links: dict[int, list[tuple[int, int, int]]] = {}
         self._links_by_group: dict[int, dict[int, list[int]]] = {}
@@ -278,11 +285,12 @@ class _Ball:
 
 def find_paths(
     graph: EntityGraph, identities: Identities, country: str, source_id: str, target_id: str,
-    max_hops: int, max_paths: int, budget: int = WORK_BUDGET,
+    max_hops: int, max_paths: int, budget: int = WORK_BUDGET, groups: IdentityGroups | None = None,
 ) -> PathSearch:
     """Up to `max_paths` simple paths of at most `max_hops` links, shortest first
-    (see the module docstring). Raises KeyError when either end is not visible."""
-    view = CallerView(graph, identities, country)
+    (see the module docstring). Raises KeyError when either end is not visible.
+    `groups`: the country's identity groups found so far (see CallerView)."""
+    view = CallerView(graph, identities, country, groups)
     source, target = graph.node(source_id), graph.node(target_id)
     for entity_id, node in ((source_id, source), (target_id, target)):
         if node is None or not view.visible(node):
@@ -392,12 +400,13 @@ class Neighbourhood:
 
 
 def neighbourhood(graph: EntityGraph, identities: Identities, country: str, entity_id: str, depth: int,
-                  max_nodes: int, link_types: frozenset[int] = frozenset()) -> Neighbourhood:
+                  max_nodes: int, link_types: frozenset[int] = frozenset(),
+                  groups: IdentityGroups | None = None) -> Neighbourhood:
     """The visible nodes within `depth` links of an entity, nearest first, at most
     `max_nodes`, and the visible links and identity pairs among them; hubs other
     than the centre are shown but not expanded. Raises KeyError when the entity is
     not visible."""
-    view = CallerView(graph, identities, country)
+    view = CallerView(graph, identities, country, groups)
     centre = graph.node(entity_id)
     if centre is None or not view.visible(centre):
         raise KeyError(entity_id)

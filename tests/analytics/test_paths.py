@@ -7,10 +7,12 @@ import pytest
 
 from icore.uim.v1 import link_pb2
 from services.analytics.graph import EntityGraph
+from services.analytics.mirror import RepositoryMirror
 from services.analytics.paths import NoIdentities, find_paths, neighbourhood
 from services.analytics.records import identity_record
 from services.analytics.resolution import Resolver
 from tests.analytics.entities import ONLY, link, organization, person
+from tests.analytics.servers import changes
 
 
 def _world() -> tuple[EntityGraph, Resolver]:
@@ -201,3 +203,30 @@ def test_every_link_into_the_goal_makes_a_path_and_none_passes_through_the_goal(
     assert ["start>mid:l_sm", "mid>beyond:l_bm", "beyond>goal:l_gb"] in described
     assert all(sum(step.target == graph.node("goal") for step in p) == 1 for p in found.paths)
     assert len(described) == 3 and not found.truncated
+
+
+def test_the_mirror_keeps_identity_groups_between_searches_only_while_nothing_changes() -> None:
+    """A second search reuses the groups the first found; once Germany hides its
+    record of Ivan, France's next searches neither cross nor show it."""
+    mirror = RepositoryMirror()
+    ivan_deu = person("ivan_deu", "Иван Петров", owner="DEU", born=(1980, 1, 2), nationality="RUS",
+                      passport="721234567")
+    mirror.apply(changes([
+        person("anna", "Anna Weber"), organization("shell", "Baltic Trading Ltd"),
+        person("ivan_fra", "Ivan PETROV", born=(1980, 1, 2), nationality="RUS", passport="72 1234567"), ivan_deu,
+        link("l_ai", "anna", "ivan_fra"), link("l_is", "ivan_deu", "shell", owner="DEU"),
+    ]))
+    assert set(mirror.resolver.members("ivan_fra")) == {"ivan_fra", "ivan_deu"}
+    through = mirror.paths("FRA", "anna", "shell", 2, 10)
+    assert [len(p) for p in through.paths] == [3], "anna - Ivan (FRA) = Ivan (DEU) - shell"
+    assert mirror.paths("FRA", "anna", "shell", 2, 10).paths == through.paths
+    near = mirror.neighbourhood("FRA", "anna", 2, 100, frozenset())
+    assert {mirror.graph.node_ids[n] for n, _ in near.nodes} == {"anna", "ivan_fra", "ivan_deu", "shell"}
+
+    hidden = person("ivan_deu", "Иван Петров", owner="DEU", born=(1980, 1, 2), nationality="RUS",
+                    passport="721234567", visibility=ONLY, countries=("DEU",))
+    mirror.apply(changes([hidden]))
+    assert mirror.paths("FRA", "anna", "shell", 2, 10).paths == []
+    assert [len(p) for p in mirror.paths("DEU", "anna", "shell", 2, 10).paths] == [3]
+    near = mirror.neighbourhood("FRA", "anna", 2, 100, frozenset())
+    assert {mirror.graph.node_ids[n] for n, _ in near.nodes} == {"anna", "ivan_fra"}, "a kept group would show it"
