@@ -9,9 +9,10 @@ method takes one lock: a question sees a batch of changes entirely or not at all
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import structlog
 
 from icore.query.v1 import query_service_pb2
@@ -63,6 +64,8 @@ class RepositoryMirror:
         self.estimated_at = 0
         self._communities: dict[tuple[str, int, int], list[communities_module.Community]] = {}
         self._identity_groups: dict[tuple[str, int, int], IdentityGroups] = {}
+        #: Node -> in an identity of two or more; kept in step by `load`, `apply` and `resolve_all`.
+        self.clustered_nodes = np.zeros(0, dtype=bool)
         self._identity_version = 0
 
     # -- keeping in step -----------------------------------------------------------
@@ -88,6 +91,7 @@ class RepositoryMirror:
             pairs, members = store.identity_rows()
             self.resolver.restore(records, pairs, members)
             self._identity_version += 1
+            self._mark_clustered(None)
             cursor = store.read_state(CURSOR)
             log.info("mirror_loaded", entities=self.graph.node_count, links=self.graph.edge_count,
                      identity_records=len(self.resolver), events=len(self.events))
@@ -133,9 +137,26 @@ class RepositoryMirror:
             batch.pairs, batch.members = self.resolver.rows_for(batch.identities_touched)
             if batch.identities_touched:
                 self._identity_version += 1
+            self._mark_clustered(batch.identities_touched)
             if self.graph.snapshot_is_stale():  # here, on the feed's thread, rather than in a search
                 self.graph.refresh_snapshot()
         return batch
+
+    def _mark_clustered(self, entity_ids: Iterable[str] | None) -> None:
+        """Bring `clustered_nodes` up to date for the records whose identity may have
+        changed (all of them with None: some 70 ms at 255,000 nodes, so only after a
+        load or a whole resolution), and to the graph's size. Call with the lock held."""
+        clustered, count = self.resolver.clustered_ids, self.graph.node_count
+        if entity_ids is None:
+            self.clustered_nodes = np.fromiter((i in clustered for i in self.graph.node_ids), bool, count)
+            return
+        if len(self.clustered_nodes) < count:
+            self.clustered_nodes = np.concatenate(
+                [self.clustered_nodes, np.zeros(count - len(self.clustered_nodes), dtype=bool)])
+        for entity_id in entity_ids:
+            node = self.graph.node(entity_id)
+            if node is not None:
+                self.clustered_nodes[node] = entity_id in clustered
 
     def needs_estimate(self) -> bool:
         """True when the model should be re-estimated (see MIN_RECORDS_FOR_ESTIMATE)."""
@@ -148,6 +169,7 @@ class RepositoryMirror:
             stats = self.resolver.resolve_all()
             self.estimated_at = stats.records
             self._identity_version += 1
+            self._mark_clustered(None)
             if store is not None:
                 pairs, members = self.resolver.snapshot()
                 store.replace_all_identities(pairs, members, self.resolver.model.to_json(), stats.records)
@@ -212,13 +234,13 @@ class RepositoryMirror:
     def paths(self, country: str, source: str, target: str, max_hops: int, max_paths: int) -> PathSearch:
         with self.lock:
             return find_paths(self.graph, self.resolver, country, source, target, max_hops, max_paths,
-                              groups=self._groups_of(country))
+                              groups=self._groups_of(country), clustered_nodes=self.clustered_nodes)
 
     def neighbourhood(self, country: str, entity_id: str, depth: int, max_nodes: int,
                       link_types: frozenset[int]) -> Neighbourhood:
         with self.lock:
             return neighbourhood(self.graph, self.resolver, country, entity_id, depth, max_nodes, link_types,
-                                 groups=self._groups_of(country))
+                                 groups=self._groups_of(country), clustered_nodes=self.clustered_nodes)
 
     def _groups_of(self, country: str) -> IdentityGroups:
         """The country's identity groups found by earlier searches, for as long as the

@@ -84,7 +84,7 @@ class CallerView:
     identity groups, computed as they are reached and kept for the request."""
 
     def __init__(self, graph: EntityGraph, identities: Identities, country: str,
-                 groups: IdentityGroups | None = None) -> None:
+                 groups: IdentityGroups | None = None, clustered_nodes: np.ndarray | None = None) -> None:
         self.graph = graph
         self.identities = identities
         self.view = graph.policies.view(country)
@@ -92,6 +92,10 @@ class CallerView:
         #: The country's identity groups by node; shared between requests when the
         #: caller keeps them for as long as the graph and the identities stay as they are.
         self._groups: IdentityGroups = {} if groups is None else groups
+        #: Node -> in an identity of two or more, when the caller keeps such an array
+        #: in step with the identities: busy nodes' links then find their groups in numpy.
+        self._clustered_nodes = clustered_nodes if clustered_nodes is not None and \
+            len(clustered_nodes) == graph.node_count else None
         self._clustered = identities.clustered_ids
         self._links: dict[int, list[tuple[int, int, int]]] = {}
         self._links_by_group: dict[int, dict[int, list[int]]] = {}
@@ -164,8 +168,15 @@ class CallerView:
             # A busy node's access tests run in numpy, on the snapshot (unless it changed since).
             arrays = graph.visible_links(node, self.view_array) if len(adjacent) >= ARRAY_DEGREE else None
             if arrays is not None:
-                found += [(edge, other, other if ids[other] not in clustered else self.group(other)[0])
-                          for edge, other in zip(*arrays, strict=True)]
+                edges, ends = arrays
+                if self._clustered_nodes is None:
+                    found += [(edge, other, other if ids[other] not in clustered else self.group(other)[0])
+                              for edge, other in zip(edges, ends, strict=True)]
+                    continue
+                groups = list(ends)
+                for i in np.flatnonzero(self._clustered_nodes[ends]).tolist():
+                    groups[i] = self.group(groups[i])[0]
+                found += zip(edges, ends, groups, strict=True)
                 continue
             for edge, other in zip(adjacent, graph.ends[node], strict=True):
                 if view[edge_policies[edge]] and view[policies[other]]:
@@ -286,11 +297,12 @@ class _Ball:
 def find_paths(
     graph: EntityGraph, identities: Identities, country: str, source_id: str, target_id: str,
     max_hops: int, max_paths: int, budget: int = WORK_BUDGET, groups: IdentityGroups | None = None,
+    clustered_nodes: np.ndarray | None = None,
 ) -> PathSearch:
     """Up to `max_paths` simple paths of at most `max_hops` links, shortest first
     (see the module docstring). Raises KeyError when either end is not visible.
-    `groups`: the country's identity groups found so far (see CallerView)."""
-    view = CallerView(graph, identities, country, groups)
+    `groups`, `clustered_nodes`: what the caller keeps between searches (see CallerView)."""
+    view = CallerView(graph, identities, country, groups, clustered_nodes)
     source, target = graph.node(source_id), graph.node(target_id)
     for entity_id, node in ((source_id, source), (target_id, target)):
         if node is None or not view.visible(node):
@@ -401,12 +413,12 @@ class Neighbourhood:
 
 def neighbourhood(graph: EntityGraph, identities: Identities, country: str, entity_id: str, depth: int,
                   max_nodes: int, link_types: frozenset[int] = frozenset(),
-                  groups: IdentityGroups | None = None) -> Neighbourhood:
+                  groups: IdentityGroups | None = None, clustered_nodes: np.ndarray | None = None) -> Neighbourhood:
     """The visible nodes within `depth` links of an entity, nearest first, at most
     `max_nodes`, and the visible links and identity pairs among them; hubs other
     than the centre are shown but not expanded. Raises KeyError when the entity is
     not visible."""
-    view = CallerView(graph, identities, country, groups)
+    view = CallerView(graph, identities, country, groups, clustered_nodes)
     centre = graph.node(entity_id)
     if centre is None or not view.visible(centre):
         raise KeyError(entity_id)

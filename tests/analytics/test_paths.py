@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import link_pb2
 from services.analytics.graph import EntityGraph
 from services.analytics.mirror import RepositoryMirror
@@ -230,3 +231,27 @@ def test_the_mirror_keeps_identity_groups_between_searches_only_while_nothing_ch
     assert [len(p) for p in mirror.paths("DEU", "anna", "shell", 2, 10).paths] == [3]
     near = mirror.neighbourhood("FRA", "anna", 2, 100, frozenset())
     assert {mirror.graph.node_ids[n] for n, _ in near.nodes} == {"anna", "ivan_fra"}, "a kept group would show it"
+
+
+def test_the_mirror_keeps_its_clustered_node_array_in_step_with_the_identities() -> None:
+    """The array path searches read busy nodes' groups from, after merges, a
+    deletion that splits an identity, new records and a whole resolution."""
+    mirror = RepositoryMirror()
+
+    def in_step() -> bool:
+        clustered = mirror.resolver.clustered_ids
+        expected = [node_id in clustered for node_id in mirror.graph.node_ids]
+        return mirror.clustered_nodes.tolist() == expected
+
+    ivan = dict(born=(1980, 1, 2), nationality="RUS")
+    mirror.apply(changes([person("ivan_fra", "Ivan PETROV", passport="72 1234567", **ivan),
+                          person("anna", "Anna Weber"), link("l_ai", "anna", "ivan_fra")]))
+    assert in_step() and not mirror.clustered_nodes.any()
+    mirror.apply(changes([person("ivan_deu", "Иван Петров", owner="DEU", passport="721234567", **ivan)]))
+    assert in_step() and mirror.clustered_nodes.sum() == 2
+    mirror.apply([query_pb.ExportEntitiesResponse(cursor="x", deleted_entity_id="ivan_deu")])
+    assert in_step() and not mirror.clustered_nodes.any()
+    mirror.apply(changes([person("ivan_ita", "Ivan Petrov", owner="ITA", passport="721234567", **ivan)]))
+    assert in_step() and mirror.clustered_nodes.sum() == 2
+    mirror.resolve_all()
+    assert in_step()
