@@ -13,7 +13,7 @@ from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.messaging.v1 import message_pb2
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import entity_pb2
-from services.uim.names import name_similarity, normalise_document_number, normalise_name
+from services.uim.names import name_similarity, normalise_document_number, normalise_name, written_name
 
 #: A message mentions an entity when a person in it scores at least this on names.
 MESSAGE_NAME_MATCH = 0.85
@@ -89,7 +89,7 @@ def _names_and_documents(entities: Iterable[entity_pb2.Entity]) -> tuple[list[st
     for entity in entities:
         if entity.HasField("person"):
             for name in entity.person.names:
-                names.append(name.full_name or f"{name.given_names} {name.family_name}".strip())
+                names.append(written_name(name))
             documents |= {normalise_document_number(d.number) for d in entity.person.documents if d.number}
         elif entity.HasField("organization"):
             names += list(entity.organization.names)

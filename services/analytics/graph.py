@@ -30,6 +30,7 @@ import numpy as np
 
 from icore.uim.v1 import entity_pb2, link_pb2
 from services.uim.access import Policy, may_see
+from services.uim.names import written_name
 
 #: Policy number of placeholders and deleted records: visible to no country.
 HIDDEN = 0
@@ -66,7 +67,7 @@ def entity_label(entity: entity_pb2.Entity) -> str:
     kind = entity.WhichOneof("kind")
     if kind == "person" and entity.person.names:
         name = entity.person.names[0]
-        return name.full_name or f"{name.given_names} {name.family_name}".strip()
+        return written_name(name)
     if kind == "organization" and entity.organization.names:
         return str(entity.organization.names[0])
     if kind == "event":

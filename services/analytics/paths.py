@@ -18,10 +18,10 @@ always the one with the smaller frontier, until their radii add up to the path
 length wanted; every node of such a path lies in one ball or the other, so a
 depth-first enumeration pruned by the target ball's distances lists the paths of
 that length (its last link looked up among the goal's links, not found by
-reading every link of the node before). Lengths are tried from the shortest up, until `max_paths` are found or
-`max_hops` is reached. A work budget (links read, by the balls and by the
-enumeration) bounds the time; when it runs out the answer says so, and what was
-found is still the shortest first.
+reading every link of the node before). Lengths are tried from the shortest up,
+until `max_paths` are found or `max_hops` is reached. A work budget (links read,
+by the balls and by the enumeration) bounds the time; when it runs out the
+answer says so, and what was found is still the shortest first.
 
 Nothing hidden is used: a node, a link or an identity pair the caller may not see is
 not followed, so a path that exists only through a hidden entity is not found.

@@ -23,6 +23,7 @@ from icore.messaging.v1 import messaging_service_pb2 as service_pb
 from icore.messaging.v1 import messaging_service_pb2_grpc as service_grpc
 from icore.uim.v1 import access_pb2, entity_pb2
 from services.demo.generator import COUNTRIES
+from services.uim.names import written_name
 
 #: A channel to MessagingService acting for a country, with the call metadata that says so.
 Sending = Callable[[str], tuple[grpc.Channel, tuple[tuple[str, str], ...]]]
@@ -42,8 +43,7 @@ class DemoCase:
 
 
 def display_name(entity: entity_pb2.Entity) -> str:
-    name = entity.person.names[0]
-    return name.full_name or f"{name.given_names} {name.family_name}".strip()
+    return written_name(entity.person.names[0])
 
 
 def demo_cases(persons: Iterable[tuple[str, entity_pb2.Entity]], seed: int) -> list[DemoCase]:
@@ -93,8 +93,7 @@ def _reply(entity: entity_pb2.Entity, sender: str, asker: str, case_reference: s
             if found else f"No record of {name} in our national systems.")
     return pb.Message(
         recipient_countries=[asker], message_type=pb.MESSAGE_TYPE_REPLY, priority=pb.PRIORITY_ROUTINE,
-        case_reference=case_reference, subject=f"Reply: {name}"[:200], body=body,
-        language="en",
+        case_reference=case_reference, subject=f"Reply: {name}"[:200], body=body, language="en",
         access_policy=access_pb2.AccessPolicy(visibility=access_pb2.VISIBILITY_ONLY_LISTED, countries=[asker]))
 
 

@@ -29,6 +29,7 @@ from icore.messaging.v1 import message_pb2 as pb
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import entity_pb2
 from services.uim.access import may_see
+from services.uim.names import written_name
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +72,7 @@ class Probe:
 
 def _primary_name(entity: entity_pb2.Entity) -> str:
     for name in entity.person.names:
-        text = name.full_name or f"{name.given_names} {name.family_name}".strip()
+        text = written_name(name)
         if text:
             return text
     return ""

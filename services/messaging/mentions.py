@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 from icore.messaging.v1 import message_pb2 as pb
-from services.uim.names import index_keys, name_similarity, normalise_document_number, prepare
+from services.uim.names import index_keys, name_similarity, normalise_document_number, prepare, written_name
 from services.uim.names.keys import MIN_SKELETON_LENGTH, token_keys
 from services.uim.names.tokens import PreparedName, Token
 
@@ -46,7 +46,7 @@ def content_names(message: pb.Message) -> list[str]:
     for entity in message.content.entities:
         if entity.HasField("person"):
             for name in entity.person.names:
-                names.append(name.full_name or f"{name.given_names} {name.family_name}".strip())
+                names.append(written_name(name))
                 names.extend(t.text for t in name.transliterations)
         elif entity.HasField("organization"):
             names.extend(entity.organization.names)

@@ -6,12 +6,14 @@
 - `name_similarity` / `score_many`: a 0-1 score with an explanation (see `similarity`).
 - `prepare`: analyse a name once when scoring it against many.
 - `normalise_document_number`: document numbers without spaces and punctuation.
+- `written_name`: a person name as one string.
 """
 
 from services.uim.names.documents import normalise_document_number
 from services.uim.names.keys import index_keys, key_weight
 from services.uim.names.similarity import NameScore, name_similarity, score_many
 from services.uim.names.tokens import PreparedName, name_tokens, normalise_name, prepare
+from services.uim.names.written import written_name
 
 __all__ = [
     "NameScore",
@@ -24,4 +26,5 @@ __all__ = [
     "normalise_name",
     "prepare",
     "score_many",
+    "written_name",
 ]
