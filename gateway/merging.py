@@ -13,7 +13,14 @@ from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.messaging.v1 import message_pb2
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import entity_pb2
-from services.uim.names import name_similarity, normalise_document_number, normalise_name, written_name
+from services.uim.names import (
+    PreparedName,
+    name_similarity,
+    normalise_document_number,
+    normalise_name,
+    prepare,
+    written_name,
+)
 
 #: A message mentions an entity when a person in it scores at least this on names.
 MESSAGE_NAME_MATCH = 0.85
@@ -84,37 +91,66 @@ def group_hits(
     return sorted(groups.values(), key=lambda g: -g.score)
 
 
-def _names_and_documents(entities: Iterable[entity_pb2.Entity]) -> tuple[list[str], set[str]]:
-    names, documents = [], set()
-    for entity in entities:
-        if entity.HasField("person"):
-            for name in entity.person.names:
-                names.append(written_name(name))
-            documents |= {normalise_document_number(d.number) for d in entity.person.documents if d.number}
-        elif entity.HasField("organization"):
-            names += list(entity.organization.names)
-    return [n for n in names if n], documents
+@dataclass(frozen=True)
+class Named:
+    """The names and document numbers of some records, prepared once to be
+    compared with many messages (or a message with many groups)."""
+
+    names: tuple[PreparedName, ...]
+    #: Each name normalised, to be found inside a message's text.
+    spellings: tuple[str, ...]
+    documents: frozenset[str]
+
+    @classmethod
+    def of(cls, entities: Iterable[entity_pb2.Entity]) -> Named:
+        written, documents = [], set()
+        for entity in entities:
+            if entity.HasField("person"):
+                written += [written_name(name) for name in entity.person.names]
+                documents |= {normalise_document_number(d.number) for d in entity.person.documents if d.number}
+            elif entity.HasField("organization"):
+                written += list(entity.organization.names)
+        written = list(dict.fromkeys(n for n in written if n))
+        spellings = tuple(s for s in dict.fromkeys(normalise_name(n) for n in written) if s)
+        return cls(tuple(prepare(n) for n in written), spellings, frozenset(documents))
 
 
-def mentions(message: message_pb2.Message, entities: list[entity_pb2.Entity]) -> bool:
-    """True when the message's content or text names one of `entities`."""
-    names, documents = _names_and_documents(entities)
-    their_names, their_documents = _names_and_documents(message.content.entities)
-    if documents & their_documents:
+@dataclass(frozen=True)
+class MessageText:
+    """A message as `mentions` reads it: the records in its content and its
+    subject and body, normalised."""
+
+    content: Named
+    text: str
+
+    @classmethod
+    def of(cls, message: message_pb2.Message) -> MessageText:
+        return cls(Named.of(message.content.entities), normalise_name(f"{message.subject} {message.body}"))
+
+
+def mentions(message: message_pb2.Message | MessageText, entities: list[entity_pb2.Entity] | Named) -> bool:
+    """True when the message's content or text names one of `entities`: a
+    document number they share, a name in its content scoring at least
+    MESSAGE_NAME_MATCH, or one of their names written in its text."""
+    read = message if isinstance(message, MessageText) else MessageText.of(message)
+    named = entities if isinstance(entities, Named) else Named.of(entities)
+    if named.documents & read.content.documents:
         return True
-    if any(name_similarity(a, b).score >= MESSAGE_NAME_MATCH for a in names for b in their_names):
+    if any(spelling in read.text for spelling in named.spellings):
         return True
-    text = normalise_name(f"{message.subject} {message.body}")
-    return any(normalise_name(name) and normalise_name(name) in text for name in names)
+    return any(name_similarity(a, b).score >= MESSAGE_NAME_MATCH for a in named.names for b in read.content.names)
 
 
 def attach_messages(
     groups: list[Group], messages: Iterable[message_pb2.Message]
 ) -> dict[str, list[message_pb2.Message]]:
-    """Messages per group id: each message goes to every group it mentions."""
+    """Messages per group id: each message goes to every group it mentions.
+    Each group's names and each message's are prepared once, not once a pair."""
     attached: dict[str, list[message_pb2.Message]] = {g.result_id: [] for g in groups}
+    named = [(group.result_id, Named.of(group.entities())) for group in groups]
     for message in messages:
-        for group in groups:
-            if mentions(message, group.entities()):
-                attached[group.result_id].append(message)
+        read = MessageText.of(message)
+        for result_id, names in named:
+            if mentions(read, names):
+                attached[result_id].append(message)
     return attached

@@ -109,9 +109,10 @@ async def unified_search(
             call.cancel()
 
     groups = merging.group_hits(hits, candidates, subjects, cluster_of)
-    attached = merging.attach_messages(groups, messages.response.messages if messages.ok else [])
+    shown = groups[page.offset:wanted]
+    attached = merging.attach_messages(shown, messages.response.messages if messages.ok else [])
     results = []
-    for group in groups[page.offset:wanted]:
+    for group in shown:
         result = pb.UnifiedResult(result_id=group.result_id, score=group.score, hits=group.hits,
                                   messages=attached.get(group.result_id, []))
         for entity in group.entities():
