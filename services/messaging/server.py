@@ -150,7 +150,8 @@ class MessagingServicer(service_grpc.MessagingServiceServicer):
         cursor = before
         exhausted = False
         while len(found) <= page.size and scanned < MAX_TEXT_SCAN:
-            batch = await self._store.call(self._store.list_messages, reader, where, now, cursor, chunk)
+            batch = await self._store.call(self._store.list_messages, reader, where, now, cursor, chunk,
+                                           not request.text)
             for stored in batch:
                 scanned += 1
                 cursor = (stored.create_time, stored.seq)
@@ -162,6 +163,8 @@ class MessagingServicer(service_grpc.MessagingServiceServicer):
                 exhausted = True
                 break
         shown = found[: page.size]
+        if request.text and shown:
+            await self._store.call(self._store.attach, reader, shown)
         messages, last = _fill_page(shown, lambda s: render(s, reader, now, documents=False))
         token = ""
         if last < len(shown) or len(found) > page.size:

@@ -135,6 +135,8 @@ class StoredMessage:
     deliveries: list[Delivery] = field(default_factory=list)
     check: CheckRow | None = None
     position: InboxPosition | None = None
+    message_id: str = ""
+    sender_country: str = ""
 
     def message(self) -> pb.Message:
         message = pb.Message()
@@ -320,8 +322,11 @@ class MessageStore:
             found[c.message_id][0].check = _check(c)
 
     def list_messages(self, reader: str, where: ListFilter, now: dt.datetime,
-                      before: tuple[dt.datetime, int] | None, limit: int) -> list[StoredMessage]:
-        """The reader's messages matching `where`, newest first, older than `before`."""
+                      before: tuple[dt.datetime, int] | None, limit: int,
+                      with_deliveries: bool = True) -> list[StoredMessage]:
+        """The reader's messages matching `where`, newest first, older than `before`;
+        without their deliveries and cross-checks when `with_deliveries` is false
+        (a text search drops most of what it reads: `attach` fills in the rest)."""
         shape = _ListShape(where.mailbox, where.overdue_only, bool(where.case_reference), bool(where.message_type),
                            bool(where.priority), where.start_time is not None, where.end_time is not None,
                            bool(where.terms), before is not None)
@@ -331,7 +336,12 @@ class MessageStore:
                                   "terms": sorted(where.terms)}
         if before is not None:
             values.update(before_time=before[0], before_seq=before[1])
-        return self._load(_listing_statement(shape), reader, values)
+        return self._load(_listing_statement(shape), reader, values, with_deliveries)
+
+    def attach(self, reader: str, listed: list[StoredMessage]) -> None:
+        """Fill in the deliveries and cross-checks of messages listed without them."""
+        with self._reads.connect() as connection:
+            self._attach(connection, {s.message_id: (s, s.sender_country) for s in listed}, reader)
 
     def case(self, reader: str, case_reference: str, after: tuple[dt.datetime, int] | None,
              limit: int) -> list[tuple[StoredMessage, str, int]]:
@@ -352,12 +362,15 @@ class MessageStore:
             self._attach(connection, found, reader)
         return [(found[r.id][0], r.thread_root_id, r.depth) for r in rows]
 
-    def _load(self, query: sa.Select[Any], reader: str, values: dict[str, Any]) -> list[StoredMessage]:
+    def _load(self, query: sa.Select[Any], reader: str, values: dict[str, Any],
+              with_deliveries: bool) -> list[StoredMessage]:
         with self._reads.connect() as connection:
             rows = connection.execute(query, values).all()
-            found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time)), r.sender_country)  # type: ignore[arg-type]
+            found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time),  # type: ignore[arg-type]
+                                          message_id=r.id, sender_country=r.sender_country), r.sender_country)
                      for r in rows}
-            self._attach(connection, found, reader)
+            if with_deliveries:
+                self._attach(connection, found, reader)
         return [found[r.id][0] for r in rows]
 
     def inbox_after(self, country: str, after: InboxPosition, limit: int) -> InboxBatch:

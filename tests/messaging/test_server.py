@@ -253,6 +253,27 @@ def test_text_filter_finds_names_in_any_script_and_document_numbers(messaging: R
     assert list(listed.messages) == [], "the filter never widens what a country may see"
 
 
+def test_a_text_search_shows_each_found_message_as_a_listing_does(messaging: RunningServer) -> None:
+    """Found by text, a message carries its recipients' states and its cross-check
+    (read for the found messages only, after the text has been scored)."""
+    sent = send(messaging, "FRA", message(to=["DEU", "ITA"], entities=[person("p1", "Yuri Shcherbakov")]))
+    send(messaging, "FRA", message(to=["DEU"], body="Nothing about anyone in particular."))
+    stub(messaging).AcknowledgeMessage(
+        service_pb.AcknowledgeMessageRequest(message_id=sent.message.id, delivery_state=pb.DELIVERY_STATE_READ),
+        metadata=country("ITA"))
+
+    def listed(**filters: str) -> dict[str, pb.Message]:
+        found = stub(messaging).ListMessages(service_pb.ListMessagesRequest(**filters), metadata=country("FRA"))
+        return {m.id: m for m in found.messages}
+
+    by_text, everything = listed(text="Yuri Shcherbakov"), listed()
+    assert list(by_text) == [sent.message.id]
+    found = by_text[sent.message.id]
+    assert {s.country: s.delivery_state for s in found.recipient_states} == {
+        "DEU": pb.DELIVERY_STATE_QUEUED, "ITA": pb.DELIVERY_STATE_READ}
+    assert found == everything[sent.message.id]
+
+
 @pytest.fixture
 def short_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICORE_MESSAGING_DEADLINES", "IMMEDIATE=300ms")
