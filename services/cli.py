@@ -4,7 +4,6 @@ runs), migrations, and the operator tools the later issues add."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from services.bootstrap import settings as settings_module
@@ -74,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"certificates for {len(countries)} countries and every service in {directory}")
         return 0
     if args.command == "serve":
-        return asyncio.run(_serve(args.service))
+        from services.bootstrap.server import run
+
+        return run(_serve(args.service))
     if args.command == "migrate":
         from services.bootstrap.database import create_engine
         from services.bootstrap.database import migrate as run_migrations

@@ -9,10 +9,11 @@ servicer and hands both to `IcoreServer`; health turns SERVING only after
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import structlog
@@ -33,6 +34,8 @@ from services.bootstrap.settings import Settings
 from services.bootstrap.tls import is_loopback, server_credentials
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 Closer = Callable[[], Awaitable[None] | None]
 
@@ -177,3 +180,21 @@ async def run_until_signal(servers: Sequence[IcoreServer]) -> None:
         log.info("shutdown_requested")
     finally:
         await asyncio.gather(*(server.stop() for server in reversed(servers)))
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """Run a server process's main coroutine on uvloop, or on asyncio's own loop
+    where uvloop is not installed (Windows) or ICORE_EVENT_LOOP=asyncio.
+
+    A gRPC call costs a Python process mostly its event loop and grpc's own
+    machinery, whatever the handler does; on uvloop the five processes of a
+    unified search spent 6 % less CPU on it (bench figures in the README).
+    """
+    if os.environ.get("ICORE_EVENT_LOOP", "uvloop") != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.run(main)
+    return asyncio.run(main)
