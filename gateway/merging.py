@@ -128,12 +128,10 @@ class MessageText:
         return cls(Named.of(message.content.entities), normalise_name(f"{message.subject} {message.body}"))
 
 
-def mentions(message: message_pb2.Message | MessageText, entities: list[entity_pb2.Entity] | Named) -> bool:
-    """True when the message's content or text names one of `entities`: a
-    document number they share, a name in its content scoring at least
-    MESSAGE_NAME_MATCH, or one of their names written in its text."""
-    read = message if isinstance(message, MessageText) else MessageText.of(message)
-    named = entities if isinstance(entities, Named) else Named.of(entities)
+def mentions(read: MessageText, named: Named) -> bool:
+    """True when the message names one of the records: a document number they
+    share, a name in its content scoring at least MESSAGE_NAME_MATCH, or one of
+    their names written in its text."""
     if named.documents & read.content.documents:
         return True
     if any(spelling in read.text for spelling in named.spellings):

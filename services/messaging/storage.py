@@ -302,24 +302,25 @@ class MessageStore:
                                      .where(messages.c.id == message_id)).first()
             if row is None:
                 return None
-            stored = StoredMessage(row.payload, row.seq, _utc(row.create_time))  # type: ignore[arg-type]
-            self._attach(connection, {message_id: (stored, row.sender_country)}, reader)
+            stored = StoredMessage(row.payload, row.seq, _utc(row.create_time),  # type: ignore[arg-type]
+                                   message_id=message_id, sender_country=row.sender_country)
+            self._attach(connection, [stored], reader)
         if row.sender_country != reader and not stored.deliveries:
             return None
         return stored
 
-    def _attach(self, connection: Connection, found: dict[str, tuple[StoredMessage, str]], reader: str) -> None:
+    def _attach(self, connection: Connection, listed: list[StoredMessage], reader: str) -> None:
         """Fill in each message's deliveries (all for its sender, the reader's
         own for a recipient) and its cross-check."""
-        if not found:
+        if not listed:
             return
-        ids = list(found)
-        sent = [i for i, (_, sender) in found.items() if sender == reader]
-        values = {"ids": ids, "reader": reader, **({"sent": sent} if sent else {})}
+        by_id = {s.message_id: s for s in listed}
+        sent = [s.message_id for s in listed if s.sender_country == reader]
+        values = {"ids": list(by_id), "reader": reader, **({"sent": sent} if sent else {})}
         for r in connection.execute(_deliveries_statement(bool(sent)), values):
-            found[r.message_id][0].deliveries.append(_delivery(r))
-        for c in connection.execute(_CROSS_CHECKS_OF, {"ids": ids}):
-            found[c.message_id][0].check = _check(c)
+            by_id[r.message_id].deliveries.append(_delivery(r))
+        for c in connection.execute(_CROSS_CHECKS_OF, {"ids": list(by_id)}):
+            by_id[c.message_id].check = _check(c)
 
     def list_messages(self, reader: str, where: ListFilter, now: dt.datetime,
                       before: tuple[dt.datetime, int] | None, limit: int,
@@ -341,7 +342,7 @@ class MessageStore:
     def attach(self, reader: str, listed: list[StoredMessage]) -> None:
         """Fill in the deliveries and cross-checks of messages listed without them."""
         with self._reads.connect() as connection:
-            self._attach(connection, {s.message_id: (s, s.sender_country) for s in listed}, reader)
+            self._attach(connection, listed, reader)
 
     def case(self, reader: str, case_reference: str, after: tuple[dt.datetime, int] | None,
              limit: int) -> list[tuple[StoredMessage, str, int]]:
@@ -357,21 +358,17 @@ class MessageStore:
         query = query.order_by(m.create_time, m.seq).limit(limit)
         with self._reads.connect() as connection:
             rows = connection.execute(query).all()
-            found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time)), r.sender_country)  # type: ignore[arg-type]
-                     for r in rows}
-            self._attach(connection, found, reader)
-        return [(found[r.id][0], r.thread_root_id, r.depth) for r in rows]
+            listed = [_stored(r) for r in rows]
+            self._attach(connection, listed, reader)
+        return [(stored, r.thread_root_id, r.depth) for stored, r in zip(listed, rows, strict=True)]
 
     def _load(self, query: sa.Select[Any], reader: str, values: dict[str, Any],
               with_deliveries: bool) -> list[StoredMessage]:
         with self._reads.connect() as connection:
-            rows = connection.execute(query, values).all()
-            found = {r.id: (StoredMessage(r.payload, r.seq, _utc(r.create_time),  # type: ignore[arg-type]
-                                          message_id=r.id, sender_country=r.sender_country), r.sender_country)
-                     for r in rows}
+            listed = [_stored(r) for r in connection.execute(query, values)]
             if with_deliveries:
-                self._attach(connection, found, reader)
-        return [found[r.id][0] for r in rows]
+                self._attach(connection, listed, reader)
+        return listed
 
     def inbox_after(self, country: str, after: InboxPosition, limit: int) -> InboxBatch:
         """Messages of `country`'s inbox after `after`, in inbox order, up to the
@@ -579,6 +576,12 @@ def _deliveries_statement(with_sent: bool) -> sa.Select[Any]:
 _CROSS_CHECKS_OF = (sa.select(cross_checks.c.message_id, cross_checks.c.state, cross_checks.c.update_time,
                               cross_checks.c.hits)
                     .where(cross_checks.c.message_id.in_(sa.bindparam("ids", expanding=True))))
+
+
+def _stored(row: Any) -> StoredMessage:
+    """A listed row (id, payload, seq, sender_country, create_time), without its deliveries yet."""
+    return StoredMessage(row.payload, row.seq, _utc(row.create_time),  # type: ignore[arg-type]
+                         message_id=row.id, sender_country=row.sender_country)
 
 
 def _delivery(row: Any) -> Delivery:
