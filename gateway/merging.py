@@ -15,7 +15,7 @@ from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import entity_pb2
 from services.uim.names import (
     PreparedName,
-    name_similarity,
+    name_score,
     normalise_document_number,
     normalise_name,
     prepare,
@@ -136,7 +136,7 @@ def mentions(read: MessageText, named: Named) -> bool:
         return True
     if any(spelling in read.text for spelling in named.spellings):
         return True
-    return any(name_similarity(a, b).score >= MESSAGE_NAME_MATCH for a in named.names for b in read.content.names)
+    return any(name_score(a, b) >= MESSAGE_NAME_MATCH for a in named.names for b in read.content.names)
 
 
 def attach_messages(

@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterator
 
 from icore.messaging.v1 import message_pb2 as pb
-from services.uim.names import index_keys, name_similarity, normalise_document_number, prepare, written_name
+from services.uim.names import index_keys, name_score, normalise_document_number, prepare, written_name
 from services.uim.names.keys import MIN_SKELETON_LENGTH, token_keys
-from services.uim.names.tokens import PreparedName, Token
+from services.uim.names.tokens import Token
 
 #: A name in a message matches the query from this score (services.uim.names scale).
 NAME_MATCH = 0.85
@@ -135,51 +135,82 @@ def _split_query(text: str) -> tuple[str, str, str]:
     return normalise_document_number(text), normalise_document_number("".join(numbered)), names
 
 
-def mentions(message: pb.Message, text: str) -> bool:
-    """True when the message names what `text` names (see the module docstring).
+class MentionQuery:
+    """What a query text names, prepared once to score every candidate of a
+    ListMessages call against it. It remembers, for this query only, which
+    words share a key with it and which runs of words score NAME_MATCH: case
+    messages repeat their words (a subject's name again in the body, the same
+    phrases message after message), and scoring was most of a text search's CPU."""
 
-    A query with digits names a document: "AB 123456" matches that number
-    however it is spaced; otherwise its numbered words must match a document
-    and its other words a name ("Petrov 724411983" needs both)."""
-    body = f"{message.subject}\n{message.body}"
-    whole, number, names = _split_query(text)
-    if number:
-        documents = content_documents(message) | text_documents(body)
-        if whole in documents:
-            return True
-        if number not in documents:
-            return False
-    query = prepare(names)
-    if not query.tokens:
-        return bool(number)
-    if any(name_similarity(query, name).score >= NAME_MATCH for name in content_names(message)):
-        return True
-    return _text_mentions(query, body)
+    def __init__(self, text: str) -> None:
+        self.whole, self.number, names = _split_query(text)
+        self.name = prepare(names)
+        self._wanted = frozenset(index_keys(self.name)) | self.name.folds
+        self._words: dict[str, tuple[int, bool]] = {}
+        self._runs: dict[str, bool] = {}
 
+    def found_in(self, message: pb.Message) -> bool:
+        """True when the message names what the query names (see the module docstring).
 
-def _text_mentions(query: PreparedName, text: str) -> bool:
-    """A run of words with as many name tokens as the query, scoring
-    NAME_MATCH or more. Only runs through a word that shares a key with the
-    query are scored, and they are scored as written, so that their script
-    counts; never a shorter run, which would match "Ana Petrova" on "Ana"."""
-    wanted = set(index_keys(query)) | query.folds
-    words = list(_text_words(text, MAX_SCORED_WORDS))
-    size = len(query.tokens)
-    tried: set[int] = set()
-    for i, (_, tokens) in enumerate(words):
-        if not any(token_keys(t) & wanted or t.fold in wanted for t in tokens):
-            continue
-        for start in range(max(0, i - size + 1), i + 1):
-            if start in tried:
-                continue
-            tried.add(start)
-            end, count = start, 0
-            while end < len(words) and count < size:
-                count += len(words[end][1])
-                end += 1
-            if count < size or end <= i:
-                continue
-            window = " ".join(word for word, _ in words[start:end])
-            if name_similarity(query, window).score >= NAME_MATCH:
+        A query with digits names a document: "AB 123456" matches that number
+        however it is spaced; otherwise its numbered words must match a document
+        and its other words a name ("Petrov 724411983" needs both)."""
+        body = f"{message.subject}\n{message.body}"
+        if self.number:
+            documents = content_documents(message) | text_documents(body)
+            if self.whole in documents:
                 return True
-    return False
+            if self.number not in documents:
+                return False
+        if not self.name.tokens:
+            return bool(self.number)
+        if any(self._scores(name) for name in content_names(message)):
+            return True
+        return self._in_text(body)
+
+    def _scores(self, written: str) -> bool:
+        """Whether a name, or a run of words, scores NAME_MATCH against the query."""
+        known = self._runs.get(written)
+        if known is None:
+            known = self._runs[written] = name_score(self.name, written) >= NAME_MATCH
+        return known
+
+    def _word(self, word: str) -> tuple[int, bool]:
+        """A word's number of name tokens, and whether one shares a key with the query."""
+        known = self._words.get(word)
+        if known is None:
+            tokens = prepare(word).tokens
+            shares = any(t.fold in self._wanted or not token_keys(t).isdisjoint(self._wanted) for t in tokens)
+            known = self._words[word] = (len(tokens), shares)
+        return known
+
+    def _in_text(self, text: str) -> bool:
+        """A run of words with as many name tokens as the query, scoring
+        NAME_MATCH or more. Only runs through a word that shares a key with the
+        query are scored, and they are scored as written, so that their script
+        counts; never a shorter run, which would match "Ana Petrova" on "Ana"."""
+        words = [m.group() for m in itertools.islice(_WORD.finditer(text), MAX_SCORED_WORDS)]
+        counts = [self._word(w) for w in words]
+        size = len(self.name.tokens)
+        tried: set[int] = set()
+        for i, (_, shares) in enumerate(counts):
+            if not shares:
+                continue
+            for start in range(max(0, i - size + 1), i + 1):
+                if start in tried:
+                    continue
+                tried.add(start)
+                end, count = start, 0
+                while end < len(words) and count < size:
+                    count += counts[end][0]
+                    end += 1
+                if count < size or end <= i:
+                    continue
+                if self._scores(" ".join(words[start:end])):
+                    return True
+        return False
+
+
+def mentions(message: pb.Message, text: str) -> bool:
+    """True when the message names what `text` names; `MentionQuery` scores many messages."""
+    return MentionQuery(text).found_in(message)

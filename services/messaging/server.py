@@ -149,13 +149,14 @@ class MessagingServicer(service_grpc.MessagingServiceServicer):
         chunk = page.size + 1 if not request.text else max(100, page.size + 1)
         cursor = before
         exhausted = False
+        named = mentions.MentionQuery(request.text) if request.text else None
         while len(found) <= page.size and scanned < MAX_TEXT_SCAN:
             batch = await self._store.call(self._store.list_messages, reader, where, now, cursor, chunk,
                                            not request.text)
             for stored in batch:
                 scanned += 1
                 cursor = (stored.create_time, stored.seq)
-                if not request.text or mentions.mentions(stored.message(), request.text):
+                if named is None or named.found_in(stored.message()):
                     found.append(stored)
                     if len(found) > page.size:
                         break

@@ -4,7 +4,7 @@ that decides whether it really mentions a name or a document number."""
 from __future__ import annotations
 
 from icore.messaging.v1 import message_pb2 as pb
-from services.messaging.mentions import index_terms, mentions, query_terms
+from services.messaging.mentions import MentionQuery, index_terms, mentions, query_terms
 from tests.messaging.conftest import message, person
 
 
@@ -42,3 +42,19 @@ def test_document_numbers_match_however_they_are_spaced() -> None:
 def test_a_long_body_gives_a_bounded_number_of_keys() -> None:
     words = " ".join(f"word{i}x" for i in range(20_000))
     assert len(index_terms(message(body=words))) < 5000
+
+
+def test_one_query_scores_many_messages_as_each_alone() -> None:
+    """ListMessages scores every candidate with one MentionQuery, which
+    remembers the words and runs it has scored: what it remembers from one
+    message must not decide another."""
+    sent = [message(subject="Request for information: Maria ROSSI", entities=[person("p1", "Maria Rossi")]),
+            message(subject="Alert: Mario Rossetti", body="Maria was not seen. Rossi is another person."),
+            message(subject="Maria", body="Rossi Maria, born 1980, seen with Maria Rossi"),
+            message(body="Мария Росси travelled on AB 123456."),
+            message(subject="Request for information: Maria ROSSI", entities=[person("p2", "Anna Kowalska")])]
+    for text in ("Maria Rossi", "Rossi", "AB123456", "Mario Rossetti", "Kowalska Anna"):
+        shared = MentionQuery(text)
+        assert [shared.found_in(m) for m in sent] == [mentions(m, text) for m in sent]
+    shared = MentionQuery("Maria Rossi")
+    assert [shared.found_in(m) for m in sent] == [True, False, True, True, True]

@@ -13,6 +13,7 @@ from services.uim.names import (
     PreparedName,
     index_keys,
     key_weight,
+    name_score,
     name_similarity,
     name_tokens,
     normalise_document_number,
@@ -207,6 +208,14 @@ def test_prepared_names_score_like_strings() -> None:
     assert float(results[0]) == results[0].score
 
 
+def test_the_score_alone_is_the_explained_score() -> None:
+    names = ["Ivan Petrov", "Iwan Petrow", "Иван Петров", "J. Smith", "SMITH John", "Garcia Lopez", "GarciaLopez",
+             "محمد الرشيد", "Mohammed al-Rashid", "Ludwig van Beethoven", "", "王小明", "Wang Xiaoming"]
+    scores = {(a, b): name_score(a, b) for a, b in combinations(names, 2)}
+    assert scores == {(a, b): name_similarity(a, b).score for a, b in combinations(names, 2)}
+    assert 0.0 < min(s for s in scores.values() if s) < 0.85 < max(scores.values())
+
+
 def test_empty_names() -> None:
     assert score("", "Ivan Petrov") == 0.0
     assert score("---", "") == 0.0
@@ -255,6 +264,7 @@ def test_any_text_is_handled(a: str, b: str) -> None:
     """Whatever a source sends, matching neither fails nor leaves 0..1 or ASCII."""
     result = name_similarity(a, b)
     assert 0.0 <= result.score <= 1.0
+    assert name_score(a, b) == result.score
     assert result.score == pytest.approx(name_similarity(b, a).score)
     assert normalise_name(a).isascii()
     assert all(key.isascii() for key in index_keys(a))

@@ -3,7 +3,8 @@
 - `normalise_name`, `name_tokens`: a name in lower-case ASCII Latin, from any script.
 - `index_keys`: keys to store and look up so that search finds candidates without
   scanning (see `keys`).
-- `name_similarity` / `score_many`: a 0-1 score with an explanation (see `similarity`).
+- `name_similarity` / `score_many`: a 0-1 score with an explanation (see `similarity`);
+  `name_score` the score alone.
 - `prepare`: analyse a name once when scoring it against many.
 - `normalise_document_number`: document numbers without spaces and punctuation.
 - `written_name`: a person name as one string.
@@ -11,7 +12,7 @@
 
 from services.uim.names.documents import normalise_document_number
 from services.uim.names.keys import index_keys, key_weight
-from services.uim.names.similarity import NameScore, name_similarity, score_many
+from services.uim.names.similarity import NameScore, name_score, name_similarity, score_many
 from services.uim.names.tokens import PreparedName, name_tokens, normalise_name, prepare
 from services.uim.names.written import written_name
 
@@ -20,6 +21,7 @@ __all__ = [
     "PreparedName",
     "index_keys",
     "key_weight",
+    "name_score",
     "name_similarity",
     "name_tokens",
     "normalise_document_number",

@@ -157,13 +157,23 @@ def name_similarity(a: str | PreparedName, b: str | PreparedName) -> NameScore:
     Pass `prepare(text)` results instead of strings when one name is scored against
     many, so each is transliterated and folded once.
     """
-    left, right = _as_prepared(a), _as_prepared(b)
-    scripts = [f"transliterated from {s}" for s in sorted(left.scripts ^ right.scripts)]
+    return _scored(_as_prepared(a), _as_prepared(b), explain=True)
+
+
+def name_score(a: str | PreparedName, b: str | PreparedName) -> float:
+    """`name_similarity(a, b).score` without the explanation, which costs as much
+    as the score: for scoring many pairs of which few are shown."""
+    return _scored(_as_prepared(a), _as_prepared(b), explain=False).score
+
+
+def _scored(left: PreparedName, right: PreparedName, explain: bool) -> NameScore:
     if not left.tokens or not right.tokens:
         return NameScore(0.0, "empty name")
     if left.sorted_texts == right.sorted_texts:
+        if not explain:
+            return NameScore(1.0, "")
         same_order = [t.text for t in left.tokens] == [t.text for t in right.tokens]
-        reasons = scripts + ([] if same_order else ["token order differs"])
+        reasons = _scripts(left, right) + ([] if same_order else ["token order differs"])
         return NameScore(1.0, "; ".join(reasons) or "exact")
 
     tokens_a, notes_a = _merge(left, right)
@@ -186,7 +196,7 @@ def name_similarity(a: str | PreparedName, b: str | PreparedName) -> NameScore:
             used_b.add(j)
             matches.append((i, j, score, kind))
     if not matches:
-        return NameScore(0.0, "; ".join([*scripts, "no word matches"]))
+        return NameScore(0.0, "; ".join([*_scripts(left, right), "no word matches"]) if explain else "")
 
     weight_a = sum(t.weight for t in tokens_a)
     weight_b = sum(t.weight for t in tokens_b)
@@ -201,8 +211,10 @@ def name_similarity(a: str | PreparedName, b: str | PreparedName) -> NameScore:
         extra = extra_a if weight_a > weight_b else extra_b
     coverage = matched / min(weight_a, weight_b)
     score = min(1.0, coverage * max(0.5, 1.0 - EXTRA_WORD_PENALTY * extra))
+    if not explain:
+        return NameScore(score, "")
 
-    reasons = scripts + notes_a + notes_b
+    reasons = _scripts(left, right) + notes_a + notes_b
     matches.sort()
     if any(later[1] < earlier[1] for earlier, later in pairwise(matches)):
         reasons.append("token order differs")
@@ -213,6 +225,10 @@ def name_similarity(a: str | PreparedName, b: str | PreparedName) -> NameScore:
     if missing:
         reasons.append("no match for " + ", ".join(f"'{m}'" for m in missing))
     return NameScore(score, "; ".join(reasons) or "exact")
+
+
+def _scripts(left: PreparedName, right: PreparedName) -> list[str]:
+    return [f"transliterated from {s}" for s in sorted(left.scripts ^ right.scripts)]
 
 
 def score_many(
