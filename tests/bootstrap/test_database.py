@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -128,3 +130,51 @@ def test_writes_that_never_pause_are_checkpointed_after_longest_s(tmp_path: Path
     checkpoints.close()
     assert [t for t in checkpoints.times if first + 0.4 < t < last]
     engine.dispose()
+
+
+def _always_reading(path: Path, stop: threading.Event) -> None:
+    """Read transactions of a few milliseconds that overlap, so that one is always open."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    while not stop.is_set():
+        connection.execute("BEGIN")
+        connection.execute("SELECT count(*) FROM rows").fetchone()
+        time.sleep(0.004)
+        connection.execute("COMMIT")
+    connection.close()
+
+
+def _log_bytes_while_read(tmp_path: Path, most_log_bytes: int) -> int:
+    """The largest the write-ahead log grew while 4 MB were committed under reads that never stopped."""
+    engine = _table(tmp_path)
+    path = tmp_path / "store.sqlite"
+    checkpoints = WalCheckpointer(engine, interval_s=0.01, quiet_s=0.0, longest_s=0.01,
+                                  most_log_bytes=most_log_bytes)
+    stop = threading.Event()
+    readers = [threading.Thread(target=_always_reading, args=(path, stop)) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+        time.sleep(0.002)
+    largest = 0
+    for _ in range(200):
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO rows (payload) VALUES (?)", [(bytes(4096),) for _ in range(5)])
+        largest = max(largest, Path(f"{path}-wal").stat().st_size)
+        time.sleep(0.002)
+    stop.set()
+    for reader in readers:
+        reader.join()
+    checkpoints.close()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM rows").scalar() == 1000
+    engine.dispose()
+    return largest
+
+
+def test_a_log_that_reads_never_leave_is_emptied_past_its_limit(tmp_path: Path) -> None:
+    """Reads that always overlap keep a PASSIVE checkpoint from starting the log
+    over, and it grows with every commit; past the limit the checkpointer
+    empties it."""
+    starved = _log_bytes_while_read(tmp_path / "passive", most_log_bytes=1 << 40)
+    limited = _log_bytes_while_read(tmp_path / "limited", most_log_bytes=512 << 10)
+    assert starved > 6 << 20
+    assert limited < 2 << 20
