@@ -526,14 +526,92 @@ class _ListShape:
 
 @lru_cache(maxsize=256)
 def _listing_statement(shape: _ListShape) -> sa.Select[Any]:
-    """The reader's (`:reader`) messages of one shape, newest first, at most `:limit`."""
+    """The reader's (`:reader`) messages of one shape, newest first, at most `:limit`.
+
+    A text or case filter is selective: its index finds the few messages and
+    the mailbox is checked on each (`_filtered_listing`). Otherwise each
+    mailbox is read in its own index order, the inbox from the reader's
+    recipient rows and the outbox from the sender's messages, each stopped at
+    `:limit`, and the two pages merged: checking every stored message for the
+    reader and sorting them cost 17 ms at 15,000 messages, and grew with them."""
+    if shape.terms or shape.case_reference:
+        return _filtered_listing(shape)
+    pages = [page(shape) for page, other in ((_inbox_page, service_pb.MAILBOX_OUTBOX),
+                                             (_outbox_page, service_pb.MAILBOX_INBOX))
+             if shape.mailbox != other]  # both for MAILBOX_ALL (and unspecified)
+    if len(pages) == 1:
+        return pages[0]
+    both = sa.union(*(sa.select(page.subquery()) for page in pages)).subquery()
+    return (sa.select(both).order_by(both.c.create_time.desc(), both.c.seq.desc())
+            .limit(sa.bindparam("limit", type_=sa.Integer)))
+
+
+_LISTED = (messages.c.id, messages.c.payload, messages.c.seq, messages.c.sender_country, messages.c.create_time)
+
+
+def _inbox_page(shape: _ListShape) -> sa.Select[Any]:
+    """Messages to the reader, by its recipient rows (ix_recipients_inbox_listing)."""
+    r = recipients.c
+    query = (sa.select(*_LISTED).select_from(recipients.join(messages, messages.c.id == r.message_id))
+             .where(r.country == sa.bindparam("reader", type_=sa.String)))
+    if shape.overdue_only:
+        query = query.where(r.reply_message_id.is_(None), r.response_due_time < _now())
+    return _page(_message_filters(query, shape), shape, r.create_time, r.seq)
+
+
+def _outbox_page(shape: _ListShape) -> sa.Select[Any]:
+    """Messages from the reader (ix_messages_outbox)."""
     m, r = messages.c, recipients.c
-    reader, now = sa.bindparam("reader", type_=sa.String), sa.bindparam("now", type_=r.response_due_time.type)
+    query = sa.select(*_LISTED).where(m.sender_country == sa.bindparam("reader", type_=sa.String))
+    if shape.overdue_only:
+        query = query.where(sa.exists().where(r.message_id == m.id, r.reply_message_id.is_(None),
+                                              r.response_due_time < _now()))
+    return _page(_message_filters(query, shape), shape, m.create_time, m.seq)
+
+
+def _now() -> sa.BindParameter[Any]:
+    return sa.bindparam("now", type_=recipients.c.response_due_time.type)
+
+
+def _message_filters(query: sa.Select[Any], shape: _ListShape) -> sa.Select[Any]:
+    m = messages.c
+    if shape.case_reference:
+        query = query.where(m.case_reference == sa.bindparam("case_reference"))
+    if shape.message_type:
+        query = query.where(m.message_type == sa.bindparam("message_type"))
+    if shape.priority:
+        query = query.where(m.priority == sa.bindparam("priority"))
+    if shape.terms:
+        query = query.where(m.id.in_(sa.select(message_terms.c.message_id)
+                                     .where(message_terms.c.term.in_(sa.bindparam("terms", expanding=True)))))
+    return query
+
+
+def _page(query: sa.Select[Any], shape: _ListShape, create_time: sa.ColumnElement[Any],
+          seq: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """Time window, keyset and order on the columns of the index that reads the page."""
+    time_type = messages.c.create_time.type
+    if shape.start_time:
+        query = query.where(create_time >= sa.bindparam("start_time", type_=time_type))
+    if shape.end_time:
+        query = query.where(create_time < sa.bindparam("end_time", type_=time_type))
+    if shape.before:
+        position = sa.tuple_(sa.bindparam("before_time", type_=time_type),
+                             sa.bindparam("before_seq", type_=messages.c.seq.type))
+        query = query.where(sa.tuple_(create_time, seq) < position)
+    return query.order_by(create_time.desc(), seq.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
+
+
+def _filtered_listing(shape: _ListShape) -> sa.Select[Any]:
+    """A listing with a text or case filter: its index finds the messages, each
+    checked for the reader's mailbox."""
+    m, r = messages.c, recipients.c
+    reader = sa.bindparam("reader", type_=sa.String)
     mine_in = sa.exists().where(r.message_id == m.id, r.country == reader)
     if shape.overdue_only:
-        owed_by_me = mine_in.where(r.reply_message_id.is_(None), r.response_due_time < now)
+        owed_by_me = mine_in.where(r.reply_message_id.is_(None), r.response_due_time < _now())
         owed_to_me = sa.and_(m.sender_country == reader, sa.exists().where(
-            r.message_id == m.id, r.reply_message_id.is_(None), r.response_due_time < now))
+            r.message_id == m.id, r.reply_message_id.is_(None), r.response_due_time < _now()))
         inbox, outbox = owed_by_me, owed_to_me
     else:
         inbox, outbox = mine_in, m.sender_country == reader
@@ -542,25 +620,7 @@ def _listing_statement(shape: _ListShape) -> sa.Select[Any]:
         mailbox = inbox
     elif shape.mailbox == service_pb.MAILBOX_OUTBOX:
         mailbox = outbox
-    query = sa.select(m.id, m.payload, m.seq, m.sender_country, m.create_time).where(mailbox)
-    if shape.case_reference:
-        query = query.where(m.case_reference == sa.bindparam("case_reference"))
-    if shape.message_type:
-        query = query.where(m.message_type == sa.bindparam("message_type"))
-    if shape.priority:
-        query = query.where(m.priority == sa.bindparam("priority"))
-    if shape.start_time:
-        query = query.where(m.create_time >= sa.bindparam("start_time", type_=m.create_time.type))
-    if shape.end_time:
-        query = query.where(m.create_time < sa.bindparam("end_time", type_=m.create_time.type))
-    if shape.terms:
-        query = query.where(m.id.in_(sa.select(message_terms.c.message_id)
-                                     .where(message_terms.c.term.in_(sa.bindparam("terms", expanding=True)))))
-    if shape.before:
-        position = sa.tuple_(sa.bindparam("before_time", type_=m.create_time.type),
-                             sa.bindparam("before_seq", type_=m.seq.type))
-        query = query.where(sa.tuple_(m.create_time, m.seq) < position)
-    return query.order_by(m.create_time.desc(), m.seq.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
+    return _page(_message_filters(sa.select(*_LISTED).where(mailbox), shape), shape, m.create_time, m.seq)
 
 
 @lru_cache(maxsize=2)
