@@ -145,6 +145,9 @@ def attach_messages(
     """Messages per group id: each message goes to every group it mentions.
     Each group's names and each message's are prepared once, not once a pair."""
     attached: dict[str, list[message_pb2.Message]] = {g.result_id: [] for g in groups}
+    messages = list(messages)
+    if not messages:  # most searches: no group's names need preparing
+        return attached
     named = [(group.result_id, Named.of(group.entities())) for group in groups]
     for message in messages:
         read = MessageText.of(message)
