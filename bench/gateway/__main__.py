@@ -24,6 +24,10 @@ the other moved the ratio by a fifth between runs. The floor of any hop:
 a health Check of the gateway (every layer of a server, no work), with the
 gateway's CPU per call. FrontlineCheck's baseline is the biometric Identify
 it makes, called alone.
+
+`--pin` gives the repository's process (the slowest call of a text search)
+a core of its own and every other process the rest, as a core per pod would:
+on this 2-core VM the five processes otherwise share both cores.
 """
 
 from __future__ import annotations
@@ -256,12 +260,28 @@ def wait_quiet(pids: dict[str, int], timeout_s: float, window_s: float = 2.0) ->
     print(f"  (the mesh was still busy after {timeout_s:.0f} s: {shares}; the figures include that work)")
 
 
+def pin(pids: dict[str, int], alone: str) -> str:
+    """Give `alone`'s process the first core to itself and every other process
+    (this client too) the rest: what a core per pod (a Kubernetes Guaranteed
+    pod under the static CPU manager) gives the slowest backend, on one machine."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return "not pinned: one core"
+    own, rest = {cores[0]}, set(cores[1:])
+    for name, pid in {**pids, "client": os.getpid()}.items():
+        for task in Path(f"/proc/{pid}/task").iterdir():  # every thread: affinity is per thread
+            os.sched_setaffinity(int(task.name), own if name == alone else rest)
+    return f"{alone} pinned to core {cores[0]}; the other processes and this client to {sorted(rest)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--templates", type=int, default=100_000, help="face templates enrolled (1000000 for 1M)")
     parser.add_argument("--persons", type=int, default=1000, help="demo person records")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed run")
     parser.add_argument("--workdir", default="", help="keep the face gallery here between runs (default: temp)")
+    parser.add_argument("--pin", action="store_true",
+                        help="the repository's process on a core of its own, the rest on the others")
     args = parser.parse_args()
     rng = np.random.default_rng(1)
     with tempfile.TemporaryDirectory(prefix="icore-gw-bench-") as tmp, ExitStack() as stack:
@@ -282,6 +302,8 @@ def main() -> None:
         biometric = bio_grpc.BiometricServiceStub(channels["biometric"])
         wait_followed(analytics, seen_by_all, 1800)
         wait_quiet({service: PIDS[address] for service, address in peers.items()}, 1800)
+        if args.pin:
+            print(pin({service: PIDS[address] for service, address in peers.items()}, "query"))
         print(f"load average before timing: {load()} (2 cores)")
         print(f"  {'figure':<46} {'measured':<40} {'target':<22} note")
 

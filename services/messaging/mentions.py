@@ -8,7 +8,7 @@ stored, `index_terms` gives the keys it is found by: the UIM name keys
 from any script) of each person's and organization's names, the folded and
 skeleton key of each word of the subject and body, and each document number
 in the content or the text. A query looks up the keys of its own text
-(`query_terms`), and `mentions` then scores each candidate message: the same
+(`query_terms`), and `MentionQuery` then scores each candidate message: the same
 document number, a name in the content scoring at least NAME_MATCH against
 the query, or a run of words in the subject or body that does.
 """
