@@ -84,17 +84,22 @@ class WalCheckpointer:
     began before its end is still open, and busy services always have one: at
     100,000 demo persons messaging's log grew to 16 GB beside a 132 MB
     database, every write appended and nothing reused. So once the log holds
-    more than `most_log_bytes`, the checkpoint is TRUNCATE, which waits for the
-    reads open at its start and empties the file. New commits wait while it
-    does, so it waits `most_wait_s` at most: under reads that always overlap,
-    one TRUNCATE in ten then gives up and the next round tries again (with
-    SQLite's 30 s busy timeout, a starved one held every write back for 30 s)."""
+    more than `most_log_bytes` and has not started over since the last round
+    (the salt in its header is the same), the checkpoint is TRUNCATE, which
+    waits for the reads open at its start and empties the file. New commits
+    wait while it does, so it waits `most_wait_s` at most: under reads that
+    always overlap, one TRUNCATE in ten then gives up and the next round tries
+    again (with SQLite's 30 s busy timeout, a starved one held every write
+    back for 30 s). Commits that never pause starve it the same way (each
+    lands while the checkpoint copies, so the log is never all copied when
+    the next begins), and a bulk load is cut back too."""
 
     def __init__(self, engine: Engine, interval_s: float = 1.0, quiet_s: float = 0.1,
                  longest_s: float = 5.0, most_log_bytes: int = 64 << 20, most_wait_s: float = 0.1) -> None:
         self.engine = engine
         self.most_log_bytes = most_log_bytes
         self.most_wait_s = most_wait_s
+        self._log_seen = b""
         self.interval_s = interval_s
         self.quiet_s = quiet_s
         self.longest_s = max(longest_s, interval_s)
@@ -111,8 +116,18 @@ class WalCheckpointer:
         with self.engine.connect() as connection:
             _, frames, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
             page_bytes = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
-            if frames * page_bytes > self.most_log_bytes:
+            before, self._log_seen = self._log_seen, self._log_salt()
+            if frames * page_bytes > self.most_log_bytes and before == self._log_seen:
                 self._truncate(connection, frames * page_bytes)
+
+    def _log_salt(self) -> bytes:
+        """The write-ahead log's checkpoint sequence and salts, which change
+        each time it starts over."""
+        try:
+            with open(f"{self.engine.url.database}-wal", "rb") as log:
+                return log.read(24)[12:24]
+        except FileNotFoundError:
+            return b""
 
     def _truncate(self, connection: sa.Connection, log_bytes: int) -> None:
         busy_timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
@@ -123,6 +138,7 @@ class WalCheckpointer:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout}")
         log.info("wal_truncated" if not busy else "wal_truncate_deferred", database=self.engine.url.database,
                  log_bytes=log_bytes)
+        self._log_seen = self._log_salt()
 
     def _run(self) -> None:
         # A connection of its own: its data_version changes when any other commits.

@@ -143,38 +143,62 @@ def _always_reading(path: Path, stop: threading.Event) -> None:
     connection.close()
 
 
-def _log_bytes_while_read(tmp_path: Path, most_log_bytes: int) -> int:
-    """The largest the write-ahead log grew while 4 MB were committed under reads that never stopped."""
+class _TruncationCounter(WalCheckpointer):
+    """Counts the TRUNCATE checkpoints."""
+
+    truncations = 0
+
+    def _truncate(self, connection: sa.Connection, log_bytes: int) -> None:
+        self.truncations += 1
+        super()._truncate(connection, log_bytes)
+
+
+def _log_while_read(tmp_path: Path, most_log_bytes: int, readers: int = 2, commits: int = 200,
+                    pause_s: float = 0.002) -> tuple[int, int]:
+    """The largest the write-ahead log grew while `commits` of 20 KB were made,
+    `pause_s` apart, under `readers` threads whose reads never stop, and the
+    TRUNCATE checkpoints run."""
     engine = _table(tmp_path)
     path = tmp_path / "store.sqlite"
-    checkpoints = WalCheckpointer(engine, interval_s=0.01, quiet_s=0.0, longest_s=0.01,
-                                  most_log_bytes=most_log_bytes)
+    checkpoints = _TruncationCounter(engine, interval_s=0.01, quiet_s=0.004, longest_s=0.01,
+                                     most_log_bytes=most_log_bytes)
     stop = threading.Event()
-    readers = [threading.Thread(target=_always_reading, args=(path, stop)) for _ in range(2)]
-    for reader in readers:
-        reader.start()
+    threads = [threading.Thread(target=_always_reading, args=(path, stop)) for _ in range(readers)]
+    for thread in threads:
+        thread.start()
         time.sleep(0.002)
     largest = 0
-    for _ in range(200):
+    for _ in range(commits):
         with engine.begin() as connection:
             connection.exec_driver_sql("INSERT INTO rows (payload) VALUES (?)", [(bytes(4096),) for _ in range(5)])
         largest = max(largest, Path(f"{path}-wal").stat().st_size)
-        time.sleep(0.002)
+        time.sleep(pause_s)
     stop.set()
-    for reader in readers:
-        reader.join()
+    for thread in threads:
+        thread.join()
+    truncations = checkpoints.truncations  # not the last checkpoint's, on closing
     checkpoints.close()
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT count(*) FROM rows").scalar() == 1000
+        assert connection.exec_driver_sql("SELECT count(*) FROM rows").scalar() == 5 * commits
     engine.dispose()
-    return largest
+    return largest, truncations
 
 
 def test_a_log_that_reads_never_leave_is_emptied_past_its_limit(tmp_path: Path) -> None:
     """Reads that always overlap keep a PASSIVE checkpoint from starting the log
     over, and it grows with every commit; past the limit the checkpointer
     empties it."""
-    starved = _log_bytes_while_read(tmp_path / "passive", most_log_bytes=1 << 40)
-    limited = _log_bytes_while_read(tmp_path / "limited", most_log_bytes=512 << 10)
+    starved, _ = _log_while_read(tmp_path / "passive", most_log_bytes=1 << 40)
+    limited, truncations = _log_while_read(tmp_path / "limited", most_log_bytes=512 << 10)
     assert starved > 6 << 20
     assert limited < 2 << 20
+    assert truncations > 0
+
+
+def test_a_log_that_starts_over_is_not_truncated(tmp_path: Path) -> None:
+    """Commits with pauses between them and no reads: the log starts over after
+    every checkpoint, each time larger than the limit, and no TRUNCATE holds
+    the writes back."""
+    largest, truncations = _log_while_read(tmp_path, most_log_bytes=16 << 10, readers=0, commits=40, pause_s=0.03)
+    assert largest > 16 << 10
+    assert truncations == 0
