@@ -53,9 +53,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    # A log that grew under load is cut back to this when it starts over
-    # (otherwise the file keeps its largest size for good).
-    cursor.execute("PRAGMA journal_size_limit=67108864")
     cursor.close()
 
 
@@ -87,15 +84,16 @@ class WalCheckpointer:
     more than `most_log_bytes` and has not started over since the last round
     (the salt in its header is the same), the checkpoint is TRUNCATE, which
     waits for the reads open at its start and empties the file. New commits
-    wait while it does, so it waits `most_wait_s` at most: under reads that
-    always overlap, one TRUNCATE in ten then gives up and the next round tries
-    again (with SQLite's 30 s busy timeout, a starved one held every write
-    back for 30 s). Commits that never pause starve it the same way (each
-    lands while the checkpoint copies, so the log is never all copied when
-    the next begins), and a bulk load is cut back too."""
+    wait while it does, so it waits `most_wait_s` at most and the next round
+    tries again (with SQLite's 30 s busy timeout a starved one held every
+    write back for 30 s), and the limit is high, 1 GiB: a safety valve for
+    the disk, not a regular step. Commits that never pause starve it the same
+    way (each lands while the checkpoint copies). Left out on purpose:
+    `journal_size_limit`, which cut the file back at every restart; regrowing
+    it took the messaging bench's send->stream p99 from 28-75 to 91 ms."""
 
     def __init__(self, engine: Engine, interval_s: float = 1.0, quiet_s: float = 0.1,
-                 longest_s: float = 5.0, most_log_bytes: int = 64 << 20, most_wait_s: float = 0.1) -> None:
+                 longest_s: float = 5.0, most_log_bytes: int = 1 << 30, most_wait_s: float = 0.02) -> None:
         self.engine = engine
         self.most_log_bytes = most_log_bytes
         self.most_wait_s = most_wait_s
