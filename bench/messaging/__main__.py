@@ -11,6 +11,10 @@ and beside a baseline measured in the same run on the same database.
   recipient countries, each holding an inbox stream; the time from the start
   of SendMessage to the message arriving on the recipient's stream.
   Baseline: the INSERT + COMMIT of the bare loop, one at a time.
+- Listing: a page of 50 of one country's inbox, and of its inbox and outbox
+  together, read one after another from what the two phases stored. Baseline:
+  GetMessage of one of those messages, the same server path for one row: a
+  page should cost a page, not the store.
 
 The server runs as its own process (`icore serve messaging`, as a pod runs
 it), its cross-check backends unreachable so that every message also goes
@@ -69,6 +73,11 @@ class Figures:
     ack_ms: tuple[float, float]
     delivered: int
     offered: int
+    #: ListMessages pages (inbox; inbox and outbox) and GetMessage, p50/p99 ms.
+    inbox_ms: tuple[float, float] = (0.0, 0.0)
+    mailboxes_ms: tuple[float, float] = (0.0, 0.0)
+    get_ms: tuple[float, float] = (0.0, 0.0)
+    stored: int = 0
 
 
 def _free_port() -> int:
@@ -278,6 +287,32 @@ async def latency(addresses: list[str], seconds: float) -> tuple[tuple[float, fl
     return _percentiles(arrivals), _percentiles(acknowledged), len(arrivals), total
 
 
+# -- listing -------------------------------------------------------------------------------
+
+
+def listing(address: str, seconds: float) -> tuple[tuple[float, float], ...]:
+    """p50/p99 ms of an inbox page, an inbox-and-outbox page and a GetMessage,
+    called in turns by the throughput phase's recipients."""
+    with grpc.insecure_channel(address) as channel:
+        stub = service_grpc.MessagingServiceStub(channel)
+        inbox = service_pb.ListMessagesRequest(mailbox=service_pb.MAILBOX_INBOX, page_size=50)
+        both = service_pb.ListMessagesRequest(mailbox=service_pb.MAILBOX_ALL, page_size=50)
+        latest = {c: stub.ListMessages(inbox, metadata=_who(c)).messages[0].id for c in RECIPIENTS}
+        timings: tuple[list[float], ...] = ([], [], [])
+        end = time.perf_counter() + seconds
+        i = 0
+        while time.perf_counter() < end:
+            country = RECIPIENTS[i % len(RECIPIENTS)]
+            requests = ((stub.ListMessages, inbox), (stub.ListMessages, both),
+                        (stub.GetMessage, service_pb.GetMessageRequest(message_id=latest[country])))
+            for calls, (method, request) in zip(timings, requests, strict=True):
+                started = time.perf_counter()
+                method(request, metadata=_who(country))
+                calls.append((time.perf_counter() - started) * 1000)
+            i += 1
+    return tuple(_percentiles(calls) for calls in timings)
+
+
 # -- the run -------------------------------------------------------------------------------
 
 
@@ -289,8 +324,12 @@ def measure(name: str, url: str, data_dir: Path, seconds: float, replicas: int) 
         sends_per_s, send_ms = asyncio.run(throughput(addresses, seconds))
         print(f"[{name}] send->stream latency at {OFFERED_PER_S} msg/s offered, {seconds:g}s ...", flush=True)
         stream_ms, ack_ms, delivered, offered = asyncio.run(latency(addresses, seconds))
+        print(f"[{name}] listing pages, {min(seconds, 5.0):g}s ...", flush=True)
+        inbox_ms, mailboxes_ms, get_ms = listing(addresses[0], min(seconds, 5.0))
+    with sa.create_engine(url).connect() as connection:
+        stored = connection.exec_driver_sql("SELECT count(*) FROM messages").scalar_one()
     return Figures(f"{name} x{len(addresses)}", commits_per_s, commit_ms, sends_per_s, send_ms, stream_ms, ack_ms,
-                   delivered, offered)
+                   delivered, offered, inbox_ms, mailboxes_ms, get_ms, stored)
 
 
 @contextmanager
@@ -327,6 +366,10 @@ def report(results: list[Figures]) -> None:
             (f"SendMessage p50 / p99 ms ({OFFERED_PER_S} msg/s)", f"{f.ack_ms[0]:.1f} / {f.ack_ms[1]:.1f}", "-",
              f"{f.baseline_commit_ms[0]:.2f} / {f.baseline_commit_ms[1]:.2f} commit ms"),
             ("delivered / offered", f"{f.delivered} / {f.offered}", "all", ""),
+            (f"inbox page of 50 p50 / p99 ms ({f.stored:,} stored)", f"{f.inbox_ms[0]:.1f} / {f.inbox_ms[1]:.1f}",
+             "-", f"{f.get_ms[0]:.1f} / {f.get_ms[1]:.1f} GetMessage ms"),
+            ("inbox + outbox page p50 / p99 ms", f"{f.mailboxes_ms[0]:.1f} / {f.mailboxes_ms[1]:.1f}", "-",
+             f"{f.get_ms[0]:.1f} / {f.get_ms[1]:.1f} GetMessage ms"),
         ]
         for figure, measured, wanted, base in rows:
             print(f"{f.database:<14} {figure:<38} {measured:>12} {wanted:>12} {base:>22}")
