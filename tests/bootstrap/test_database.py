@@ -195,10 +195,28 @@ def test_a_log_that_reads_never_leave_is_emptied_past_its_limit(tmp_path: Path) 
     assert truncations > 0
 
 
-def test_a_log_that_starts_over_is_not_truncated(tmp_path: Path) -> None:
-    """Commits with pauses between them and no reads: the log starts over after
-    every checkpoint, each time larger than the limit, and no TRUNCATE holds
-    the writes back."""
-    largest, truncations = _log_while_read(tmp_path, most_log_bytes=16 << 10, readers=0, commits=40, pause_s=0.03)
-    assert largest > 16 << 10
-    assert truncations == 0
+def test_only_a_log_that_has_not_started_over_is_truncated(tmp_path: Path) -> None:
+    """Checkpoints called one by one, each after a commit larger than the limit:
+    without readers the log starts over at every commit and is left alone;
+    while one read stays open it cannot, and the second checkpoint truncates."""
+    engine = _table(tmp_path)
+    checkpoints = _TruncationCounter(engine, interval_s=3600, most_log_bytes=16 << 10)  # no round of its own
+
+    def commit_and_checkpoint() -> None:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO rows (payload) VALUES (?)", [(bytes(4096),) for _ in range(5)])
+        checkpoints.checkpoint()
+
+    for _ in range(5):
+        commit_and_checkpoint()
+    assert checkpoints.truncations == 0
+    reader = sqlite3.connect(tmp_path / "store.sqlite", isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM rows").fetchone()
+    commit_and_checkpoint()
+    commit_and_checkpoint()
+    assert checkpoints.truncations >= 1
+    reader.execute("COMMIT")
+    reader.close()
+    checkpoints.close()
+    engine.dispose()
