@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 from services.analytics.clustering import LINK_VETO, average_linkage, components, piece_of, split_oversized
 from services.analytics.records import IdentityRecord, identity_record
@@ -29,15 +28,12 @@ def _generated(size: int, seed: int) -> tuple[list[IdentityRecord], Truth]:
 
 def test_ten_thousand_records_resolve_above_the_quality_floors() -> None:
     records, truth = _generated(10_000, seed=11)
-    started = time.perf_counter()
     resolver = Resolver()
     stats = resolver.resolve_all(records)
-    elapsed = time.perf_counter() - started
     precision, recall, f1 = pairwise_quality(resolver.identities(), true_pairs(truth))
     assert stats.records == 10_000
     assert precision >= 0.97 and recall >= 0.95 and f1 >= 0.95, (precision, recall, f1)
     assert stats.candidate_pairs < 10 * stats.records, "blocking must stay selective"
-    assert elapsed < 60
 
 
 def test_records_arriving_in_batches_resolve_as_well_as_the_whole_store() -> None:

@@ -4,8 +4,8 @@ recorded, the planted patterns where the analytics tests look for them."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
-import time
 from collections import Counter
 
 from icore.uim.v1 import organization_pb2
@@ -112,8 +112,9 @@ def test_the_planted_burst_and_hotspot_are_there() -> None:
     assert len(lyon_burglaries) - BURST_EVENTS < 5  # far above the usual rate
 
 
-def test_generation_streams_fast_enough_for_a_million_records() -> None:
-    started = time.perf_counter()
-    count = sum(1 for _ in generate(10_000, 3, extras=False))
-    assert count == 10_000
-    assert time.perf_counter() - started < 10  # about 2 s here: a million in minutes
+def test_generation_streams_records_one_at_a_time() -> None:
+    """A million records are generated as they are consumed, never held together
+    (how fast is bench.query's "generating" figure, not a test's)."""
+    records = generate(10_000, 3, extras=False)
+    assert inspect.isgenerator(records)
+    assert sum(1 for _ in records) == 10_000
