@@ -5,14 +5,16 @@ Search (with the linked entities of its best hits in the same call), the
 messages (ListMessages by text), and analytics' identity clusters of the
 records most like the description (ResolveEntities `like`), which group the
 hits by real-world identity without waiting for them. A biometric probe adds
-Identify to that round and a second one that needs its candidates: their
-repository records, their identities (ResolveEntities by id, with the
-search's hits) and their links. Every call has its own deadline cut from the
-caller's; a backend that fails or is late shows in `backend_statuses` and the
-answer goes on without it. When some biometric shards do not answer, the
-candidates of the others are used and the biometric status says which shards
-are missing. Cancelling the caller's RPC cancels the tasks, and with them
-every backend call in flight.
+Identify to that round, and its candidates need more calls: their repository
+records, their identities (ResolveEntities by id) and their links. Those
+start as soon as Identify answers, beside whatever text call is still
+running, so a slow repository or message search does not hold them back;
+only Identify keeps part of the budget for them. Every call has its own
+deadline cut from the caller's; a backend that fails or is late shows in
+`backend_statuses` and the answer goes on without it. When some biometric
+shards do not answer, the candidates of the others are used and the
+biometric status says which shards are missing. Cancelling the caller's RPC
+cancels the tasks, and with them every backend call in flight.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway import merging
@@ -36,10 +39,12 @@ from services.bootstrap.errors import FieldErrors
 from services.bootstrap.paging import PageRequest
 from services.uim.biometrics import has_vector
 
-#: How much of the budget the first round may use when a second must follow (a probe).
-PHASE_ONE_SHARE = 0.6
+#: How much of the budget Identify may use: its candidates' records, identities and links follow it.
+IDENTIFY_SHARE = 0.6
 #: Results whose linked entities are fetched.
 LINKED_FOR_TOP = 5
+#: Biometric subjects whose repository records are fetched, best first.
+MAX_SUBJECTS_FETCHED = 20
 
 
 def validate(request: pb.UnifiedSearchRequest, errors: FieldErrors) -> PageRequest:
@@ -61,6 +66,16 @@ def _text_criteria(request: pb.UnifiedSearchRequest) -> bool:
                 request.nationality, request.HasField("date_of_birth")))
 
 
+@dataclass
+class WatchlistFollowUp:
+    """What the calls made for a probe's candidates gave: the records of their
+    subjects, the subjects' identities and their linked entities."""
+
+    subjects: dict[str, entity_pb2.Entity] = field(default_factory=dict)
+    identities: Outcome[Any] | None = None
+    related: dict[str, tuple[list[Any], list[Any]]] = field(default_factory=dict)
+
+
 async def unified_search(
     request: pb.UnifiedSearchRequest, backends: Backends, budget: Budget, thresholds: Thresholds
 ) -> pb.UnifiedSearchResponse:
@@ -68,9 +83,6 @@ async def unified_search(
     page = validate(request, errors)
     errors.raise_if_any()
     wanted = page.offset + page.size
-    # Only watch-list candidates need a second phase (their records, identities and links).
-    first = budget.share(PHASE_ONE_SHARE) if request.HasField("probe") else budget.left()
-
     calls: list[asyncio.Task[Any]] = []
 
     def start(call: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -78,37 +90,29 @@ async def unified_search(
         return calls[-1]
 
     try:
-        searching = start(_search_repository(request, backends, wanted, first))
-        reading = start(_search_messages(request, backends, first))
-        identifying = start(_identify(request, backends, wanted, first, thresholds))
-        describing = start(_resolve_description(request, backends, first))
-        query, messages, biometric, analytics = (await searching, await reading, await identifying,
-                                                 await describing)
-        hits = list(query.response.hits) if query.ok else []
-        # Partial (some shards missing, said in the status) is better than none.
-        candidates = list(biometric.response.candidates) if biometric.response is not None else []
-        related = {h.entity.id: ([r.entity for r in h.linked.related], list(h.linked.links))
-                   for h in hits if h.HasField("linked")}
-        cluster_of = _clusters(analytics)
-        if candidates:
-            hit_ids = list(dict.fromkeys(h.entity.id for h in hits))
-            subject_ids = list(dict.fromkeys(c.subject_id for c in candidates))
-            by_ids, subjects, related_subjects = await asyncio.gather(
-                _resolve(list(dict.fromkeys(hit_ids + subject_ids)), backends, budget),
-                _subjects(candidates, set(hit_ids), backends, budget),
-                _related([i for i in subject_ids if i not in related][:max(0, LINKED_FOR_TOP - len(related))],
-                         backends, budget),
-            )
-            analytics = by_ids if by_ids.ok or not analytics.ok else analytics
-            cluster_of |= _clusters(by_ids)
-            related |= related_subjects
-        else:
-            subjects = {}
+        searching = start(_search_repository(request, backends, wanted, budget.left()))
+        reading = start(_search_messages(request, backends, budget.left()))
+        describing = start(_resolve_description(request, backends, budget.left()))
+        watching = start(_identify_and_follow(request, backends, wanted, budget, thresholds, searching))
+        query, messages, analytics = await searching, await reading, await describing
+        biometric, follow_up = await watching
     finally:  # the caller cancelled, or a call failed: nothing is left running
         for call in calls:
             call.cancel()
 
-    groups = merging.group_hits(hits, candidates, subjects, cluster_of)
+    hits = list(query.response.hits) if query.ok else []
+    # Partial (some shards missing, said in the status) is better than none.
+    candidates = list(biometric.response.candidates) if biometric.response is not None else []
+    related = {h.entity.id: ([r.entity for r in h.linked.related], list(h.linked.links))
+               for h in hits if h.HasField("linked")}
+    cluster_of = _clusters(analytics)
+    if follow_up.identities is not None:
+        cluster_of |= _clusters(follow_up.identities)
+        if follow_up.identities.ok or not analytics.ok:
+            analytics = follow_up.identities
+    related = follow_up.related | related
+
+    groups = merging.group_hits(hits, candidates, follow_up.subjects, cluster_of)
     shown = groups[page.offset:wanted]
     attached = merging.attach_messages(shown, messages.response.messages if messages.ok else [])
     results = []
@@ -154,6 +158,30 @@ async def _search_messages(request: pb.UnifiedSearchRequest, backends: Backends,
     return await ask("messaging", lambda t: backends.messaging.ListMessages(listing, timeout=t), timeout)
 
 
+async def _identify_and_follow(
+    request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, budget: Budget, thresholds: Thresholds,
+    searching: asyncio.Task[Outcome[Any]],
+) -> tuple[Outcome[Any], WatchlistFollowUp]:
+    """Identify, then at once the calls its candidates need. Records and links
+    that the repository's search has already brought (when it has answered by
+    then) are not asked for again."""
+    biometric = await _identify(request, backends, wanted, budget.share(IDENTIFY_SHARE), thresholds)
+    candidates = biometric.response.candidates if biometric.response is not None else []
+    if not candidates:
+        return biometric, WatchlistFollowUp()
+    search = searching.result() if searching.done() else None
+    hits = list(search.response.hits) if search is not None and search.ok else []
+    known = list(dict.fromkeys(h.entity.id for h in hits))
+    linked = {h.entity.id for h in hits if h.HasField("linked")}
+    subject_ids = list(dict.fromkeys(c.subject_id for c in candidates))
+    identities, subjects, related = await asyncio.gather(
+        _resolve(list(dict.fromkeys(known + subject_ids)), backends, budget),
+        _subjects(subject_ids, set(known), backends, budget),
+        _related([i for i in subject_ids if i not in linked][:LINKED_FOR_TOP], backends, budget),
+    )
+    return biometric, WatchlistFollowUp(subjects, identities, related)
+
+
 async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, timeout: float,
                     thresholds: Thresholds) -> Outcome[Any]:
     """Watch-list candidates that are at least possible matches (the frontline check's
@@ -191,10 +219,10 @@ async def _resolve(entity_ids: list[str], backends: Backends, budget: Budget) ->
     return await ask("analytics", lambda t: backends.analytics.ResolveEntities(resolve, timeout=t), budget.left())
 
 
-async def _subjects(candidates: list[Any], known: set[str], backends: Backends,
+async def _subjects(subject_ids: list[str], known: set[str], backends: Backends,
                     budget: Budget) -> dict[str, entity_pb2.Entity]:
     """Repository records of biometric subjects that the search did not return."""
-    missing = list(dict.fromkeys(c.subject_id for c in candidates if c.subject_id not in known))[:20]
+    missing = [i for i in subject_ids if i not in known][:MAX_SUBJECTS_FETCHED]
     outcomes = await asyncio.gather(*(
         ask("query", lambda t, i=subject_id: backends.query.GetEntity(query_pb.GetEntityRequest(entity_id=i),
                                                                       timeout=t), budget.left())

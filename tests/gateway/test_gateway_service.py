@@ -102,9 +102,10 @@ def _load(servers: dict[str, RunningServer]) -> None:
 
 
 class Mesh(dict[str, RunningServer]):
-    """The running servers by service name, and the query service's database."""
+    """The running servers by service name, and the databases of the query and messaging services."""
 
     query_url: str
+    messaging_url: str
 
 
 def _wait_for_analytics(analytics: RunningServer, entity_ids: list[str]) -> None:
@@ -123,12 +124,13 @@ def _wait_for_analytics(analytics: RunningServer, entity_ids: list[str]) -> None
 
 @pytest.fixture
 def mesh(start_service: Callable[..., RunningServer]) -> Iterator[Mesh]:
-    """The five services, the repository on PostgreSQL (so a test can slow it with a lock)."""
-    with fresh_postgres_database() as query_url:
+    """The five services, the repository and the messages on PostgreSQL (so a test can slow either with a lock)."""
+    with fresh_postgres_database() as query_url, fresh_postgres_database() as messaging_url:
         servers, peers = Mesh(), {}
-        servers.query_url = query_url
+        servers.query_url, servers.messaging_url = query_url, messaging_url
+        databases = {"query": query_url, "messaging": messaging_url}
         for service in ("query", "biometric", "messaging", "analytics", "gateway"):
-            overrides = {"database_url": query_url} if service == "query" else {}
+            overrides = {"database_url": databases[service]} if service in databases else {}
             servers[service] = start_service(service, peers=peer_addresses({}) | peers, **overrides)
             peers[service] = servers[service].address
         _load(servers)
@@ -177,8 +179,8 @@ def test_a_stopped_backend_gives_partial_results_in_time(mesh: Mesh) -> None:
     assert reply.results and IVAN in {h.entity.id for h in reply.results[0].hits}
 
 
-def _lock_repository(url: str, held: threading.Event, release: threading.Event) -> None:
-    """Hold an exclusive lock on every table of the query database: a real slow backend."""
+def _lock_tables(url: str, held: threading.Event, release: threading.Event) -> None:
+    """Hold an exclusive lock on every table of a service's database: a real slow backend."""
     engine = create_engine(url)
     with engine.connect() as connection:
         tables = [t for t in sa.inspect(connection).get_table_names() if not t.startswith(("alembic", "audit"))]
@@ -191,7 +193,7 @@ def _lock_repository(url: str, held: threading.Event, release: threading.Event) 
 
 def test_a_slow_backend_is_deadline_exceeded_and_the_rest_answer(mesh: Mesh) -> None:
     held, release = threading.Event(), threading.Event()
-    locker = threading.Thread(target=_lock_repository, args=(mesh.query_url, held, release))
+    locker = threading.Thread(target=_lock_tables, args=(mesh.query_url, held, release))
     locker.start()
     try:
         assert held.wait(10)
@@ -207,10 +209,40 @@ def test_a_slow_backend_is_deadline_exceeded_and_the_rest_answer(mesh: Mesh) -> 
     assert reply.results[0].hits[0].backend == "biometric"
 
 
+def test_a_probe_s_candidates_are_followed_up_while_a_slow_text_call_runs(
+        mesh: Mesh, span_exporter: InMemorySpanExporter) -> None:
+    """The records, identities and links of Identify's candidates are asked for as
+    soon as it answers, not after the slowest text call: here ListMessages, held
+    by a lock on the messages until its deadline."""
+    held, release = threading.Event(), threading.Event()
+    locker = threading.Thread(target=_lock_tables, args=(mesh.messaging_url, held, release))
+    locker.start()
+    try:
+        assert held.wait(10)
+        span_exporter.clear()
+        reply = _search(mesh, timeout=2.0, name="Mykola Bondar", probe=_probe())
+    finally:
+        release.set()
+        locker.join()
+    states = _states(reply)
+    assert states["messaging"] == "BACKEND_STATE_DEADLINE_EXCEEDED"
+    assert states["query"] == states["biometric"] == states["analytics"] == "BACKEND_STATE_OK"
+    watched = next(r for r in reply.results if any(h.backend == "biometric" for h in r.hits))
+    assert IVAN in {h.entity.id for h in watched.hits if h.backend == "biometric"}, "the subject's record came"
+    assert BROTHER in {e.id for e in watched.linked_entities}, "and the subject's links"
+    root = next(s for s in span_exporter.get_finished_spans()
+                if s.name == "/icore.gateway.v1.GatewayService/UnifiedSearch" and s.kind == trace.SpanKind.SERVER)
+    calls = {s.name.rsplit("/", 1)[1]: s for s in span_exporter.get_finished_spans()
+             if s.kind == trace.SpanKind.CLIENT and s.context.trace_id == root.context.trace_id}
+    listing = calls["ListMessages"]
+    assert {"GetEntity", "BatchGetRelated"} <= calls.keys()
+    assert calls["GetEntity"].start_time < listing.end_time and calls["BatchGetRelated"].start_time < listing.end_time
+
+
 def test_cancelling_the_search_cancels_the_backend_calls(mesh: Mesh,
                                                           span_exporter: InMemorySpanExporter) -> None:
     held, release = threading.Event(), threading.Event()
-    locker = threading.Thread(target=_lock_repository, args=(mesh.query_url, held, release))
+    locker = threading.Thread(target=_lock_tables, args=(mesh.query_url, held, release))
     locker.start()
     try:
         assert held.wait(10)
