@@ -77,12 +77,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(_serve(args.service))
     if args.command == "migrate":
-        from services.bootstrap.database import create_engine
         from services.bootstrap.database import migrate as run_migrations
+        from services.bootstrap.database import open_database
 
         config = settings_module.from_env(args.service)
-        engine = create_engine(config.resolved_database_url)
-        run_migrations(engine, args.service)
+        engine = open_database(config.resolved_database_url, args.service)
         run_migrations(engine, "audit")
         print(f"{args.service}: schema up to date at {config.resolved_database_url}")
         return 0

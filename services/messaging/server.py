@@ -24,7 +24,7 @@ from icore.query.v1 import query_service_pb2
 from services.biometric.shards import BiometricShards
 from services.bootstrap.audit import READ, WRITE, AuditLog
 from services.bootstrap.channels import peer_channel
-from services.bootstrap.database import create_engine, migrate
+from services.bootstrap.database import open_database
 from services.bootstrap.errors import FieldErrors, InvalidFieldError, NotFoundError
 from services.bootstrap.identity import require_caller
 from services.bootstrap.paging import PageRequest, decode_token, encode_token
@@ -353,8 +353,7 @@ def _open_database(url: str) -> Engine:
     operations are short and repeatable, and `MessageStore.call` repeats one
     whose connection the database had dropped. Code tables are loaded now,
     not by the first request."""
-    engine = create_engine(url, pool_pre_ping=False, pool_size=12, max_overflow=8)
-    migrate(engine, SERVICE)
+    engine = open_database(url, SERVICE, pool_pre_ping=False, pool_size=12, max_overflow=8)
     code_tables()
     return engine
 

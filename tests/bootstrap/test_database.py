@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.bootstrap.database import WalCheckpointer, create_engine, downgrade, migrate, migrations_dir
+from services.bootstrap.database import (
+    WalCheckpointer,
+    create_engine,
+    downgrade,
+    migrate,
+    migrations_dir,
+    open_database,
+)
 
 MIGRATED = [s for s in ("messaging", "biometric", "query", "analytics", "audit")
             if any(migrations_dir(s).glob("*.py"))]
@@ -36,6 +43,21 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def _page_bytes(path: Path) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("PRAGMA page_size").fetchone()[0])
+
+
+def test_each_service_creates_its_sqlite_file_with_its_page_size(tmp_path: Path) -> None:
+    """Messaging's files take 4 KiB pages (its writes are scattered index rows),
+    the others 16 KiB; a file that exists keeps the size it was created with."""
+    for service, expected in (("messaging", 4096), ("biometric", 16384)):
+        open_database(f"sqlite:///{tmp_path / service}.sqlite", service).dispose()
+        assert _page_bytes(tmp_path / f"{service}.sqlite") == expected
+    open_database(f"sqlite:///{tmp_path / 'biometric'}.sqlite", "messaging").dispose()
+    assert _page_bytes(tmp_path / "biometric.sqlite") == 16384
 
 
 def test_wal_checkpoints_run_on_their_own_thread(tmp_path: Path) -> None:
