@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import structlog
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
 log = structlog.get_logger(__name__)
@@ -56,6 +57,20 @@ def create_engine(url: str, *, sqlite_page_bytes: int = DEFAULT_SQLITE_PAGE_BYTE
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     return sa.create_engine(url, **kwargs)
+
+
+def one_of(column: sa.ColumnElement[Any], name: str, postgres: bool) -> sa.ColumnElement[bool]:
+    """`column` is one of the list bound as `name`.
+
+    On PostgreSQL `column = ANY(:name)` with the list as one array: an
+    expanding IN has a placeholder per item, so the statement is rewritten,
+    converted by the driver and planned again on every call (an inbox page's
+    deliveries of 51 messages took 2.4 ms that way, 1.0 ms as an array).
+    SQLite has no arrays and gets the expanding IN.
+    """
+    if postgres:
+        return column == sa.any_(sa.cast(sa.bindparam(name), postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, page_bytes: int) -> None:

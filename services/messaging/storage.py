@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
-from services.bootstrap.database import WalCheckpointer
+from services.bootstrap.database import WalCheckpointer, one_of
 from services.messaging.cross_check import DueCheck, Hit, Outcome
 from services.messaging.delivery import InboxPosition
 from services.messaging.dispatch import Dispatch
@@ -317,9 +317,9 @@ class MessageStore:
         by_id = {s.message_id: s for s in listed}
         sent = [s.message_id for s in listed if s.sender_country == reader]
         values = {"ids": list(by_id), "reader": reader, **({"sent": sent} if sent else {})}
-        for r in connection.execute(_deliveries_statement(bool(sent)), values):
+        for r in connection.execute(_deliveries_statement(bool(sent), self.postgres), values):
             by_id[r.message_id].deliveries.append(_delivery(r))
-        for c in connection.execute(_CROSS_CHECKS_OF, {"ids": list(by_id)}):
+        for c in connection.execute(_cross_checks_statement(self.postgres), {"ids": list(by_id)}):
             by_id[c.message_id].check = _check(c)
 
     def list_messages(self, reader: str, where: ListFilter, now: dt.datetime,
@@ -330,7 +330,7 @@ class MessageStore:
         (a text search drops most of what it reads: `attach` fills in the rest)."""
         shape = _ListShape(where.mailbox, where.overdue_only, bool(where.case_reference), bool(where.message_type),
                            bool(where.priority), where.start_time is not None, where.end_time is not None,
-                           bool(where.terms), before is not None)
+                           bool(where.terms), before is not None, self.postgres)
         values: dict[str, Any] = {"reader": reader, "now": now, "limit": limit, "case_reference": where.case_reference,
                                   "message_type": where.message_type, "priority": where.priority,
                                   "start_time": where.start_time, "end_time": where.end_time,
@@ -522,6 +522,7 @@ class _ListShape:
     end_time: bool
     terms: bool
     before: bool
+    postgres: bool
 
 
 @lru_cache(maxsize=256)
@@ -583,7 +584,7 @@ def _message_filters(query: sa.Select[Any], shape: _ListShape) -> sa.Select[Any]
         query = query.where(m.priority == sa.bindparam("priority"))
     if shape.terms:
         query = query.where(m.id.in_(sa.select(message_terms.c.message_id)
-                                     .where(message_terms.c.term.in_(sa.bindparam("terms", expanding=True)))))
+                                     .where(one_of(message_terms.c.term, "terms", shape.postgres))))
     return query
 
 
@@ -623,19 +624,21 @@ def _filtered_listing(shape: _ListShape) -> sa.Select[Any]:
     return _page(_message_filters(sa.select(*_LISTED).where(mailbox), shape), shape, m.create_time, m.seq)
 
 
-@lru_cache(maxsize=2)
-def _deliveries_statement(with_sent: bool) -> sa.Select[Any]:
+@lru_cache(maxsize=4)
+def _deliveries_statement(with_sent: bool, postgres: bool) -> sa.Select[Any]:
     """The deliveries of `:ids` to `:reader`, and every delivery of those it sent (`:sent`)."""
     mine: sa.ColumnElement[bool] = recipients.c.country == sa.bindparam("reader", type_=sa.String)
     if with_sent:
-        mine = sa.or_(mine, recipients.c.message_id.in_(sa.bindparam("sent", expanding=True)))
-    return (sa.select(recipients).where(recipients.c.message_id.in_(sa.bindparam("ids", expanding=True)), mine)
+        mine = sa.or_(mine, one_of(recipients.c.message_id, "sent", postgres))
+    return (sa.select(recipients).where(one_of(recipients.c.message_id, "ids", postgres), mine)
             .order_by(recipients.c.message_id, recipients.c.country))
 
 
-_CROSS_CHECKS_OF = (sa.select(cross_checks.c.message_id, cross_checks.c.state, cross_checks.c.update_time,
-                              cross_checks.c.hits)
-                    .where(cross_checks.c.message_id.in_(sa.bindparam("ids", expanding=True))))
+@lru_cache(maxsize=2)
+def _cross_checks_statement(postgres: bool) -> sa.Select[Any]:
+    """The cross-checks of `:ids`."""
+    c = cross_checks.c
+    return sa.select(c.message_id, c.state, c.update_time, c.hits).where(one_of(c.message_id, "ids", postgres))
 
 
 def _stored(row: Any) -> StoredMessage:

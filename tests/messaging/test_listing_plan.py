@@ -35,7 +35,7 @@ def _plan(tmp_path: Path, shape: _ListShape) -> list[str]:
 @pytest.mark.parametrize("before", [False, True])
 def test_a_mailbox_page_is_read_in_index_order(tmp_path: Path, mailbox: int, overdue_only: bool,
                                                before: bool) -> None:
-    shape = _ListShape(mailbox, overdue_only, False, False, False, False, False, False, before)
+    shape = _ListShape(mailbox, overdue_only, False, False, False, False, False, False, before, False)
     plan = _plan(tmp_path, shape)
     assert not [step for step in plan if step.startswith(("SCAN messages", "SCAN recipients"))], plan
     if mailbox == service_pb.MAILBOX_INBOX:
@@ -45,6 +45,7 @@ def test_a_mailbox_page_is_read_in_index_order(tmp_path: Path, mailbox: int, ove
 
 
 def test_a_text_filter_starts_from_its_terms(tmp_path: Path) -> None:
-    plan = _plan(tmp_path, _ListShape(service_pb.MAILBOX_ALL, False, False, False, False, False, False, True, False))
+    shape = _ListShape(service_pb.MAILBOX_ALL, False, False, False, False, False, False, True, False, False)
+    plan = _plan(tmp_path, shape)
     assert any("message_terms" in step and "INDEX" in step for step in plan), plan
     assert not [step for step in plan if step.startswith("SCAN messages")], plan
