@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from icore.uim.v1 import entity_pb2, link_pb2
+from services.bootstrap.database import one_of
 from services.query.indexing import (
     ALL_ENTITIES_KEY,
     SAMPLE_EVERY,
@@ -606,7 +607,7 @@ class Repository:
     def get_entity(self, entity_id: str, country: str) -> tuple[bytes, str] | None:
         """The body and data owner of an entity the caller may see, or None."""
         with self.engine.connect() as connection:
-            row = connection.execute(_visible_entities(country, "id", ("body", "data_owner")),
+            row = connection.execute(_visible_entities(self.postgres, country, "id", ("body", "data_owner")),
                                      {"keys": [entity_id]}).first()
         return (row.body, row.data_owner) if row else None
 
@@ -615,7 +616,8 @@ class Repository:
         if not entity_ids:
             return {}
         with self.engine.connect() as connection:
-            rows = connection.execute(_visible_entities(country, "id", ("id", "body")), {"keys": list(entity_ids)})
+            statement = _visible_entities(self.postgres, country, "id", ("id", "body"))
+            rows = connection.execute(statement, {"keys": list(entity_ids)})
             return {row.id: row.body for row in rows}
 
     def delete_entity(self, entity_id: str, country: str) -> tuple[str, int] | None:
@@ -662,7 +664,7 @@ class Repository:
     def owner_of(self, entity_id: str, country: str) -> str | None:
         """The data owner of an entity the caller may see."""
         with self.engine.connect() as connection:
-            return connection.execute(_visible_entities(country, "id", ("data_owner",)),  # type: ignore[no-any-return]
+            return connection.execute(_visible_entities(self.postgres, country, "id", ("data_owner",)),  # type: ignore[no-any-return]
                                       {"keys": [entity_id]}).scalar()
 
     def visible_pks(self, entity_ids: Iterable[str], country: str) -> dict[str, int]:
@@ -671,7 +673,7 @@ class Repository:
         if not ids:
             return {}
         with self.engine.connect() as connection:
-            rows = connection.execute(_visible_entities(country, "id", ("id", "pk")), {"keys": ids})
+            rows = connection.execute(_visible_entities(self.postgres, country, "id", ("id", "pk")), {"keys": ids})
             return {row.id: row.pk for row in rows}
 
     # --- links ------------------------------------------------------------------
@@ -725,13 +727,14 @@ class Repository:
         values = {"pks": list(pks), "link_types": list(link_types)}
         with self.engine.connect() as connection:
             return [StoredLink(r.pk, r.from_pk, r.to_pk, r.body)
-                    for r in connection.execute(_links_touching(country, bool(link_types)), values)]
+                    for r in connection.execute(_links_touching(self.postgres, country, bool(link_types)), values)]
 
     def bodies_by_pk(self, pks: Sequence[int], country: str) -> dict[int, bytes]:
         if not pks:
             return {}
         with self.engine.connect() as connection:
-            rows = connection.execute(_visible_entities(country, "pk", ("pk", "body")), {"keys": list(pks)})
+            statement = _visible_entities(self.postgres, country, "pk", ("pk", "body"))
+            rows = connection.execute(statement, {"keys": list(pks)})
             return {row.pk: row.body for row in rows}
 
     # --- change log ---------------------------------------------------------------
@@ -799,7 +802,8 @@ class Repository:
         statistics = KeyStatistics({}, 1, {})
         values = {"hashes": [*hashes, everything], "typo_hashes": list(typo_hashes)}
         with self.engine.connect() as connection:
-            for typo, key, sampled_count in connection.execute(_key_statistics(bool(typo_hashes)), values):
+            statement = _key_statistics(self.postgres, bool(typo_hashes))
+            for typo, key, sampled_count in connection.execute(statement, values):
                 statistics.counts[key] = max(0, sampled_count or 0) * SAMPLE_EVERY
                 if typo is not None:
                     statistics.words_by_typo.setdefault(typo, []).append(key)
@@ -876,7 +880,7 @@ class Repository:
             return []
         columns = ("pk", "body", "kind", "event_country", "event_time")
         with self.engine.connect() as connection:
-            rows = connection.execute(_visible_entities(country, "pk", columns), {"keys": list(pks)})
+            rows = connection.execute(_visible_entities(self.postgres, country, "pk", columns), {"keys": list(pks)})
             return [Candidate(row.pk, 0, row.body, row.kind, row.event_country,
                               _utc(row.event_time) if row.event_time else None) for row in rows]
 
@@ -888,38 +892,37 @@ class Repository:
 
 
 @lru_cache(maxsize=4096)
-def _visible_entities(country: str, key: str, columns: tuple[str, ...]) -> sa.Select[Any]:
+def _visible_entities(postgres: bool, country: str, key: str, columns: tuple[str, ...]) -> sa.Select[Any]:
     """`columns` of the entities the caller may see whose `key` column is one of `:keys`."""
     return (sa.select(*(entities.c[c] for c in columns))
-            .where(entities.c[key].in_(sa.bindparam("keys", expanding=True)), visible(entities, country)))
+            .where(one_of(entities.c[key], "keys", postgres), visible(entities, country)))
 
 
 @lru_cache(maxsize=1024)
-def _links_touching(country: str, typed: bool) -> sa.Select[Any]:
+def _links_touching(postgres: bool, country: str, typed: bool) -> sa.Select[Any]:
     """The visible links touching one of `:pks` whose other end is visible too,
     of one of `:link_types` when `typed`."""
-    pks = sa.bindparam("pks", expanding=True)
     ends_from, ends_to = entities.alias("ends_from"), entities.alias("ends_to")
     query = (sa.select(links.c.pk, links.c.from_pk, links.c.to_pk, links.c.body)
              .join(ends_from, ends_from.c.pk == links.c.from_pk)
              .join(ends_to, ends_to.c.pk == links.c.to_pk)
-             .where(sa.or_(links.c.from_pk.in_(pks), links.c.to_pk.in_(pks)),
+             .where(sa.or_(one_of(links.c.from_pk, "pks", postgres), one_of(links.c.to_pk, "pks", postgres)),
                     visible(links, country), visible(ends_from, country), visible(ends_to, country))
              .order_by(links.c.pk))
-    return query.where(links.c.link_type.in_(sa.bindparam("link_types", expanding=True))) if typed else query
+    return query.where(one_of(links.c.link_type, "link_types", postgres)) if typed else query
 
 
-@lru_cache(maxsize=2)
-def _key_statistics(with_typos: bool) -> sa.Select[Any] | sa.CompoundSelect:
+@lru_cache(maxsize=4)
+def _key_statistics(postgres: bool, with_typos: bool) -> sa.Select[Any] | sa.CompoundSelect:
     """The sampled counts of `:hashes`, and with typos the words sharing each of
     `:typo_hashes` with their counts."""
     counted = sa.select(sa.null().label("typo_hash"), key_counts.c.key_hash, key_counts.c.sampled_count) \
-        .where(key_counts.c.key_hash.in_(sa.bindparam("hashes", expanding=True)))
+        .where(one_of(key_counts.c.key_hash, "hashes", postgres))
     if not with_typos:
         return counted
     words = sa.select(typo_words.c.typo_hash, typo_words.c.word_hash, key_counts.c.sampled_count) \
         .outerjoin(key_counts, key_counts.c.key_hash == typo_words.c.word_hash) \
-        .where(typo_words.c.typo_hash.in_(sa.bindparam("typo_hashes", expanding=True)))
+        .where(one_of(typo_words.c.typo_hash, "typo_hashes", postgres))
     return sa.union_all(counted, words)
 
 
