@@ -17,6 +17,7 @@ from services.bootstrap.database import (
     downgrade,
     migrate,
     migrations_dir,
+    one_of,
     open_database,
 )
 
@@ -42,6 +43,22 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_one_of_selects_the_listed_rows_on_either_database(database_url: str) -> None:
+    engine = create_engine(database_url)
+    table = sa.Table("listed", sa.MetaData(), sa.Column("id", sa.String(20), primary_key=True),
+                     sa.Column("number", sa.BigInteger, nullable=False))
+    table.metadata.create_all(engine)
+    postgres = engine.dialect.name == "postgresql"
+    by_id = sa.select(table.c.number).where(one_of(table.c.id, "ids", postgres)).order_by(table.c.number)
+    by_number = sa.select(table.c.id).where(one_of(table.c.number, "numbers", postgres)).order_by(table.c.id)
+    with engine.begin() as connection:
+        connection.execute(table.insert(), [{"id": f"r{i}", "number": i * 2**40} for i in range(5)])
+        assert connection.execute(by_id, {"ids": ["r1", "r3", "nobody"]}).scalars().all() == [2**40, 3 * 2**40]
+        assert connection.execute(by_number, {"numbers": [4 * 2**40, 7]}).scalars().all() == ["r4"]
+        assert connection.execute(by_id, {"ids": []}).scalars().all() == []
     engine.dispose()
 
 
