@@ -850,14 +850,10 @@ class Repository:
         """Visible entities holding one of the (normalised) document numbers."""
         if not numbers:
             return []
-        query = (sa.select(documents.c.entity_pk).distinct()
-                 .join(entities, entities.c.pk == documents.c.entity_pk)
-                 .where(documents.c.number.in_(list(numbers)), visible(entities, country))
-                 .limit(limit))
-        if kinds:
-            query = query.where(entities.c.kind.in_(list(kinds)))
+        statement = _holding_documents(self.postgres, country, bool(kinds))
+        values = {"numbers": list(numbers), "kinds": list(kinds), "limit": limit}
         with self.engine.connect() as connection:
-            return [row.entity_pk for row in connection.execute(query)]
+            return [row.entity_pk for row in connection.execute(statement, values)]
 
     def events(self, country: str, event_country: str, start: dt.datetime | None, end: dt.datetime | None,
                limit: int) -> list[int]:
@@ -896,6 +892,17 @@ def _visible_entities(postgres: bool, country: str, key: str, columns: tuple[str
     """`columns` of the entities the caller may see whose `key` column is one of `:keys`."""
     return (sa.select(*(entities.c[c] for c in columns))
             .where(one_of(entities.c[key], "keys", postgres), visible(entities, country)))
+
+
+@lru_cache(maxsize=1024)
+def _holding_documents(postgres: bool, country: str, of_kinds: bool) -> sa.Select[Any]:
+    """The visible entities holding one of `:numbers`, of one of `:kinds` when
+    `of_kinds`, at most `:limit`."""
+    query = (sa.select(documents.c.entity_pk).distinct()
+             .join(entities, entities.c.pk == documents.c.entity_pk)
+             .where(one_of(documents.c.number, "numbers", postgres), visible(entities, country))
+             .limit(sa.bindparam("limit", type_=sa.Integer)))
+    return query.where(one_of(entities.c.kind, "kinds", postgres)) if of_kinds else query
 
 
 @lru_cache(maxsize=1024)

@@ -135,6 +135,10 @@ def test_a_document_number_with_spaces_finds_the_person(query: grpc.Channel) -> 
         assert hits[0].entity.id == stored_id("ITA", "I-1"), fields
         assert hits[0].explanations[-1].criterion == "document_number" or any(
             e.criterion == "document_number" and e.score > 0 for e in hits[0].explanations)
+    people, organizations = ([entity_pb2.ENTITY_KIND_PERSON], [entity_pb2.ENTITY_KIND_ORGANIZATION])
+    assert [h.entity.id for h in search(query, document_number="YA7654321", entity_kinds=people)][:1] == \
+        [stored_id("ITA", "I-2")]
+    assert search(query, document_number="YA7654321", entity_kinds=organizations) == []
 
 
 def test_text_finds_events_by_place_and_filters_by_country_and_time(query: grpc.Channel) -> None:
