@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import grpc
 import numpy as np
@@ -191,18 +192,25 @@ def _lock_tables(url: str, held: threading.Event, release: threading.Event) -> N
     engine.dispose()
 
 
-def test_a_slow_backend_is_deadline_exceeded_and_the_rest_answer(mesh: Mesh) -> None:
+@contextmanager
+def _tables_locked(url: str) -> Iterator[None]:
+    """For the block, every table of a service's database held by another connection."""
     held, release = threading.Event(), threading.Event()
-    locker = threading.Thread(target=_lock_tables, args=(mesh.query_url, held, release))
+    locker = threading.Thread(target=_lock_tables, args=(url, held, release))
     locker.start()
     try:
         assert held.wait(10)
-        started = time.monotonic()
-        reply = _search(mesh, timeout=1.5, name="Ivan Petrov", probe=_probe())
-        assert time.monotonic() - started < 1.5
+        yield
     finally:
         release.set()
         locker.join()
+
+
+def test_a_slow_backend_is_deadline_exceeded_and_the_rest_answer(mesh: Mesh) -> None:
+    with _tables_locked(mesh.query_url):
+        started = time.monotonic()
+        reply = _search(mesh, timeout=1.5, name="Ivan Petrov", probe=_probe())
+        assert time.monotonic() - started < 1.5
     states = _states(reply)
     assert states["query"] == "BACKEND_STATE_DEADLINE_EXCEEDED"
     assert states["biometric"] == "BACKEND_STATE_OK" and states["messaging"] == "BACKEND_STATE_OK"
@@ -214,16 +222,9 @@ def test_a_probe_s_candidates_are_followed_up_while_a_slow_text_call_runs(
     """The records, identities and links of Identify's candidates are asked for as
     soon as it answers, not after the slowest text call: here ListMessages, held
     by a lock on the messages until its deadline."""
-    held, release = threading.Event(), threading.Event()
-    locker = threading.Thread(target=_lock_tables, args=(mesh.messaging_url, held, release))
-    locker.start()
-    try:
-        assert held.wait(10)
+    with _tables_locked(mesh.messaging_url):
         span_exporter.clear()
         reply = _search(mesh, timeout=2.0, name="Mykola Bondar", probe=_probe())
-    finally:
-        release.set()
-        locker.join()
     states = _states(reply)
     assert states["messaging"] == "BACKEND_STATE_DEADLINE_EXCEEDED"
     assert states["query"] == states["biometric"] == states["analytics"] == "BACKEND_STATE_OK"
@@ -241,11 +242,7 @@ def test_a_probe_s_candidates_are_followed_up_while_a_slow_text_call_runs(
 
 def test_cancelling_the_search_cancels_the_backend_calls(mesh: Mesh,
                                                           span_exporter: InMemorySpanExporter) -> None:
-    held, release = threading.Event(), threading.Event()
-    locker = threading.Thread(target=_lock_tables, args=(mesh.query_url, held, release))
-    locker.start()
-    try:
-        assert held.wait(10)
+    with _tables_locked(mesh.query_url):
         span_exporter.clear()
         stub = pb_grpc.GatewayServiceStub(mesh["gateway"].channel)
         call = stub.UnifiedSearch.future(pb.UnifiedSearchRequest(name="Ivan Petrov"), metadata=country("ITA"),
@@ -253,9 +250,6 @@ def test_cancelling_the_search_cancels_the_backend_calls(mesh: Mesh,
         time.sleep(0.5)
         call.cancel()
         spans = _wait_for_spans(span_exporter, "/icore.query.v1.QueryService/Search", 10)
-    finally:
-        release.set()
-        locker.join()
     assert call.cancelled()
     client, server = spans[trace.SpanKind.CLIENT], spans[trace.SpanKind.SERVER]
     assert client.attributes.get("rpc.grpc.status_code") == grpc.StatusCode.CANCELLED.value[0]
