@@ -169,7 +169,8 @@ async def _identify_and_follow(
     candidates = biometric.response.candidates if biometric.response is not None else []
     if not candidates:
         return biometric, WatchlistFollowUp()
-    search = searching.result() if searching.done() else None
+    answered = searching.done() and not searching.cancelled() and searching.exception() is None
+    search = searching.result() if answered else None  # a failed search is the caller's to see, not this task's
     hits = list(search.response.hits) if search is not None and search.ok else []
     known = list(dict.fromkeys(h.entity.id for h in hits))
     linked = {h.entity.id for h in hits if h.HasField("linked")}
