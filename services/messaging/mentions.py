@@ -209,8 +209,3 @@ class MentionQuery:
                 if self._scores(" ".join(words[start:end])):
                     return True
         return False
-
-
-def mentions(message: pb.Message, text: str) -> bool:
-    """True when the message names what `text` names; `MentionQuery` scores many messages."""
-    return MentionQuery(text).found_in(message)

@@ -4,13 +4,13 @@ that decides whether it really mentions a name or a document number."""
 from __future__ import annotations
 
 from icore.messaging.v1 import message_pb2 as pb
-from services.messaging.mentions import MentionQuery, index_terms, mentions, query_terms
+from services.messaging.mentions import MentionQuery, index_terms, query_terms
 from tests.messaging.conftest import message, person
 
 
 def _found(sent: pb.Message, text: str) -> bool:
     """What ListMessages does: a candidate by shared keys, then scored."""
-    return bool(query_terms(text) & index_terms(sent)) and mentions(sent, text)
+    return bool(query_terms(text) & index_terms(sent)) and MentionQuery(text).found_in(sent)
 
 
 def test_names_in_the_content_are_found_from_any_script_and_with_a_typo() -> None:
@@ -55,6 +55,6 @@ def test_one_query_scores_many_messages_as_each_alone() -> None:
             message(subject="Request for information: Maria ROSSI", entities=[person("p2", "Anna Kowalska")])]
     for text in ("Maria Rossi", "Rossi", "AB123456", "Mario Rossetti", "Kowalska Anna"):
         shared = MentionQuery(text)
-        assert [shared.found_in(m) for m in sent] == [mentions(m, text) for m in sent]
+        assert [shared.found_in(m) for m in sent] == [MentionQuery(text).found_in(m) for m in sent]
     shared = MentionQuery("Maria Rossi")
     assert [shared.found_in(m) for m in sent] == [True, False, True, True, True]
