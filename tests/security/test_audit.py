@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
@@ -54,4 +57,20 @@ def test_audit_log_is_append_only(database_url: str, statement: str) -> None:
             connection.execute(sa.text(statement))
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM audit_events")).scalar() == 1
+    engine.dispose()
+
+
+def test_event_ids_follow_the_order_of_events(database_url: str) -> None:
+    """Time-ordered ids (UUIDv7): each new event goes at the end of the key index."""
+    engine = create_engine(database_url)
+    audit = AuditLog(engine, "query")
+    for n in range(3):
+        _as(Caller("DEU"), "/m", audit, pb.AUDIT_ACTION_READ, [(f"r{n}", "FRA")])
+        time.sleep(0.002)
+    audit.flush()
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT event_id, event_time FROM audit_events")).all()
+    by_time = [r.event_id for r in sorted(rows, key=lambda r: r.event_time)]
+    assert by_time == sorted(by_time) and len(set(by_time)) == 3
+    assert {uuid.UUID(event_id).version for event_id in by_time} == {7}
     engine.dispose()
