@@ -30,6 +30,13 @@ _SERVICES_DIR = Path(__file__).parent.parent
 #: SQLite's page size for a new database file: 16 KiB halved the biometric
 #: store's size per template and doubled its bulk insert rate.
 DEFAULT_SQLITE_PAGE_BYTES = 16384
+#: SQLite reads the file through a memory map up to this size (capped at its
+#: compiled-in 2 GiB): a page not in the connection's own 2 MB cache is then
+#: a memory access, not a read() system call and a copy. The repository's
+#: Search at 100,000 persons took p50 14.1-14.7 ms without and 12.9-13.0 ms
+#: with it (the same kept file, in turns, 2026-12-07). Writes still go
+#: through the write-ahead log.
+SQLITE_MMAP_BYTES = 2**31
 #: Services whose files take another size. Messaging stores a message as a few
 #: dozen rows scattered over its term index: each changed page goes whole into
 #: the write-ahead log, about 1 MB a message with 16 KiB pages.
@@ -82,6 +89,7 @@ def _sqlite_pragmas(dbapi_connection: Any, page_bytes: int) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 
