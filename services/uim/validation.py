@@ -135,11 +135,10 @@ def check_organization(errors: FieldErrors, organization: organization_pb2.Organ
 
 def check_event(errors: FieldErrors, event: event_pb2.Event, path: str) -> None:
     check_code(errors, "iccs", event.iccs_code, f"{path}.iccs_code", required=True)
-    if errors.check(event.HasField("start_time"), f"{path}.start_time", "required"):
+    start_ok = errors.check(event.HasField("start_time"), f"{path}.start_time", "required") and \
         check_timestamp(errors, event.start_time, f"{path}.start_time")
-    if event.HasField("end_time"):
-        check_timestamp(errors, event.end_time, f"{path}.end_time")
-    if event.HasField("end_time") and event.HasField("start_time"):
+    end_ok = event.HasField("end_time") and check_timestamp(errors, event.end_time, f"{path}.end_time")
+    if start_ok and end_ok:  # ToNanoseconds raises on a timestamp out of range
         errors.check(event.end_time.ToNanoseconds() >= event.start_time.ToNanoseconds(),
                      f"{path}.end_time", "before start_time")
     if event.HasField("location"):

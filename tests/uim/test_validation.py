@@ -57,6 +57,16 @@ def test_an_event_needs_a_known_iccs_code_and_a_time() -> None:
     assert _fields(validation.check_entity, good, "e") == set()
 
 
+@pytest.mark.parametrize("start_nanos, end_nanos, bad", [
+    (0, -1, {"e.event.end_time"}), (-1, 0, {"e.event.start_time"}), (500, 499, {"e.event.end_time"})])
+def test_an_event_s_times_are_compared_only_when_both_are_valid(start_nanos: int, end_nanos: int,
+                                                                 bad: set[str]) -> None:
+    """A time out of range is named, not compared (comparing it raised, an INTERNAL the fuzzer found)."""
+    event = event_pb2.Event(iccs_code="0101", start_time=timestamp_pb2.Timestamp(seconds=1, nanos=start_nanos),
+                            end_time=timestamp_pb2.Timestamp(seconds=1, nanos=end_nanos))
+    assert _fields(validation.check_entity, entity_pb2.Entity(event=event, access_policy=OPEN), "e") == bad
+
+
 def test_listed_policy_needs_countries() -> None:
     policy = access_pb2.AccessPolicy(visibility=access_pb2.VISIBILITY_ONLY_LISTED, countries=[])
     assert _fields(validation.check_access_policy, policy, "p", required=True) == {"p.countries"}
