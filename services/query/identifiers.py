@@ -9,9 +9,20 @@ can link the records it has just stored without asking for their ids first.
 from __future__ import annotations
 
 import hashlib
+import re
 
 ENTITY_PREFIX = "ent_"
 LINK_PREFIX = "lnk_"
+#: What a stored entity or link id can look like ("ent_" or "lnk_" and hex digits,
+#: or another service's ids of the same alphabet).
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def is_record_id(value: str) -> bool:
+    """Whether `value` can be the id of a record in the repository. Other
+    services' ids need not be: a biometric subject id may be any printable
+    text of up to 128 characters, and such a subject has no repository record."""
+    return bool(ID_PATTERN.match(value))
 
 
 def _digest(kind: str, data_owner: str, source_record_id: str) -> str:

@@ -5,21 +5,17 @@ others of the batch are stored."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from google.protobuf import timestamp_pb2
 
 from icore.uim.v1 import entity_pb2, link_pb2
 from services.bootstrap.errors import FieldErrors, FieldViolation
-from services.query.identifiers import entity_id, link_id
+from services.query.identifiers import ID_PATTERN, entity_id, link_id
 from services.query.indexing import IndexedEntity, content_hash, index_entity
 from services.uim.validation import check_entity, check_link
 
 MAX_BATCH = 1000
-#: What a stored entity or link id can look like ("ent_" or "lnk_" and hex digits,
-#: or another service's ids of the same alphabet).
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SECONDS_MIN, _SECONDS_MAX = -62135596800, 253402300799  # years 1 to 9999, as Timestamp allows
 
 

@@ -30,9 +30,10 @@ from services.bootstrap.settings import Settings
 from services.query.changes import ChangeSignal, decode_cursor, encode_cursor
 from services.query.criteria import Criteria, parse_search
 from services.query.followers import full_follower
+from services.query.identifiers import is_record_id
 from services.query.indexers import Indexers
 from services.query.indexing import IndexedEntity
-from services.query.ingest import ID_PATTERN, MAX_BATCH, Rejection, check_id, check_links, stored_link
+from services.query.ingest import MAX_BATCH, Rejection, check_id, check_links, stored_link
 from services.query.related import Related, related, related_many
 from services.query.search import Hit, Searcher
 from services.query.storage import ANALYZE_MIN_ROWS, ChangeOp, Repository, UpsertOutcome
@@ -48,6 +49,8 @@ MAX_REJECTIONS_LISTED = 1000
 MAX_WRITE_GROUP = 8 * MAX_BATCH
 EXPORT_PAGE = 500
 MAX_DEPTH = 3
+#: Entities one BatchGetEntities may ask for.
+MAX_BATCH_ENTITIES = 100
 #: Start entities one BatchGetRelated may ask for.
 MAX_BATCH_RELATED = 50
 #: Hits of one Search whose linked entities may be asked for with it.
@@ -157,6 +160,22 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         self._audit.record(READ, [(request.entity_id, owner)])
         return pb.GetEntityResponse(entity=entity_pb2.Entity.FromString(body))
 
+    async def BatchGetEntities(self, request: pb.BatchGetEntitiesRequest,
+                               context: grpc.aio.ServicerContext) -> pb.BatchGetEntitiesResponse:
+        country = require_caller().country
+        errors = FieldErrors()
+        errors.check(1 <= len(request.entity_ids) <= MAX_BATCH_ENTITIES, "entity_ids",
+                     f"give 1 to {MAX_BATCH_ENTITIES} ids")
+        for i, entity_id in enumerate(request.entity_ids[:MAX_BATCH_ENTITIES]):
+            check_id(errors, entity_id, f"entity_ids[{i}]")
+        errors.raise_if_any()
+        ids = list(dict.fromkeys(request.entity_ids))
+        bodies = await asyncio.to_thread(self._repository.entity_bodies, ids, country)
+        response = pb.BatchGetEntitiesResponse(entities=[entity_pb2.Entity.FromString(bodies[i])
+                                                         for i in ids if i in bodies])
+        self._audit.record(READ, [(e.id, e.provenance.data_owner) for e in response.entities])
+        return response
+
     async def DeleteEntity(self, request: pb.DeleteEntityRequest,
                            context: grpc.aio.ServicerContext) -> pb.DeleteEntityResponse:
         country = require_caller().country
@@ -181,7 +200,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         if len(request.links) > MAX_BATCH:
             errors.raise_if_any()
         ends = {end for link in request.links for end in (link.from_entity_id, link.to_entity_id)
-                if ID_PATTERN.match(end)}
+                if is_record_id(end)}
         pks = await asyncio.to_thread(self._repository.visible_pks, ends, owner)
         named = {v.field for v in errors.violations}
         for i, link in enumerate(request.links):

@@ -10,6 +10,8 @@ from pathlib import Path
 import grpc
 import pytest
 
+from icore.audit.v1 import audit_service_pb2 as audit_pb
+from icore.audit.v1 import audit_service_pb2_grpc as audit_grpc
 from icore.query.v1 import query_service_pb2 as pb
 from icore.uim.v1 import entity_pb2, link_pb2
 from services.bootstrap.certificates import make_development_pki
@@ -236,6 +238,30 @@ def test_get_related_follows_links_to_a_depth_and_never_through_hidden_entities(
     with pytest.raises(grpc.RpcError) as raised:
         stub(query).GetRelated(pb.GetRelatedRequest(entity_id=h), metadata=country("ESP"))
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_batch_get_entities_answers_what_the_caller_may_see_in_request_order(query: grpc.Channel) -> None:
+    hidden = person("G-H", "Hidden Witness", policy=only("DEU"))
+    upsert(query, "NLD", person("G-A", "Daan de Vries"), hidden, person("G-C", "Sem Smit"))
+    a, h, c = (stored_id("NLD", f"G-{x}") for x in "AHC")
+    for caller, visible in (("DEU", [c, h, a]), ("ESP", [c, a])):
+        reply = stub(query).BatchGetEntities(pb.BatchGetEntitiesRequest(
+            entity_ids=[c, h, "ent_nosuchentity", a, c]), metadata=country(caller))
+        assert [e.id for e in reply.entities] == visible  # once each, the hidden one as if it did not exist
+        assert [e.person.names[0].full_name for e in reply.entities][0] == "Sem Smit"
+        alone = stub(query).GetEntity(pb.GetEntityRequest(entity_id=a), metadata=country(caller)).entity
+        assert reply.entities[-1] == alone
+    audit = audit_grpc.AuditServiceStub(query)
+    events = audit.ListAuditEvents(audit_pb.ListAuditEventsRequest(record_id=h), metadata=country("NLD")).events
+    assert [e.country for e in events if e.method.endswith("/BatchGetEntities")] == ["DEU"], "ESP never saw it"
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).BatchGetEntities(pb.BatchGetEntitiesRequest(entity_ids=["bad id!", a, ""] + [a] * 98),
+                                     metadata=country("DEU"))
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(bad_fields(raised.value)) == {"entity_ids", "entity_ids[0]", "entity_ids[2]"}
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).BatchGetEntities(pb.BatchGetEntitiesRequest(), metadata=country("DEU"))
+    assert set(bad_fields(raised.value)) == {"entity_ids"}
 
 
 def test_batch_get_related_answers_each_entity_as_get_related_does(query: grpc.Channel) -> None:

@@ -148,6 +148,8 @@ def test_repository_reads(mesh: dict[str, RunningServer]) -> None:
         assert (HIDDEN in {s.entity_id for s in batch.related_sets}) is sees, "a set for it would reveal it"
         reached = {r.entity.id for s in batch.related_sets for r in s.related}
         assert (HIDDEN in reached) is sees and (BEYOND in reached) is sees
+        entities = query.BatchGetEntities(q_pb.BatchGetEntitiesRequest(entity_ids=[HIDDEN, VISIBLE]), metadata=who)
+        assert [e.id for e in entities.entities] == ([HIDDEN, VISIBLE] if sees else [VISIBLE])
         exported = list(query.ExportEntities(q_pb.ExportEntitiesRequest(), metadata=who, timeout=10))
         assert (HIDDEN in {c.entity.id for c in exported}) is sees
         assert (len({c.entity.id for c in exported} & set(HIDDEN_EVENTS)) == 6) is sees

@@ -54,6 +54,18 @@ class GetEntityResponse(_message.Message):
     entity: _entity_pb2.Entity
     def __init__(self, entity: _Optional[_Union[_entity_pb2.Entity, _Mapping]] = ...) -> None: ...
 
+class BatchGetEntitiesRequest(_message.Message):
+    __slots__ = ("entity_ids",)
+    ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    entity_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetEntitiesResponse(_message.Message):
+    __slots__ = ("entities",)
+    ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    entities: _containers.RepeatedCompositeFieldContainer[_entity_pb2.Entity]
+    def __init__(self, entities: _Optional[_Iterable[_Union[_entity_pb2.Entity, _Mapping]]] = ...) -> None: ...
+
 class DeleteEntityRequest(_message.Message):
     __slots__ = ("entity_id",)
     ENTITY_ID_FIELD_NUMBER: _ClassVar[int]

@@ -46,6 +46,11 @@ class QueryServiceStub:
                 request_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.GetEntityRequest.SerializeToString,
                 response_deserializer=icore_dot_query_dot_v1_dot_query__service__pb2.GetEntityResponse.FromString,
                 _registered_method=True)
+        self.BatchGetEntities = channel.unary_unary(
+                '/icore.query.v1.QueryService/BatchGetEntities',
+                request_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetEntitiesRequest.SerializeToString,
+                response_deserializer=icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetEntitiesResponse.FromString,
+                _registered_method=True)
         self.DeleteEntity = channel.unary_unary(
                 '/icore.query.v1.QueryService/DeleteEntity',
                 request_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.DeleteEntityRequest.SerializeToString,
@@ -93,6 +98,14 @@ class QueryServiceServicer:
 
     def GetEntity(self, request, context):
         """Reads one entity.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetEntities(self, request, context):
+        """Reads several entities in one call (AIP-231), for a caller that shows a
+        list of records, such as the gateway with a probe's watch-list subjects.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -154,6 +167,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.GetEntity,
                     request_deserializer=icore_dot_query_dot_v1_dot_query__service__pb2.GetEntityRequest.FromString,
                     response_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.GetEntityResponse.SerializeToString,
+            ),
+            'BatchGetEntities': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetEntities,
+                    request_deserializer=icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetEntitiesRequest.FromString,
+                    response_serializer=icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetEntitiesResponse.SerializeToString,
             ),
             'DeleteEntity': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteEntity,
@@ -242,6 +260,33 @@ class QueryService:
             '/icore.query.v1.QueryService/GetEntity',
             icore_dot_query_dot_v1_dot_query__service__pb2.GetEntityRequest.SerializeToString,
             icore_dot_query_dot_v1_dot_query__service__pb2.GetEntityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetEntities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/icore.query.v1.QueryService/BatchGetEntities',
+            icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetEntitiesRequest.SerializeToString,
+            icore_dot_query_dot_v1_dot_query__service__pb2.BatchGetEntitiesResponse.FromString,
             options,
             channel_credentials,
             insecure,
