@@ -25,6 +25,7 @@ from icore.gateway.v1 import gateway_service_pb2 as pb
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import biometrics_pb2, entity_pb2, notices_pb2
 from services.bootstrap.errors import FieldErrors
+from services.query.identifiers import is_record_id
 from services.uim.biometrics import has_vector
 from services.uim.names import normalise_document_number
 
@@ -203,6 +204,8 @@ async def _person(finding: Finding, outcome: int, backends: Backends, budget: Bu
     if finding.subject_id and finding.biometric_score >= finding.threshold - POSSIBLE_MARGIN:
         if finding.biographic_entity is not None and finding.biographic_entity.id == finding.subject_id:
             return finding.biographic_entity
+        if not is_record_id(finding.subject_id):
+            return None  # on the watch list only, with no repository record
         got = await ask("query", lambda t: backends.query.GetEntity(
             query_pb.GetEntityRequest(entity_id=finding.subject_id), timeout=t), budget.left())
         return got.response.entity if got.ok else None

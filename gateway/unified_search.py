@@ -37,6 +37,7 @@ from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import biometrics_pb2, entity_pb2
 from services.bootstrap.errors import FieldErrors
 from services.bootstrap.paging import PageRequest
+from services.query.identifiers import is_record_id
 from services.uim.biometrics import has_vector
 
 #: How much of the budget Identify may use: its candidates' records, identities and links follow it.
@@ -174,7 +175,8 @@ async def _identify_and_follow(
     hits = list(search.response.hits) if search is not None and search.ok else []
     known = list(dict.fromkeys(h.entity.id for h in hits))
     linked = {h.entity.id for h in hits if h.HasField("linked")}
-    subject_ids = list(dict.fromkeys(c.subject_id for c in candidates))
+    # A subject whose id cannot be a repository id is on the watch list only: no record to read.
+    subject_ids = list(dict.fromkeys(c.subject_id for c in candidates if is_record_id(c.subject_id)))
     identities, subjects, related = await asyncio.gather(
         _resolve(list(dict.fromkeys(known + subject_ids)), backends, budget),
         _subjects(subject_ids, set(known), backends, budget),
@@ -222,13 +224,14 @@ async def _resolve(entity_ids: list[str], backends: Backends, budget: Budget) ->
 
 async def _subjects(subject_ids: list[str], known: set[str], backends: Backends,
                     budget: Budget) -> dict[str, entity_pb2.Entity]:
-    """Repository records of biometric subjects that the search did not return."""
+    """Repository records of biometric subjects that the search did not return,
+    in one BatchGetEntities (a subject the caller may not see is left out)."""
     missing = [i for i in subject_ids if i not in known][:MAX_SUBJECTS_FETCHED]
-    outcomes = await asyncio.gather(*(
-        ask("query", lambda t, i=subject_id: backends.query.GetEntity(query_pb.GetEntityRequest(entity_id=i),
-                                                                      timeout=t), budget.left())
-        for subject_id in missing))
-    return {o.response.entity.id: o.response.entity for o in outcomes if o.ok}
+    if not missing:
+        return {}
+    request = query_pb.BatchGetEntitiesRequest(entity_ids=missing)
+    outcome = await ask("query", lambda t: backends.query.BatchGetEntities(request, timeout=t), budget.left())
+    return {entity.id: entity for entity in outcome.response.entities} if outcome.ok else {}
 
 
 async def _related(entity_ids: list[str], backends: Backends,

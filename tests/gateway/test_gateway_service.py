@@ -316,3 +316,33 @@ def test_frontline_check_hits_a_watch_listed_face_and_not_a_stranger(mesh: Mesh)
                                    metadata=country("ITA"), timeout=5)
     assert stranger.outcome == pb.FRONTLINE_OUTCOME_NO_HIT
     assert not stranger.HasField("person") and stranger.handling_instruction == ""
+
+
+def test_watch_list_subjects_are_read_in_one_call_and_one_without_a_record_still_answers(
+        mesh: Mesh, span_exporter: InMemorySpanExporter) -> None:
+    """A subject id on a watch list may be any printable text, here a notice
+    number: it has no repository record, and the search and the frontline
+    check still answer. The subjects that do have records are read in one
+    BatchGetEntities, not one GetEntity each."""
+    face = RNG.standard_normal(512).astype(np.float32)
+    face /= np.linalg.norm(face)
+    enroll = bio_grpc.BiometricServiceStub(mesh["biometric"].channel).Enroll
+    for template_id, subject_id, noise in (("tpl-notice", "NOTICE 2026/77", 0.0), ("tpl-brother", BROTHER, 0.01)):
+        enroll(bio_pb.EnrollRequest(template=template_pb2.Template(
+            template_id=template_id, subject_id=subject_id, watchlists=["red_notices"], access_policy=OPEN,
+            sample=_probe(noise, face))), metadata=country("FRA"))
+    span_exporter.clear()
+    reply = _search(mesh, probe=_probe(0.0, face))
+    found = {h.record_id: h for r in reply.results for h in r.hits if h.backend == "biometric"}
+    assert set(found) == {"tpl-notice", "tpl-brother"}
+    assert found["tpl-brother"].entity.id == BROTHER and not found["tpl-notice"].HasField("entity")
+    root = next(s for s in span_exporter.get_finished_spans()
+                if s.name == "/icore.gateway.v1.GatewayService/UnifiedSearch" and s.kind == trace.SpanKind.SERVER)
+    reads = [s.name.rsplit("/", 1)[1] for s in span_exporter.get_finished_spans()
+             if s.kind == trace.SpanKind.CLIENT and s.context.trace_id == root.context.trace_id
+             and "QueryService" in s.name]
+    assert reads.count("BatchGetEntities") == 1 and "GetEntity" not in reads
+    check = pb_grpc.GatewayServiceStub(mesh["gateway"].channel).FrontlineCheck(
+        pb.FrontlineCheckRequest(probe=_probe(0.0, face)), metadata=country("ITA"), timeout=5)
+    assert check.outcome == pb.FRONTLINE_OUTCOME_HIT and list(check.watchlists) == ["red_notices"]
+    assert not check.HasField("person") and "detain" in check.handling_instruction
