@@ -66,6 +66,13 @@ def _entity_id(value: str, field: str = "entity_id") -> str:
     return value
 
 
+def _check_entity_ids(entity_ids: Sequence[str], most: int, errors: FieldErrors) -> None:
+    """A batch call's `entity_ids`: 1 to `most`, each an id."""
+    errors.check(1 <= len(entity_ids) <= most, "entity_ids", f"give 1 to {most} ids")
+    for i, entity_id in enumerate(entity_ids[:most]):
+        check_id(errors, entity_id, f"entity_ids[{i}]")
+
+
 class QueryServicer(pb_grpc.QueryServiceServicer):
     """The unified repository's RPCs; each acts for the calling country only."""
 
@@ -164,10 +171,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                                context: grpc.aio.ServicerContext) -> pb.BatchGetEntitiesResponse:
         country = require_caller().country
         errors = FieldErrors()
-        errors.check(1 <= len(request.entity_ids) <= MAX_BATCH_ENTITIES, "entity_ids",
-                     f"give 1 to {MAX_BATCH_ENTITIES} ids")
-        for i, entity_id in enumerate(request.entity_ids[:MAX_BATCH_ENTITIES]):
-            check_id(errors, entity_id, f"entity_ids[{i}]")
+        _check_entity_ids(request.entity_ids, MAX_BATCH_ENTITIES, errors)
         errors.raise_if_any()
         ids = list(dict.fromkeys(request.entity_ids))
         bodies = await asyncio.to_thread(self._repository.entity_bodies, ids, country)
@@ -244,10 +248,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                               context: grpc.aio.ServicerContext) -> pb.BatchGetRelatedResponse:
         country = require_caller().country
         errors = FieldErrors()
-        errors.check(1 <= len(request.entity_ids) <= MAX_BATCH_RELATED, "entity_ids",
-                     f"give 1 to {MAX_BATCH_RELATED} ids")
-        for i, entity_id in enumerate(request.entity_ids[:MAX_BATCH_RELATED]):
-            check_id(errors, entity_id, f"entity_ids[{i}]")
+        _check_entity_ids(request.entity_ids, MAX_BATCH_RELATED, errors)
         errors.check(0 <= request.depth <= MAX_DEPTH, "depth", f"must be 1 to {MAX_DEPTH} (0 means 1)")
         _check_link_types(request.link_types, errors)
         errors.check(0 <= request.max_related_per_entity <= 100, "max_related_per_entity", "must be 1 to 100 "
