@@ -44,8 +44,9 @@ from services.uim.biometrics import has_vector
 IDENTIFY_SHARE = 0.6
 #: Results whose linked entities are fetched.
 LINKED_FOR_TOP = 5
-#: Biometric subjects whose repository records are fetched, best first.
-MAX_SUBJECTS_FETCHED = 20
+#: Biometric subjects whose repository records are fetched, best first: one
+#: BatchGetEntities, which takes at most 100 ids (a page holds at most 100 results).
+MAX_SUBJECTS_FETCHED = 100
 
 
 def validate(request: pb.UnifiedSearchRequest, errors: FieldErrors) -> PageRequest:
