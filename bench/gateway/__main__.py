@@ -15,8 +15,9 @@ starts from it in seconds (enrolment speed is the biometric benchmark's).
 Baselines in the same run: every backend call a text search makes, made
 alone with the same requests (query Search with the linked entities of its
 top 5 hits, messaging ListMessages, analytics ResolveEntities with a
-description; one round, all at once), and biometric Identify, top 20 as the
-gateway asks, for a search with a face probe; the slowest one's p50 is the
+description; one round, all at once), and biometric Identify, top 20 at or
+above the frontline floor as the gateway asks, for a search with a face
+probe; the slowest one's p50 is the
 overhead's denominator. These calls and UnifiedSearch are timed in turns
 (one of each, again and again), so that each sees the VM as the others do:
 on this shared VM the speed drifts within seconds, and phases timed one after
@@ -51,6 +52,7 @@ import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.processes import PIDS, cpu_seconds, served
+from gateway.frontline import POSSIBLE_MARGIN
 from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
 from icore.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
 from icore.biometric.v1 import biometric_service_pb2 as bio_pb
@@ -406,8 +408,14 @@ def main() -> None:
             gateway.UnifiedSearch(pb.UnifiedSearchRequest(name=NAMES[i % len(NAMES)], probe=probes[i % len(probes)]),
                                   metadata=AS_FRANCE, timeout=10)
 
+        # The Identify a probe search makes: its top 20 at or above the frontline's
+        # floor (without the floor the engine rescores many more rows: 2x slower).
+        stats = biometric.GetStats(bio_pb.GetStatsRequest(), metadata=AS_FRANCE, timeout=10)
+        floor = next(m.verify_threshold for m in stats.modalities
+                     if m.modality == biometrics_pb2.MODALITY_FACE) - POSSIBLE_MARGIN
+
         def identify_top_20(i: int) -> None:
-            biometric.Identify(bio_pb.IdentifyRequest(probe=probes[i % len(probes)], top_k=20),
+            biometric.Identify(bio_pb.IdentifyRequest(probe=probes[i % len(probes)], top_k=20, min_score=floor),
                                metadata=AS_FRANCE, timeout=10)
 
         # In turns, as the text search's figures: timed one phase after the other,
@@ -419,13 +427,14 @@ def main() -> None:
         outcomes.clear()
         probe_turns = in_turns(probe_calls, args.seconds * 4)
         report(f"baseline: biometric Identify alone, {args.templates:,}", probe_turns["identify"], 0)
-        report("baseline: biometric Identify (top 20) alone", probe_turns["identify top 20"], 0)
+        report("baseline: biometric Identify (top 20, floor) alone", probe_turns["identify top 20"], 0)
         with_probe = probe_turns["with probe"]
         report("UnifiedSearch with a face probe, 1 client", with_probe, 0)
         identified = statistics.median(probe_turns["identify top 20"])
         ratio = statistics.median(with_probe) / max(identified, statistics.median(alone[slowest]))
+        slowest_with_probe = "biometric Identify" if identified >= statistics.median(alone[slowest]) else slowest
         print(f"  {'overhead with a probe: p50 / p50 slowest alone':<46} {ratio:<40.2f} "
-              f"{'<= 1.2':<22} {'met' if ratio <= TARGET_OVERHEAD else 'MISSED'}; slowest: biometric Identify")
+              f"{'<= 1.2':<22} {'met' if ratio <= TARGET_OVERHEAD else 'MISSED'}; slowest: {slowest_with_probe}")
         checks = probe_turns["frontline"]
         p99 = quantiles(checks)[1]
         hits = sum(o == pb.FRONTLINE_OUTCOME_HIT for o in outcomes)
