@@ -11,7 +11,7 @@ from google.protobuf import timestamp_pb2
 
 from icore.uim.v1 import entity_pb2, link_pb2
 from services.bootstrap.errors import FieldErrors, FieldViolation
-from services.query.identifiers import ID_PATTERN, entity_id, link_id
+from services.query.identifiers import entity_id, is_record_id, link_id
 from services.query.indexing import IndexedEntity, content_hash, index_entity
 from services.uim.validation import check_entity, check_link
 
@@ -38,7 +38,7 @@ def check_id(errors: FieldErrors, value: str, path: str) -> bool:
     if not value:
         errors.add(path, "required")
         return False
-    return errors.check(bool(ID_PATTERN.match(value)), path, "not an id: letters, digits, '_' and '-', at most 64")
+    return errors.check(is_record_id(value), path, "not an id: letters, digits, '_' and '-', at most 64")
 
 
 def _check_time(errors: FieldErrors, stamp: timestamp_pb2.Timestamp, path: str) -> None:
