@@ -210,7 +210,10 @@ class MessagingServicer(service_grpc.MessagingServiceServicer):
                     self._in_background(self._store.call(self._store.mark_delivered, country, handed, now))
                     handed = []
                     pause = HELD_BACK_PAUSE_S
-                    continue
+                    if len(batch.items) == STREAM_BATCH or batch.held_back:
+                        continue  # more is waiting: read on at once
+                    # The inbox was read to its end: whatever came after the doorbell
+                    # was cleared (before that read) has rung it again.
                 if batch.held_back:
                     held_since = held_since or time.monotonic()
                     if pause == HELD_BACK_MAX_S and time.monotonic() - held_since > 1.0:

@@ -199,12 +199,6 @@ class MessageStore:
         #: PostgreSQL backends this store has sent through: their NOTIFYs need not
         #: wake this process's streams again, the send already did.
         self.sending_backends: set[int] = set()
-        if self.postgres:
-            self._tx_id: sa.ColumnElement[int] = sa.literal_column("pg_current_xact_id()::text::bigint")
-            self._horizon: sa.ColumnElement[int] | None = sa.literal_column(
-                "pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        else:
-            self._tx_id, self._horizon = sa.literal(0, sa.BigInteger), None
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn` on the store's threads; once more if the database had dropped
@@ -384,34 +378,23 @@ class MessageStore:
         to this database, so if it ran with an id older than N when W was
         read, it is in W; if it started later, its id is N or more.
         """
-        batch = self._inbox_after(country, after, limit, self._horizon)
+        values = {"country": country, "tx": after.tx, "seq": after.seq, "limit": limit}
+        batch = self._inbox_after(_inbox_statement("cluster" if self.postgres else ""), values)
         if not batch.held_back or not self.postgres:
             return batch
         with self._reads.connect() as connection:
             next_xid, writers = connection.execute(_OWN_WRITERS).one()
-        return self._inbox_after(country, after, limit, _own_horizon(next_xid, writers))
+        return self._inbox_after(_inbox_statement("own"), dict(values, next_xid=next_xid, writers=writers))
 
-    def _inbox_after(self, country: str, after: InboxPosition, limit: int,
-                     horizon: sa.ColumnElement[int] | None) -> InboxBatch:
-        r, m, c = recipients.c, messages.c, cross_checks.c
-        columns: list[Any] = [r.message_id, r.tx_id, r.seq, r.create_time, r.state, r.update_time, r.response_due_time,
-                              r.reply_message_id, r.reply_time, m.payload, c.state.label("check_state"),
-                              c.update_time.label("check_time"), c.hits]
-        if horizon is not None:
-            columns.append(horizon.label("horizon"))
-        query = (sa.select(*columns)
-                 .select_from(recipients.join(messages, m.id == r.message_id)
-                              .join(cross_checks, c.message_id == r.message_id))
-                 .where(r.country == country, sa.tuple_(r.tx_id, r.seq) > sa.tuple_(after.tx, after.seq))
-                 .order_by(r.tx_id, r.seq).limit(limit))
+    def _inbox_after(self, statement: sa.Select[Any], values: dict[str, Any]) -> InboxBatch:
         items: list[StoredMessage] = []
         with self._reads.connect() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.execute(statement, values).all()
         for row in rows:
-            if horizon is not None and row.horizon is not None and row.tx_id >= row.horizon:
+            if row.horizon is not None and row.tx_id >= row.horizon:
                 return InboxBatch(items, held_back=True)
-            delivery = Delivery(country, row.state, _utc(row.update_time), _utc(row.response_due_time),  # type: ignore[arg-type]
-                                row.reply_message_id, _utc(row.reply_time))
+            delivery = Delivery(values["country"], row.state, _utc(row.update_time),  # type: ignore[arg-type]
+                                _utc(row.response_due_time), row.reply_message_id, _utc(row.reply_time))
             items.append(StoredMessage(row.payload, row.seq, _utc(row.create_time), [delivery],  # type: ignore[arg-type]
                                        CheckRow(row.check_state, _utc(row.check_time), _hits(row.hits)),
                                        InboxPosition(row.tx_id, row.seq)))
@@ -494,14 +477,40 @@ _OWN_WRITERS = sa.text(
     "      WHERE datname = current_database() AND backend_xid IS NOT NULL)")
 
 
-def _own_horizon(next_xid: int, writers: list[int]) -> sa.ColumnElement[int]:
+@lru_cache(maxsize=3)
+def _inbox_statement(horizon: str) -> sa.Select[Any]:
+    """`:country`'s inbox after position (`:tx`, `:seq`), at most `:limit` rows,
+    each with the horizon a stream may not read past (see `inbox_after`): none
+    on SQLite (""), the oldest transaction running in the cluster ("cluster"),
+    or in this database (`:next_xid`, `:writers`; "own"). Built once: building
+    it cost as much as running it, and a stream reads it for every message."""
+    r, m, c = recipients.c, messages.c, cross_checks.c
+    columns: list[Any] = [r.message_id, r.tx_id, r.seq, r.create_time, r.state, r.update_time, r.response_due_time,
+                          r.reply_message_id, r.reply_time, m.payload, c.state.label("check_state"),
+                          c.update_time.label("check_time"), c.hits]
+    if horizon == "cluster":
+        columns.append(sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint").label("horizon"))
+    elif horizon == "own":
+        columns.append(_own_horizon().label("horizon"))
+    else:
+        columns.append(sa.null().label("horizon"))
+    after = sa.tuple_(sa.bindparam("tx", type_=sa.BigInteger), sa.bindparam("seq", type_=sa.BigInteger))
+    return (sa.select(*columns)
+            .select_from(recipients.join(messages, m.id == r.message_id)
+                         .join(cross_checks, c.message_id == r.message_id))
+            .where(r.country == sa.bindparam("country", type_=sa.String), sa.tuple_(r.tx_id, r.seq) > after)
+            .order_by(r.tx_id, r.seq).limit(sa.bindparam("limit", type_=sa.Integer)))
+
+
+def _own_horizon() -> sa.ScalarSelect[int]:
     """The oldest transaction of this snapshot's running ones that is in
-    `writers` (32-bit ids) or not older than `next_xid`; else the snapshot's
+    `:writers` (32-bit ids) or not older than `:next_xid`; else the snapshot's
     first unassigned id."""
     running = sa.func.pg_snapshot_xip(sa.func.pg_current_snapshot()).column_valued("xid")
     as_bigint = sa.cast(sa.cast(running, sa.Text), sa.BigInteger)
     unassigned = sa.cast(sa.cast(sa.func.pg_snapshot_xmax(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger)
-    own = sa.or_(as_bigint >= next_xid, (as_bigint % 4294967296).in_(writers)) if writers else as_bigint >= next_xid
+    own = sa.or_(as_bigint >= sa.bindparam("next_xid", type_=sa.BigInteger),
+                 one_of(as_bigint % 4294967296, "writers", postgres=True))
     return sa.select(sa.func.coalesce(sa.func.min(as_bigint), unassigned)).where(own).scalar_subquery()
 
 
