@@ -418,12 +418,9 @@ class MessageStore:
         """Messages handed to `country`'s stream are DELIVERED (unless further on)."""
         if not message_ids:
             return
-        r = recipients.c
         with self.write_lock, self._reads.connect() as connection:
-            connection.execute(recipients.update()
-                               .where(r.country == country, r.message_id.in_(list(message_ids)),
-                                      r.state < pb.DELIVERY_STATE_DELIVERED)
-                               .values(state=pb.DELIVERY_STATE_DELIVERED, update_time=now))
+            connection.execute(_mark_delivered_statement(self.postgres),
+                               {"recipient": country, "ids": list(message_ids), "now": now})
 
     # -- cross-check ---------------------------------------------------------------------
 
@@ -475,6 +472,17 @@ _OWN_WRITERS = sa.text(
     "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
     "array(SELECT backend_xid::text::bigint FROM pg_stat_activity "
     "      WHERE datname = current_database() AND backend_xid IS NOT NULL)")
+
+
+@lru_cache(maxsize=2)
+def _mark_delivered_statement(postgres: bool) -> sa.Update:
+    """`:recipient`'s deliveries of `:ids` are DELIVERED at `:now`, unless further on.
+    Built once: a stream marks what it hands over after every message."""
+    r = recipients.c
+    return (recipients.update()
+            .where(r.country == sa.bindparam("recipient", type_=sa.String), one_of(r.message_id, "ids", postgres),
+                   r.state < pb.DELIVERY_STATE_DELIVERED)
+            .values(state=pb.DELIVERY_STATE_DELIVERED, update_time=sa.bindparam("now", type_=r.update_time.type)))
 
 
 @lru_cache(maxsize=3)
