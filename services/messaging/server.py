@@ -81,8 +81,12 @@ class MessagingServicer(service_grpc.MessagingServiceServicer):
         self._store, self._bell, self._worker, self._audit = store, bell, worker, audit
         self._config, self._clock = config, clock
         self._background: set[asyncio.Future[None]] = set()
+        # One writer on either database: whatever arrives while it writes goes in its
+        # next batch. Four on PostgreSQL wrote batches of one or two (sends come in
+        # one at a time from the event loop), each a round trip and a statement:
+        # 64 senders, 236 -> 404 sends/s and 3.6 -> 2.1 ms of server CPU a send.
         self._commits: GroupCommit[tuple[Dispatch, str], SendResult] = GroupCommit(
-            lambda batch: store.call(store.send_many, batch), max_batch=64, writers=4 if store.postgres else 1)
+            lambda batch: store.call(store.send_many, batch), max_batch=64, writers=1)
 
     def _audited(self, action: int, found: list[pb.Message]) -> None:
         if self._audit is not None:
