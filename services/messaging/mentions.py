@@ -63,17 +63,31 @@ def content_documents(message: pb.Message) -> set[str]:
 def text_documents(text: str, limit: int = MAX_SCORED_WORDS) -> set[str]:
     """Things in the first `limit` words of free text that may be document
     numbers: words with a digit, alone and joined with a neighbour ("AB 123456"
-    is also "AB123456")."""
-    words = [normalise_document_number(m.group()) for m in itertools.islice(_WORD.finditer(text), limit)]
+    is also "AB123456").
+
+    Only words with a digit and their neighbours are normalised: an ASCII word
+    without one cannot gain one (NFKC leaves ASCII as it is), and normalising
+    every word of a 1,000-word body took 2.7 ms of the event loop a send."""
+    words = [m.group() for m in itertools.islice(_WORD.finditer(text), limit)]
+    normalised: dict[int, str] = {}
+
+    def word_at(i: int) -> str:
+        if i not in normalised:
+            normalised[i] = normalise_document_number(words[i])
+        return normalised[i]
+
     found: set[str] = set()
-    for i, word in enumerate(words):
+    for i, raw in enumerate(words):
+        if raw.isascii() and not _DIGIT.search(raw):
+            continue
+        word = word_at(i)
         if not _DIGIT.search(word):
             continue
         found.add(word)
         if i > 0:
-            found.add(words[i - 1] + word)
+            found.add(word_at(i - 1) + word)
         if i + 1 < len(words):
-            found.add(word + words[i + 1])
+            found.add(word + word_at(i + 1))
     return {w for w in found if 4 <= len(w) <= 50 and _DOCUMENT_NUMBER.match(w)}
 
 

@@ -4,7 +4,7 @@ that decides whether it really mentions a name or a document number."""
 from __future__ import annotations
 
 from icore.messaging.v1 import message_pb2 as pb
-from services.messaging.mentions import MentionQuery, index_terms, query_terms
+from services.messaging.mentions import MentionQuery, index_terms, query_terms, text_documents
 from tests.messaging.conftest import message, person
 
 
@@ -58,3 +58,13 @@ def test_one_query_scores_many_messages_as_each_alone() -> None:
         assert [shared.found_in(m) for m in sent] == [MentionQuery(text).found_in(m) for m in sent]
     shared = MentionQuery("Maria Rossi")
     assert [shared.found_in(m) for m in sent] == [True, False, True, True, True]
+
+
+def test_document_numbers_in_free_text_are_read_after_unicode_normalisation() -> None:
+    """Full-width and superscript digits count as digits (NFKC); only words with a
+    digit and their neighbours are candidates, alone and joined."""
+    assert text_documents("Passport AB 1234567, issued 2019") == {
+        "1234567", "1234567ISSUED", "2019", "AB1234567", "ISSUED2019"}
+    assert text_documents("ＡＢ １２３４５６ and №５") == {"123456", "123456AND", "AB123456", "AND5"}
+    assert text_documents("code ²²²² end") == {"2222", "2222END", "CODE2222"}
+    assert text_documents("Паспорт 45 09 123456 выдан") == {"09123456", "123456", "4509"}

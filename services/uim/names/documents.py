@@ -12,4 +12,6 @@ def normalise_document_number(number: str) -> str:
     because in many numbering schemes both occur and a silent fix would make two
     different documents equal. NFKC first, so full-width digits count as digits.
     """
+    if number.isascii():  # NFKC leaves ASCII as it is
+        return number.upper() if number.isalnum() else "".join(ch for ch in number if ch.isalnum()).upper()
     return "".join(ch for ch in unicodedata.normalize("NFKC", number) if ch.isalnum()).upper()
