@@ -71,6 +71,31 @@ def time_ordered_id() -> str:
     return f"{value:032x}"
 
 
+_EVENT_COLUMNS = {"event_id": "varchar", "event_time": "timestamptz", "country": "varchar",
+                  "relaying_service": "varchar", "service": "varchar", "method": "varchar", "action": "smallint",
+                  "trace_id": "varchar"}
+_INSERT_EVENTS_AS_ARRAYS = (
+    f"INSERT INTO audit_events ({', '.join(_EVENT_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"%({name})s::{kind}[]" for name, kind in _EVENT_COLUMNS.items()) + ")")
+_INSERT_RECORDS_AS_ARRAYS = (
+    "INSERT INTO audit_event_records (event_id, record_id, data_owner) "
+    "SELECT * FROM unnest(%(event_id)s::varchar[], %(record_id)s::varchar[], %(data_owner)s::varchar[])")
+
+
+def _write_as_arrays(connection: sa.Connection, pending_events: list[dict[str, object]],
+                     pending_records: list[tuple[str, str, str]]) -> None:
+    """PostgreSQL: each table's rows in one statement, a column an array. psycopg's
+    executemany sends a statement a row (pipelined): a batch of 40 events and 40
+    records took 5.4-6.9 ms of CPU on the thread that writes it, holding the GIL
+    against the service's requests in short slices."""
+    connection.exec_driver_sql(_INSERT_EVENTS_AS_ARRAYS,
+                               {name: [event[name] for event in pending_events] for name in _EVENT_COLUMNS})
+    if pending_records:
+        event_ids, record_ids, owners = (list(column) for column in zip(*pending_records, strict=True))
+        connection.exec_driver_sql(_INSERT_RECORDS_AS_ARRAYS,
+                                   {"event_id": event_ids, "record_id": record_ids, "data_owner": owners})
+
+
 class AuditLog:
     """A service's audit log, in that service's own database."""
 
@@ -86,6 +111,7 @@ class AuditLog:
         compiled = event_records.insert().compile(dialect=engine.dialect)
         self._insert_records = str(compiled)
         self._positional = bool(compiled.positional)
+        self._postgres = engine.dialect.name == "postgresql"
         self._flusher: asyncio.Task[None] | None = None
 
     def record(self, action: int, records: Iterable[tuple[str, str]]) -> None:
@@ -119,6 +145,9 @@ class AuditLog:
         if not pending_events:
             return
         with self.engine.begin() as connection:
+            if self._postgres:
+                _write_as_arrays(connection, pending_events, pending_records)
+                return
             connection.execute(events.insert(), pending_events)
             if pending_records:
                 rows: list[Any] = pending_records if self._positional else [
