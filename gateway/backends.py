@@ -47,7 +47,7 @@ class Outcome(Generic[T]):
     not answer, and `message` names them."""
 
     backend: str
-    state: int
+    state: pb.BackendState
     message: str = ""
     latency_ms: float = 0.0
     response: T | None = None
@@ -55,6 +55,11 @@ class Outcome(Generic[T]):
     @property
     def ok(self) -> bool:
         return self.state == pb.BACKEND_STATE_OK and self.response is not None
+
+    @property
+    def answer(self) -> T | None:
+        """The response of a call that succeeded in full; None otherwise (partial ones included)."""
+        return self.response if self.state == pb.BACKEND_STATE_OK else None
 
     def status(self) -> pb.BackendStatus:
         return pb.BackendStatus(backend=self.backend, state=self.state, message=self.message,

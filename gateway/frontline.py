@@ -83,7 +83,7 @@ class Finding:
     invalid_document_match: bool = False
 
 
-def decide(finding: Finding) -> int:
+def decide(finding: Finding) -> pb.FrontlineOutcome:
     """HIT, POSSIBLE_MATCH or NO_HIT from the evidence."""
     if finding.subject_id and finding.biometric_score >= finding.threshold:
         return pb.FRONTLINE_OUTCOME_HIT
@@ -96,13 +96,14 @@ def decide(finding: Finding) -> int:
     return pb.FRONTLINE_OUTCOME_NO_HIT
 
 
-def notice_for(watchlists: tuple[str, ...]) -> int:
+def notice_for(watchlists: tuple[str, ...]) -> notices_pb2.NoticeType:
     """The gravest notice among the watch lists (red before yellow before …)."""
     notices = [NOTICE_OF_WATCHLIST[w] for w in watchlists if w in NOTICE_OF_WATCHLIST]
     return min(notices) if notices else notices_pb2.NOTICE_TYPE_UNSPECIFIED
 
 
-def instruction_for(outcome: int, notice: int, person: entity_pb2.Entity | None, stolen: bool) -> str:
+def instruction_for(outcome: pb.FrontlineOutcome, notice: notices_pb2.NoticeType, person: entity_pb2.Entity | None,
+                    stolen: bool) -> str:
     if outcome == pb.FRONTLINE_OUTCOME_NO_HIT:
         return ""
     if outcome == pb.FRONTLINE_OUTCOME_POSSIBLE_MATCH:
@@ -197,7 +198,8 @@ async def _search(request: pb.FrontlineCheckRequest, backends: Backends, budget:
     return await ask("query", lambda t: backends.query.Search(search, timeout=t), budget.share(0.7))
 
 
-async def _person(finding: Finding, outcome: int, backends: Backends, budget: Budget) -> entity_pb2.Entity | None:
+async def _person(finding: Finding, outcome: pb.FrontlineOutcome, backends: Backends,
+                  budget: Budget) -> entity_pb2.Entity | None:
     """The matched person's record: the biometric subject's, else the biographic hit."""
     if outcome == pb.FRONTLINE_OUTCOME_NO_HIT:
         return None
@@ -208,5 +210,5 @@ async def _person(finding: Finding, outcome: int, backends: Backends, budget: Bu
             return None  # on the watch list only, with no repository record
         got = await ask("query", lambda t: backends.query.GetEntity(
             query_pb.GetEntityRequest(entity_id=finding.subject_id), timeout=t), budget.left())
-        return got.response.entity if got.ok else None
+        return got.answer.entity if got.answer is not None else None
     return finding.biographic_entity

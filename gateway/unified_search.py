@@ -134,10 +134,10 @@ async def unified_search(
 
 def _clusters(outcome: Outcome[Any]) -> dict[str, str]:
     """Entity id -> identity cluster id, from a ResolveEntities outcome."""
-    if not outcome.ok:
+    answer = outcome.answer
+    if answer is None:
         return {}
-    return {entity_id: cluster.cluster_id for cluster in outcome.response.clusters
-            for entity_id in cluster.entity_ids}
+    return {entity_id: cluster.cluster_id for cluster in answer.clusters for entity_id in cluster.entity_ids}
 
 
 async def _search_repository(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int,
@@ -173,7 +173,8 @@ async def _identify_and_follow(
         return biometric, WatchlistFollowUp()
     answered = searching.done() and not searching.cancelled() and searching.exception() is None
     search = searching.result() if answered else None  # a failed search is the caller's to see, not this task's
-    hits = list(search.response.hits) if search is not None and search.ok else []
+    answer = search.answer if search is not None else None
+    hits = list(answer.hits) if answer is not None else []
     known = list(dict.fromkeys(h.entity.id for h in hits))
     linked = {h.entity.id for h in hits if h.HasField("linked")}
     # A subject whose id cannot be a repository id is on the watch list only: no record to read.
@@ -232,7 +233,8 @@ async def _subjects(subject_ids: list[str], known: set[str], backends: Backends,
         return {}
     request = query_pb.BatchGetEntitiesRequest(entity_ids=missing)
     outcome = await ask("query", lambda t: backends.query.BatchGetEntities(request, timeout=t), budget.left())
-    return {entity.id: entity for entity in outcome.response.entities} if outcome.ok else {}
+    answer = outcome.answer
+    return {entity.id: entity for entity in answer.entities} if answer is not None else {}
 
 
 async def _related(entity_ids: list[str], backends: Backends,
@@ -242,6 +244,7 @@ async def _related(entity_ids: list[str], backends: Backends,
         return {}
     request = query_pb.BatchGetRelatedRequest(entity_ids=entity_ids, depth=1, max_related_per_entity=10)
     outcome = await ask("query", lambda t: backends.query.BatchGetRelated(request, timeout=t), budget.left())
-    if not outcome.ok:
+    answer = outcome.answer
+    if answer is None:
         return {}
-    return {s.entity_id: ([r.entity for r in s.related], list(s.links)) for s in outcome.response.related_sets}
+    return {s.entity_id: ([r.entity for r in s.related], list(s.links)) for s in answer.related_sets}

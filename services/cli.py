@@ -97,21 +97,19 @@ def _chart(args: argparse.Namespace) -> int:
 
     from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
     from icore.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
-    from icore.uim.v1 import link_pb2
     from services.analytics.link_chart import render
     from services.bootstrap.identity import Caller, identity_metadata
     from services.mesh import client_channel
 
-    try:
-        link_types = [link_pb2.LinkType.Value("LINK_TYPE_" + name.upper().removeprefix("LINK_TYPE_"))
-                      for name in args.link_type]
+    link_types = ["LINK_TYPE_" + name.upper().removeprefix("LINK_TYPE_") for name in args.link_type]
+    try:  # protobuf takes enum values by name, and refuses an unknown one
+        request = analytics_pb.GetNeighbourhoodRequest(entity_id=args.entity_id, depth=args.depth,
+                                                       max_nodes=args.max_nodes, link_types=link_types)
     except ValueError as error:
         print(f"icore chart: {error}", file=sys.stderr)
         return 2
     address = args.address or settings_module.peer_addresses()["analytics"]
     tls_dir = Path(args.tls_dir) if args.tls_dir else None
-    request = analytics_pb.GetNeighbourhoodRequest(entity_id=args.entity_id, depth=args.depth,
-                                                   max_nodes=args.max_nodes, link_types=link_types)
     with client_channel(address, tls_dir, f"country-{args.country}") as channel:
         try:
             reply = analytics_grpc.AnalyticsServiceStub(channel).GetNeighbourhood(

@@ -36,6 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import grpc
@@ -106,8 +107,9 @@ def resolution(size: int) -> list[Row]:
     base_keys: list[tuple[tuple[str, str], str]] = []
     base_seconds = 0.0
     for item in generate(size, extras=False):
-        entity = item.entity
-        person_of[entity.id] = item.person
+        entity, person = item.entity, item.person
+        assert entity is not None and person is not None, "generate() without extras yields persons"
+        person_of[entity.id] = person
         record = identity_record(entity)
         if record is not None:
             records.append(record)
@@ -207,7 +209,7 @@ def _walk_pairs(mirror: RepositoryMirror, count: int, seed: int) -> list[tuple[s
     rng = random.Random(seed)
     graph = mirror.graph
     view = graph.policies.view("FRA")
-    found = []
+    found: list[tuple[str, str]] = []
     while len(found) < count:
         node = rng.randrange(graph.node_count)
         if not graph.node_visible(node, view):
@@ -226,12 +228,12 @@ def _walk_pairs(mirror: RepositoryMirror, count: int, seed: int) -> list[tuple[s
 def _networkx_baseline(mirror: RepositoryMirror, pairs: list[tuple[str, str]],
                        centres: list[str]) -> tuple[tuple[float, float], tuple[float, float]]:
     """networkx on the same links, no access rule: one shortest path; all of 2 hops."""
-    network = nx.Graph()
+    network: nx.Graph[str] = nx.Graph()
     g = mirror.graph
     network.add_edges_from((g.node_ids[g.edge_sources[e]], g.node_ids[g.edge_targets[e]])
                            for e in range(len(g.edge_ids)))
-    paths = _timed([lambda a=a, b=b: nx.bidirectional_shortest_path(network, a, b) for a, b in pairs])
-    near = _timed([lambda c=c: nx.single_source_shortest_path_length(network, c, cutoff=2) for c in centres])
+    paths = _timed([partial(nx.bidirectional_shortest_path, network, a, b) for a, b in pairs])
+    near = _timed([partial(nx.single_source_shortest_path_length, network, c, cutoff=2) for c in centres])
     return paths, near
 
 
@@ -284,8 +286,8 @@ def graph_latency(edges: int, queries: int, directory: Path, database: Path | No
     gc.freeze()  # as the server does after loading (services/analytics/server.py)
     pairs = _walk_pairs(mirror, queries, 1)
     centres = [a for a, _ in _walk_pairs(mirror, queries, 2)]
-    local_paths = _timed([lambda a=a, b=b: mirror.paths("FRA", a, b, 4, 10) for a, b in pairs])
-    local_near = _timed([lambda c=c: mirror.neighbourhood("FRA", c, 2, 500, frozenset()) for c in centres])
+    local_paths = _timed([partial(mirror.paths, "FRA", a, b, 4, 10) for a, b in pairs])
+    local_near = _timed([partial(mirror.neighbourhood, "FRA", c, 2, 500, frozenset()) for c in centres])
     searches = [mirror.paths("FRA", a, b, 4, 10) for a, b in pairs]
     found = sum(1 for s in searches if s.paths)
     cut = sum(1 for s in searches if s.truncated)
@@ -300,9 +302,8 @@ def graph_latency(edges: int, queries: int, directory: Path, database: Path | No
         fra = (("x-icore-country", "FRA"),)
         for a, b in pairs[:20]:  # warm up
             stub.FindPaths(pb.FindPathsRequest(from_entity_id=a, to_entity_id=b), metadata=fra)
-        rpc_paths = _timed([lambda a=a, b=b: stub.FindPaths(pb.FindPathsRequest(from_entity_id=a, to_entity_id=b,
-                                                                                 max_hops=4), metadata=fra)
-                            for a, b in pairs])
+        rpc_paths = _timed([partial(stub.FindPaths, pb.FindPathsRequest(from_entity_id=a, to_entity_id=b, max_hops=4),
+                                    metadata=fra) for a, b in pairs])
         sizes = []
 
         def near(centre: str) -> None:
@@ -310,7 +311,7 @@ def graph_latency(edges: int, queries: int, directory: Path, database: Path | No
                                           metadata=fra)
             sizes.append(len(reply.nodes))
 
-        rpc_near = _timed([lambda c=c: near(c) for c in centres])
+        rpc_near = _timed([partial(near, c) for c in centres])
     return [
         Row(f"graph {edges:,} links: server start (load from its database)", f"{load_seconds:.0f} s", "-", "-"),
         Row("FindPaths <= 4 hops, RPC p50 / p99",

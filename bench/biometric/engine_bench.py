@@ -349,7 +349,7 @@ def over_grpc(url: str, work: Path, config: BiometricConfig, probes: Matrix, tru
         assert engine is not None
         queries = [IdentifyQuery(p, Modality.FACE, top_k=10, country="FRA") for p in probes[: truth.shape[0]]]
         requests = [bio_pb.IdentifyRequest(probe=biometrics_pb2.BiometricSample(
-            modality=biometrics_pb2.MODALITY_FACE, vector=q.probe.tolist()), top_k=10) for q in queries]
+            modality=biometrics_pb2.MODALITY_FACE, vector=np.asarray(q.probe).tolist()), top_k=10) for q in queries]
         local, remote, found = [], [], []
         with grpc.insecure_channel(address) as channel:
             stub = bio_grpc.BiometricServiceStub(channel)

@@ -326,9 +326,10 @@ def main() -> None:
                 analytics_pb.ResolveEntitiesRequest(like=analytics_pb.IdentityDescription(name=searched(i)),
                                                     page_size=500))),
         }
-        backend_calls: dict[str, Callable[[int], object]] = {
-            label: (lambda i, method=method, build=build: method(build(i), metadata=AS_FRANCE, timeout=10))
-            for label, (method, build) in text_round.items()}
+        def call_alone(method: Any, build: Callable[[int], object]) -> Callable[[int], object]:
+            return lambda i: method(build(i), metadata=AS_FRANCE, timeout=10)
+
+        backend_calls = {label: call_alone(method, build) for label, (method, build) in text_round.items()}
 
         def round_at_once(i: int) -> None:
             """The round's calls at once from this client: what the gateway does, without it."""
@@ -420,8 +421,9 @@ def main() -> None:
 
         # In turns, as the text search's figures: timed one phase after the other,
         # a probe search once came out faster than the Identify it waits for (0.90).
-        probe_calls = {"identify": identify_alone, "identify top 20": identify_top_20,
-                       "with probe": unified_with_probe, "frontline": frontline}
+        probe_calls: dict[str, Callable[[int], object]] = {
+            "identify": identify_alone, "identify top 20": identify_top_20, "with probe": unified_with_probe,
+            "frontline": frontline}
         for call in probe_calls.values():
             call(0)
         outcomes.clear()

@@ -45,6 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from queue import Empty, Queue
 
@@ -447,7 +448,9 @@ def _wal_position(url: str) -> int:
     """PostgreSQL's write-ahead log position in bytes (0 on SQLite)."""
     if not url.startswith("postgresql"):
         return 0
-    return int(_postgres_values(url, ["SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"])[0])
+    (position,) = _postgres_values(url, ["SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"])
+    assert isinstance(position, Decimal | int), position  # pg_lsn arithmetic gives numeric
+    return int(position)
 
 
 def _postgres_settings(url: str) -> str:

@@ -35,7 +35,7 @@ def visible_network(view: CallerView) -> nx.Graph:
     """The caller's visible graph with identity groups as nodes (named by their lowest
     node number)."""
     graph = view.graph
-    network = nx.Graph()
+    network: nx.Graph[int] = nx.Graph()
     for node in range(graph.node_count):
         if not view.visible(node) or view.rep(node) != node:
             continue

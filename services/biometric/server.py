@@ -42,7 +42,7 @@ MAX_BATCH = 1000
 MAX_REPORTED_ERRORS = 1000
 
 
-def _modality(value: int, field: str, errors: FieldErrors) -> Modality | None:
+def _modality(value: biometrics_pb2.Modality, field: str, errors: FieldErrors) -> Modality | None:
     errors.check(value in MODALITIES, field, "required: MODALITY_FACE, MODALITY_FINGERPRINT or MODALITY_IRIS")
     return MODALITIES.get(value)
 

@@ -12,7 +12,7 @@ loopback started with the explicit development flag ICORE_PLAINTEXT=1.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
@@ -69,7 +69,7 @@ class IdentityResolver(Protocol):
     """Turns what the transport knows about a call into a Caller (or None)."""
 
     def resolve(
-        self, metadata: Mapping[str, str], auth_context: Mapping[str, Sequence[bytes]]
+        self, metadata: Mapping[str, str], auth_context: Mapping[str, Iterable[bytes]]
     ) -> Caller | None: ...
 
 
@@ -82,7 +82,7 @@ class DevelopmentIdentity:
     """
 
     def resolve(
-        self, metadata: Mapping[str, str], auth_context: Mapping[str, Sequence[bytes]]
+        self, metadata: Mapping[str, str], auth_context: Mapping[str, Iterable[bytes]]
     ) -> Caller | None:
         service = metadata.get(SERVICE_HEADER, "")
         country = metadata.get(ON_BEHALF_OF_HEADER if service else COUNTRY_HEADER, "")
@@ -108,7 +108,7 @@ class CertificateIdentity:
     """
 
     def resolve(
-        self, metadata: Mapping[str, str], auth_context: Mapping[str, Sequence[bytes]]
+        self, metadata: Mapping[str, str], auth_context: Mapping[str, Iterable[bytes]]
     ) -> Caller | None:
         uris = [u.decode() for u in auth_context.get("peer_uri", ())]
         services = [u.removeprefix(SERVICE_URI) for u in uris if u.startswith(SERVICE_URI)]
@@ -129,7 +129,7 @@ class NoIdentity:
     """Resolves nobody: every call that needs a caller is UNAUTHENTICATED."""
 
     def resolve(
-        self, metadata: Mapping[str, str], auth_context: Mapping[str, Sequence[bytes]]
+        self, metadata: Mapping[str, str], auth_context: Mapping[str, Iterable[bytes]]
     ) -> Caller | None:
         return None
 

@@ -4,6 +4,7 @@ dataclass that is passed down; tests build their own."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -112,11 +113,11 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def peer_addresses(env: dict[str, str] | None = None) -> dict[str, str]:
+def peer_addresses(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """ICORE_<SERVICE>_ADDR for every service, defaulting to localhost ports."""
-    env = os.environ if env is None else env  # type: ignore[assignment]
+    source: Mapping[str, str] = os.environ if env is None else env
     return {
-        name: env.get(f"ICORE_{name.upper()}_ADDR", f"127.0.0.1:{port}")
+        name: source.get(f"ICORE_{name.upper()}_ADDR", f"127.0.0.1:{port}")
         for name, port in DEFAULT_PORTS.items()
     }
 

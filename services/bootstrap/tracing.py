@@ -168,8 +168,8 @@ class ClientTracing(
         finally:
             self._end(span, code)
 
-    async def _intercept(self, continuation: Any, details: Any, request: Any) -> Any:
-        span, details = self._start(details)
+    async def _intercept(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        span, details = self._start(client_call_details)
         try:
             call = await continuation(details, request)
         except BaseException:
@@ -177,9 +177,12 @@ class ClientTracing(
             raise
         return self._end_when_done(span, call)
 
+    async def _intercept_stream(self, continuation: Any, client_call_details: Any, request_iterator: Any) -> Any:
+        return await self._intercept(continuation, client_call_details, request_iterator)
+
     intercept_unary_stream = _intercept
-    intercept_stream_unary = _intercept
-    intercept_stream_stream = _intercept
+    intercept_stream_unary = _intercept_stream
+    intercept_stream_stream = _intercept_stream
 
 
 def client_interceptors() -> list[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -121,7 +122,7 @@ def _check_content(errors: FieldErrors, content: pb.MessageContent) -> set[str]:
     return ids
 
 
-def _check_attachments(errors: FieldErrors, attachments: list[pb.Attachment], ids: set[str]) -> None:
+def _check_attachments(errors: FieldErrors, attachments: Sequence[pb.Attachment], ids: set[str]) -> None:
     errors.check(len(attachments) <= MAX_ATTACHMENTS, "message.attachments", f"at most {MAX_ATTACHMENTS}")
     total = 0
     for i, attachment in enumerate(attachments[:MAX_ATTACHMENTS]):

@@ -12,7 +12,7 @@ themselves in services.bootstrap.identity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from services.bootstrap.identity import ON_BEHALF_OF_HEADER, SERVICE_HEADER, SERVICE_URI
 
@@ -20,7 +20,7 @@ from services.bootstrap.identity import ON_BEHALF_OF_HEADER, SERVICE_HEADER, SER
 FULL_FOLLOWERS = frozenset({"analytics"})
 
 
-def full_follower(metadata: Mapping[str, str], auth_context: Mapping[str, Sequence[bytes]],
+def full_follower(metadata: Mapping[str, str], auth_context: Mapping[str, Iterable[bytes]],
                   plaintext: bool) -> str | None:
     """The name of a service in FULL_FOLLOWERS calling for itself, or None."""
     if plaintext:

@@ -530,7 +530,7 @@ class Repository:
         """Merge the fresh keys (SQLite) once they pass the threshold."""
         if self.postgres:
             return
-        written = set(outcome.written)
+        written = set(outcome.written or ())
         written_rows = sum(len(item.key_hashes) for item in batch if item.id in written)
         with self._merge_lock:
             if self._fresh_rows is None:

@@ -76,6 +76,13 @@ def test_icore_chart_draws_the_neighbourhood_from_the_service(small_world: str, 
         assert main(["chart", "anna", "--address", server.address, "--out", str(out)]) == 0
         assert main(["chart", "nobody", "--address", server.address, "--out", str(tmp_path / "x.svg")]) == 1
     assert "anna.svg: 4 records" in capsys.readouterr().out
+    with analytics_server(tmp_path, small_world) as server:
+        family = tmp_path / "family.svg"
+        assert main(["chart", "anna", "--address", server.address, "--link-type", "family", "--out", str(family)]) == 0
+        # the company behind a DIRECTOR_OF link is left out
+        assert main(["chart", "anna", "--address", server.address, "--link-type", "cousin", "--out", str(family)]) == 2
+    printed = capsys.readouterr()
+    assert "family.svg: 3 records" in printed.out and 'unknown enum label "LINK_TYPE_COUSIN"' in printed.err
     root = ElementTree.fromstring(out.read_text(encoding="utf-8"))
     titles = [g.findtext(f"{SVG}title") or "" for g in root.iter(f"{SVG}g") if g.find(f"{SVG}title") is not None]
     assert len(titles) == 3 and any("ivan_fra" in t and "ivan_deu" in t for t in titles)
