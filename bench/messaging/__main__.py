@@ -11,6 +11,9 @@ and beside a baseline measured in the same run on the same database.
   recipient countries, each holding an inbox stream; the time from the start
   of SendMessage to the message arriving on the recipient's stream.
   Baseline: the INSERT + COMMIT of the bare loop, one at a time.
+- Server CPU a message in each of the two phases (the process's user and
+  system time over the messages of the phase): the figure that tells a slower
+  VM from a costlier server, and that predicts where the server saturates.
 - Listing: a page of 50 of one country's inbox, and of its inbox and outbox
   together, read one after another from what the two phases stored. Baseline:
   GetMessage of one of those messages, the same server path for one row: a
@@ -44,6 +47,7 @@ import grpc
 import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bench.processes import cpu_seconds
 from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
 from icore.messaging.v1 import messaging_service_pb2_grpc as service_grpc
@@ -57,6 +61,8 @@ RECIPIENTS = ("DEU", "ITA", "ESP", "POL", "NLD", "BEL", "AUT", "SWE")
 #: that their streams carry only what is measured.
 STREAMING = ("PRT", "GRC", "IRL", "FIN", "DNK", "CZE", "HUN", "ROU")
 OFFERED_PER_S = 100
+#: The server process behind each address, for its CPU.
+PIDS: dict[str, int] = {}
 TARGET_SENDS_PER_S = 500
 TARGET_P99_MS = 50.0
 
@@ -78,6 +84,8 @@ class Figures:
     mailboxes_ms: tuple[float, float] = (0.0, 0.0)
     get_ms: tuple[float, float] = (0.0, 0.0)
     stored: int = 0
+    #: The server processes' CPU ms a message: throughput phase, latency phase.
+    cpu_ms: tuple[float, float] = (0.0, 0.0)
 
 
 def _free_port() -> int:
@@ -167,8 +175,10 @@ def messaging_server(database_url: str, data_dir: Path) -> Iterator[str]:
     address = f"127.0.0.1:{port}"
     try:
         _wait_serving(address, process)
+        PIDS[address] = process.pid
         yield address
     finally:
+        PIDS.pop(address, None)
         process.terminate()
         try:
             process.wait(15)
@@ -196,19 +206,20 @@ def _who(country: str) -> tuple[tuple[str, str], ...]:
 # -- throughput ----------------------------------------------------------------------------
 
 
-async def throughput(addresses: list[str], seconds: float) -> tuple[float, tuple[float, float]]:
+async def throughput(addresses: list[str], seconds: float) -> tuple[float, tuple[float, float], int]:
     """64 senders, each sending as soon as its previous send was acknowledged
-    (spread over the replicas, as a round-robin client would)."""
+    (spread over the replicas, as a round-robin client would). Returns sends a
+    second and their p50/p99 (after a second's warm-up), and every send made."""
     senders = _countries()
     channels = [grpc.aio.insecure_channel(addresses[n % len(addresses)]) for n in range(4 * len(addresses))]
     stubs = [service_grpc.MessagingServiceStub(c) for c in channels]
     timings: list[float] = []
-    counted = 0
+    counted = sent = 0
     warmup_end = time.perf_counter() + 1.0
     end = warmup_end + seconds
 
     async def sender(n: int, country: str) -> None:
-        nonlocal counted
+        nonlocal counted, sent
         stub = stubs[n % len(stubs)]
         i = 0
         while (started := time.perf_counter()) < end:
@@ -216,6 +227,7 @@ async def throughput(addresses: list[str], seconds: float) -> tuple[float, tuple
                                                     idempotency_key=f"t-{n}-{i}")
             await stub.SendMessage(request, metadata=_who(country), timeout=30)
             done = time.perf_counter()
+            sent += 1
             if started >= warmup_end and done <= end:
                 counted += 1
                 timings.append((done - started) * 1000)
@@ -224,7 +236,7 @@ async def throughput(addresses: list[str], seconds: float) -> tuple[float, tuple
     await asyncio.gather(*(sender(n, c) for n, c in enumerate(senders)))
     for channel in channels:
         await channel.close()
-    return counted / seconds, _percentiles(timings)
+    return counted / seconds, _percentiles(timings), sent
 
 
 # -- latency -------------------------------------------------------------------------------
@@ -321,15 +333,24 @@ def measure(name: str, url: str, data_dir: Path, seconds: float, replicas: int) 
     commits_per_s, commit_ms = baseline(url, min(seconds, 5.0))
     with messaging_servers(url, data_dir, replicas) as addresses:
         print(f"[{name}] throughput, {SENDERS} senders, {len(addresses)} replica(s), {seconds:g}s ...", flush=True)
-        sends_per_s, send_ms = asyncio.run(throughput(addresses, seconds))
+        used = _server_cpu(addresses)
+        sends_per_s, send_ms, sent = asyncio.run(throughput(addresses, seconds))
+        throughput_cpu = (_server_cpu(addresses) - used) * 1000 / max(sent, 1)
         print(f"[{name}] send->stream latency at {OFFERED_PER_S} msg/s offered, {seconds:g}s ...", flush=True)
+        used = _server_cpu(addresses)
         stream_ms, ack_ms, delivered, offered = asyncio.run(latency(addresses, seconds))
+        latency_cpu = (_server_cpu(addresses) - used) * 1000 / max(offered, 1)
         print(f"[{name}] listing pages, {min(seconds, 5.0):g}s ...", flush=True)
         inbox_ms, mailboxes_ms, get_ms = listing(addresses[0], min(seconds, 5.0))
     with sa.create_engine(url).connect() as connection:
         stored = connection.exec_driver_sql("SELECT count(*) FROM messages").scalar_one()
     return Figures(f"{name} x{len(addresses)}", commits_per_s, commit_ms, sends_per_s, send_ms, stream_ms, ack_ms,
-                   delivered, offered, inbox_ms, mailboxes_ms, get_ms, stored)
+                   delivered, offered, inbox_ms, mailboxes_ms, get_ms, stored, (throughput_cpu, latency_cpu))
+
+
+def _server_cpu(addresses: list[str]) -> float:
+    """CPU seconds the messaging server processes behind `addresses` have used so far."""
+    return sum(cpu_seconds(PIDS[address]) for address in addresses)
 
 
 @contextmanager
@@ -366,6 +387,8 @@ def report(results: list[Figures]) -> None:
             (f"SendMessage p50 / p99 ms ({OFFERED_PER_S} msg/s)", f"{f.ack_ms[0]:.1f} / {f.ack_ms[1]:.1f}", "-",
              f"{f.baseline_commit_ms[0]:.2f} / {f.baseline_commit_ms[1]:.2f} commit ms"),
             ("delivered / offered", f"{f.delivered} / {f.offered}", "all", ""),
+            (f"server CPU ms a message (64 senders / {OFFERED_PER_S} msg/s)",
+             f"{f.cpu_ms[0]:.2f} / {f.cpu_ms[1]:.2f}", "-", ""),
             (f"inbox page of 50 p50 / p99 ms ({f.stored:,} stored)", f"{f.inbox_ms[0]:.1f} / {f.inbox_ms[1]:.1f}",
              "-", f"{f.get_ms[0]:.1f} / {f.get_ms[1]:.1f} GetMessage ms"),
             ("inbox + outbox page p50 / p99 ms", f"{f.mailboxes_ms[0]:.1f} / {f.mailboxes_ms[1]:.1f}", "-",
