@@ -66,6 +66,25 @@ def create_engine(url: str, *, sqlite_page_bytes: int = DEFAULT_SQLITE_PAGE_BYTE
     return sa.create_engine(url, **kwargs)
 
 
+def autocommit_engine(engine: Engine, **kwargs: Any) -> Engine:
+    """A second engine on `engine`'s database whose connections stay in
+    autocommit, each statement its own transaction.
+
+    `engine.execution_options(isolation_level="AUTOCOMMIT")` shares the pool,
+    but switches a connection into autocommit at every checkout and back at
+    every return: half of a one-row read's CPU on SQLite (0.40-0.46 against
+    0.18-0.19 ms) and a quarter on PostgreSQL (0.44-0.52 against 0.32). Its
+    SQLite connections leave checkpoints to `WalCheckpointer`, as the first
+    engine's do. An in-memory SQLite database cannot be opened twice: it gets
+    the shared pool."""
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    reads = create_engine(engine.url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT", **kwargs)
+    if reads.dialect.name == "sqlite":
+        sa.event.listen(reads, "connect", _no_auto_checkpoint)
+    return reads
+
+
 def one_of(column: sa.ColumnElement[Any], name: str, postgres: bool) -> sa.ColumnElement[bool]:
     """`column` is one of the list bound as `name`.
 

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
-from services.bootstrap.database import WalCheckpointer, one_of
+from services.bootstrap.database import WalCheckpointer, autocommit_engine, one_of
 from services.messaging.cross_check import DueCheck, Hit, Outcome
 from services.messaging.delivery import InboxPosition
 from services.messaging.dispatch import Dispatch
@@ -191,8 +191,9 @@ class MessageStore:
         # sends' p99; they run on a thread of their own instead.
         self._checkpoints = WalCheckpointer(engine)
         # Reads and single-statement writes need no BEGIN/COMMIT round trips:
-        # each statement is its own transaction (and sees one snapshot).
-        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # each statement is its own transaction (and sees one snapshot). A
+        # connection for each of the store's threads.
+        self._reads = autocommit_engine(engine, pool_size=workers, max_overflow=2, pool_pre_ping=False)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="messaging-db")
         # SQLite has one writer at a time; taking turns here avoids its busy-wait backoff.
         self.write_lock: AbstractContextManager[Any] = nullcontext() if self.postgres else threading.Lock()
@@ -215,6 +216,7 @@ class MessageStore:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         self._checkpoints.close()
+        self._reads.dispose()
         self.engine.dispose()
 
     # -- sending -------------------------------------------------------------------------
