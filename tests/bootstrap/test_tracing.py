@@ -16,6 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from icore.query.v1 import query_service_pb2 as pb
 from icore.query.v1 import query_service_pb2_grpc as pb_grpc
+from services.bootstrap.tracing import tracer_provider
 from tests.support import RunningServer, country
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -53,3 +54,31 @@ def test_a_call_is_a_server_span_under_the_callers_trace(start_service: Callable
     assert span.attributes["rpc.grpc.status_code"] == grpc.StatusCode.INVALID_ARGUMENT.value[0]
     # The caller's mistake, not the server's: the span is not an error.
     assert span.status.status_code != trace.StatusCode.ERROR
+
+
+def _root_and_child_of_sampled_parent(provider: TracerProvider) -> tuple[trace.Span, trace.Span]:
+    tracer = provider.get_tracer(__name__)
+    root = tracer.start_span("/icore.query.v1.QueryService/Search")
+    parent = trace.NonRecordingSpan(trace.SpanContext(int(TRACE_ID, 16), int(PARENT_ID, 16), is_remote=True,
+                                                      trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED)))
+    child = tracer.start_span("/icore.query.v1.QueryService/Search", context=trace.set_span_in_context(parent))
+    return root, child
+
+
+def test_without_an_exporter_spans_carry_trace_ids_but_are_not_recorded() -> None:
+    root, child = _root_and_child_of_sampled_parent(tracer_provider("query", env={}))
+    assert root.get_span_context().is_valid  # a trace id for the logs and the next service
+    assert not root.is_recording() and not root.get_span_context().trace_flags.sampled
+    # A caller that samples its trace still gets this service's span.
+    assert child.is_recording() and format(child.get_span_context().trace_id, "032x") == TRACE_ID
+
+
+@pytest.mark.parametrize("env", [{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317"},
+                                 {"OTEL_TRACES_SAMPLER": "always_on"}])
+def test_an_exporter_or_a_named_sampler_records_every_span(env: dict[str, str]) -> None:
+    provider = tracer_provider("query", env=env)
+    try:
+        root, _ = _root_and_child_of_sampled_parent(provider)
+        assert root.is_recording() and root.get_span_context().trace_flags.sampled
+    finally:
+        provider.shutdown()
