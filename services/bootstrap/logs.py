@@ -5,10 +5,32 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+class _Stderr:
+    """Writes each rendered line to the `sys.stderr` of the moment, not the one
+    of configuration time: under pytest that is each test's own capture, and
+    one closed after an earlier test would fail the write."""
+
+    def msg(self, message: str) -> None:
+        stream = sys.stderr
+        stream.write(message + "\n")
+        stream.flush()
+
+    log = debug = info = warn = warning = msg
+    err = error = critical = exception = fatal = failure = msg
+
+
+_STDERR = _Stderr()
+
+
+def _stderr(*_: Any) -> _Stderr:
+    return _STDERR
 
 
 def configure_logging(level: str = "info") -> None:
@@ -23,6 +45,6 @@ def configure_logging(level: str = "info") -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr,
         cache_logger_on_first_use=False,
     )
