@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from services.biometric.codecs import ByteCodec, Codec, HalfCodec
 from services.biometric.config import IndexKind, Modality
+from services.biometric.huge_pages import zeroed_huge_pages
 
 Rows = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -129,6 +130,7 @@ class Chunk:
             index = faiss.IndexScalarQuantizer(dimension, codec.qtype, faiss.METRIC_INNER_PRODUCT)
             size = rows * index.code_size
             index.codes.resize(size)
+            zeroed_huge_pages(int(index.codes.data()), size)  # faiss zero-filled it
             self.codes = faiss.rev_swig_ptr(index.codes.data(), size).view(codec.dtype).reshape(rows, dimension)
             self.index = index
 
