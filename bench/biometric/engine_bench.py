@@ -297,7 +297,8 @@ def run(args: argparse.Namespace, n: int, d: int, x: Matrix, mates_at: npt.NDArr
 
     print("Verify and delete", flush=True)
     vsamples = []
-    for j, i in enumerate(mates_at[:200]):
+    # 1,000 (each mate five times), so that p99 is not the second slowest of 200.
+    for j, i in list(enumerate(mates_at[:200])) * 5:
         t0 = time.perf_counter()
         verdict = engine.verify(mates[j], f"s{i}", Modality.FACE, "FRA")
         vsamples.append(time.perf_counter() - t0)
