@@ -94,7 +94,7 @@ async def ask(backend: str, call: Callable[[float], Awaitable[T]], timeout_s: fl
 
 
 def _violations(error: grpc.aio.AioRpcError) -> list[FieldViolation]:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    status = rpc_status.from_call(error)
     violations = []
     for detail in status.details if status else ():
         bad_request = error_details_pb2.BadRequest()

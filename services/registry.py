@@ -22,4 +22,4 @@ SERVER_MODULES = {
 def server_factory(service: str) -> Callable[[Settings], Awaitable[IcoreServer]]:
     """The async `create_server` of a service."""
     module = importlib.import_module(SERVER_MODULES[service])
-    return module.create_server  # type: ignore[no-any-return]
+    return module.create_server

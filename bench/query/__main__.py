@@ -257,7 +257,7 @@ def ingest(address: str, batches: dict[str, list[pb.UpsertEntitiesRequest]],
                         rejected[0] += reply.rejected_count
                         break
                     except grpc.RpcError as error:
-                        if error.code() != grpc.StatusCode.UNAVAILABLE or attempt == TRIES - 1:  # type: ignore[attr-defined]
+                        if error.code() != grpc.StatusCode.UNAVAILABLE or attempt == TRIES - 1:
                             failures.append(error)
                             return
                         retried[0] += 1

@@ -73,8 +73,8 @@ class CertificateAuthority:
                      .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
                      .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
                                     critical=True)
-                     .sign(self.key, hashes.SHA256()))  # type: ignore[arg-type]
-        _write(key_path, _pem_key(self.key), private=True)  # type: ignore[arg-type]
+                     .sign(self.key, hashes.SHA256()))
+        _write(key_path, _pem_key(self.key), private=True)
         _write(cert_path, self.cert.public_bytes(serialization.Encoding.PEM))
 
     def _issue(self, stem: str, common_name: str, organization: str,

@@ -81,7 +81,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(details)
         if handler is None:
             return handler
-        method = details.method  # type: ignore[attr-defined]
+        method = details.method
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
             return cached[1]
@@ -95,7 +95,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         wrap = self._wrap_stream if handler.response_streaming else self._wrap_unary
         wrapped = wrap(method, behavior, streaming and not method.startswith(_QUIET_PREFIXES))
         factory = getattr(grpc, f"{kind}_rpc_method_handler")
-        return factory(  # type: ignore[no-any-return]
+        return factory(
             wrapped,
             request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
@@ -232,7 +232,7 @@ def _outcome(exc: BaseException, context: grpc.aio.ServicerContext) -> grpc.Stat
     if isinstance(exc, asyncio.CancelledError):
         return grpc.StatusCode.CANCELLED
     if isinstance(exc, grpc.aio.AbortError):
-        return context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[return-value]
+        return context.code() or grpc.StatusCode.UNKNOWN
     if isinstance(exc, NotImplementedError):
         return grpc.StatusCode.UNIMPLEMENTED
     return grpc.StatusCode.INTERNAL

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Any
 
 import structlog
@@ -15,12 +16,17 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 class _Stderr:
     """Writes each rendered line to the `sys.stderr` of the moment, not the one
     of configuration time: under pytest that is each test's own capture, and
-    one closed after an earlier test would fail the write."""
+    one closed after an earlier test would fail the write. A lock keeps
+    lines from several threads whole."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
 
     def msg(self, message: str) -> None:
-        stream = sys.stderr
-        stream.write(message + "\n")
-        stream.flush()
+        with self._lock:
+            stream = sys.stderr
+            stream.write(message + "\n")
+            stream.flush()
 
     log = debug = info = warn = warning = msg
     err = error = critical = exception = fatal = failure = msg

@@ -129,4 +129,4 @@ def _send(messaging: Sending, sender: str, message: pb.Message, key: str) -> pb.
     channel, metadata = messaging(sender)
     response = service_grpc.MessagingServiceStub(channel).SendMessage(
         service_pb.SendMessageRequest(message=message, idempotency_key=key), metadata=metadata, timeout=30)
-    return response.message  # type: ignore[no-any-return]
+    return response.message

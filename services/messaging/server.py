@@ -316,7 +316,7 @@ def _time(request: service_pb.ListMessagesRequest, name: str, problems: FieldErr
     if not request.HasField(name):
         return None
     try:
-        return getattr(request, name).ToDatetime(dt.UTC)  # type: ignore[no-any-return]
+        return getattr(request, name).ToDatetime(dt.UTC)
     except (ValueError, OverflowError):
         problems.add(name, "not a valid time")
         return None

@@ -51,7 +51,7 @@ class QueryClient:
     def upsert_entities(self, entities: Iterable[entity_pb2.Entity], batch: int = BATCH,
                         timeout: float | None = None) -> pb.UpsertEntitiesResponse:
         """Stream the entities in batches over one UpsertEntities call."""
-        return self.stub.UpsertEntities(batches(entities, batch), metadata=self.metadata,  # type: ignore[no-any-return]
+        return self.stub.UpsertEntities(batches(entities, batch), metadata=self.metadata,
                                         timeout=timeout)
 
     def upsert_links(self, links: Iterable[link_pb2.Link], batch: int = BATCH) -> tuple[int, int]:
@@ -67,10 +67,10 @@ class QueryClient:
         try:
             reply = self.stub.GetEntity(pb.GetEntityRequest(entity_id=entity_id), metadata=self.metadata, timeout=30)
         except grpc.RpcError as error:
-            if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
+            if error.code() == grpc.StatusCode.NOT_FOUND:
                 return None
             raise
-        return reply.entity  # type: ignore[no-any-return]
+        return reply.entity
 
     def is_empty(self) -> bool:
         """True when the caller sees no change at all in the repository."""

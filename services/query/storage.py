@@ -471,7 +471,7 @@ class Repository:
                     event_country=item.event_country, event_time=item.event_time, birth_year=item.birth_year)
 
     @staticmethod
-    def _previous_policy(row: sa.Row | None, owner: str) -> dict[str, object]:  # type: ignore[type-arg]
+    def _previous_policy(row: sa.Row | None, owner: str) -> dict[str, object]:
         if row is None:
             return dict(data_owner=owner, visibility=None, policy_countries="")
         return dict(data_owner=row.data_owner, visibility=row.visibility, policy_countries=row.policy_countries)
@@ -487,7 +487,7 @@ class Repository:
                              int(counts.sum()))
         order = np.argsort(hashes, kind="stable")  # items come in pk order: ties stay in it
 
-        def column(values: Iterable[int], dtype: type) -> np.ndarray:  # type: ignore[type-arg]
+        def column(values: Iterable[int], dtype: type) -> np.ndarray:
             return np.repeat(np.fromiter(values, dtype, len(items)), counts)[order]
 
         pks = column((pk for pk, _ in items), np.int64)
@@ -568,7 +568,7 @@ class Repository:
             columns = list(rows[0])
             raw = connection.connection.driver_connection
             assert raw is not None
-            with raw.cursor() as cursor:  # type: ignore[attr-defined]
+            with raw.cursor() as cursor:
                 with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(tuple(row[c] for c in columns))
@@ -664,7 +664,7 @@ class Repository:
     def owner_of(self, entity_id: str, country: str) -> str | None:
         """The data owner of an entity the caller may see."""
         with self.engine.connect() as connection:
-            return connection.execute(_visible_entities(self.postgres, country, "id", ("data_owner",)),  # type: ignore[no-any-return]
+            return connection.execute(_visible_entities(self.postgres, country, "id", ("data_owner",)),
                                       {"keys": [entity_id]}).scalar()
 
     def visible_pks(self, entity_ids: Iterable[str], country: str) -> dict[str, int]:
