@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
 from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler, SamplingResult
+from opentelemetry.util.types import Attributes
 
 _configured = False
 
@@ -60,24 +61,56 @@ def configure_tracing(service: str) -> None:
 def tracer_provider(service: str, env: dict[str, str] | None = None) -> TracerProvider:
     """A tracer provider exporting by OTLP when OTEL_* says so.
 
-    Without an endpoint spans are still started, so trace ids appear in the
-    logs and travel to the other services, but they are not recorded
-    (`ParentBased(ALWAYS_OFF)`, unless OTEL_TRACES_SAMPLER names a sampler): a
-    recorded span nobody exports cost a server 60-90 us of CPU a call, a
-    tenth of a light call. A caller's sampled traceparent is still followed.
+    New traces are recorded only while the provider has a span processor (an
+    OTLP exporter, or one a test or host application adds), unless
+    OTEL_TRACES_SAMPLER names a sampler: without one, spans are still started,
+    so trace ids appear in the logs and travel to the other services, but a
+    recorded span nobody exports cost a server 60-90 us of CPU a call, a tenth
+    of a light call. A caller's traceparent decides for its children, as in
+    the SDK's default (parent-based) sampler.
     """
     env = dict(os.environ) if env is None else env
     name = env.get("OTEL_SERVICE_NAME", f"icore-{service}")
     resource = Resource.create({"service.name": name})
+    if env.get("OTEL_TRACES_SAMPLER"):
+        provider = TracerProvider(resource=resource)  # the SDK reads the variable
+    else:
+        provider = _ProviderKnowingItExports(_WhileExporting(), resource=resource)
     if otlp_requested(env):
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        provider = TracerProvider(resource=resource)
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-        return provider
-    if env.get("OTEL_TRACES_SAMPLER"):
-        return TracerProvider(resource=resource)  # the SDK reads the variable
-    return TracerProvider(resource=resource, sampler=ParentBased(ALWAYS_OFF))
+    return provider
+
+
+class _WhileExporting(Sampler):
+    """Samples a new trace while its provider has somewhere to send spans."""
+
+    def __init__(self) -> None:
+        self.exporting = False
+
+    def should_sample(self, parent_context: context.Context | None, trace_id: int, name: str,
+                      kind: trace.SpanKind | None = None, attributes: Attributes = None,
+                      links: Sequence[trace.Link] | None = None,
+                      trace_state: trace.TraceState | None = None) -> SamplingResult:
+        sampler = ALWAYS_ON if self.exporting else ALWAYS_OFF
+        return sampler.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        return "WhileExporting"
+
+
+class _ProviderKnowingItExports(TracerProvider):
+    """Samples parent-based, new traces by `root`, which it turns on with its
+    first span processor."""
+
+    def __init__(self, root: _WhileExporting, **kwargs: Any) -> None:
+        super().__init__(sampler=ParentBased(root), **kwargs)
+        self._root = root
+
+    def add_span_processor(self, span_processor: SpanProcessor) -> None:
+        super().add_span_processor(span_processor)
+        self._root.exporting = True
 
 
 #: Status codes that make a SERVER span an error (OpenTelemetry's gRPC conventions:

@@ -73,6 +73,16 @@ def test_without_an_exporter_spans_carry_trace_ids_but_are_not_recorded() -> Non
     assert child.is_recording() and format(child.get_span_context().trace_id, "032x") == TRACE_ID
 
 
+def test_a_span_processor_added_later_turns_recording_on() -> None:
+    provider = tracer_provider("query", env={})
+    exported = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    root, _ = _root_and_child_of_sampled_parent(provider)
+    assert root.is_recording()
+    root.end()
+    assert [s.name for s in exported.get_finished_spans()] == ["/icore.query.v1.QueryService/Search"]
+
+
 @pytest.mark.parametrize("env", [{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317"},
                                  {"OTEL_TRACES_SAMPLER": "always_on"}])
 def test_an_exporter_or_a_named_sampler_records_every_span(env: dict[str, str]) -> None:
