@@ -31,9 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,24 +43,20 @@ from pathlib import Path
 
 import grpc
 import sqlalchemy as sa
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench.processes import cpu_seconds
+from bench.processes import PIDS, cpu_seconds, free_port, served
 from icore.messaging.v1 import message_pb2 as pb
 from icore.messaging.v1 import messaging_service_pb2 as service_pb
 from icore.messaging.v1 import messaging_service_pb2_grpc as service_grpc
 from icore.uim.v1 import entity_pb2
 from services.uim.codes import code_tables
 
-ROOT = Path(__file__).resolve().parents[2]
 SENDERS = 64
 RECIPIENTS = ("DEU", "ITA", "ESP", "POL", "NLD", "BEL", "AUT", "SWE")
 #: The latency phase's recipients: inboxes the throughput phase left empty, so
 #: that their streams carry only what is measured.
 STREAMING = ("PRT", "GRC", "IRL", "FIN", "DNK", "CZE", "HUN", "ROU")
 OFFERED_PER_S = 100
-#: The server process behind each address, for its CPU.
-PIDS: dict[str, int] = {}
 TARGET_SENDS_PER_S = 500
 TARGET_P99_MS = 50.0
 
@@ -86,12 +80,6 @@ class Figures:
     stored: int = 0
     #: The server processes' CPU ms a message: throughput phase, latency phase.
     cpu_ms: tuple[float, float] = (0.0, 0.0)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -157,46 +145,14 @@ def baseline(url: str, seconds: float) -> tuple[float, tuple[float, float]]:
 @contextmanager
 def messaging_servers(database_url: str, data_dir: Path, replicas: int) -> Iterator[list[str]]:
     """`replicas` server processes on one database (replicas on SQLite share
-    nothing but the file, so SQLite gets one)."""
-    with ExitStack() as stack:
-        yield [stack.enter_context(messaging_server(database_url, data_dir)) for _ in range(replicas)]
-
-
-@contextmanager
-def messaging_server(database_url: str, data_dir: Path) -> Iterator[str]:
-    port = _free_port()
-    dead = f"127.0.0.1:{_free_port()}"
-    env = {**os.environ, "ICORE_PORT": str(port), "ICORE_DATA_DIR": str(data_dir), "ICORE_PLAINTEXT": "1",
-           "ICORE_MESSAGING_DATABASE_URL": database_url, "ICORE_QUERY_ADDR": dead, "ICORE_BIOMETRIC_ADDR": dead,
+    nothing but the file, so SQLite gets one), their cross-check backends
+    unreachable, logging at info as a deployment does."""
+    dead = f"127.0.0.1:{free_port()}"
+    env = {"ICORE_MESSAGING_DATABASE_URL": database_url, "ICORE_QUERY_ADDR": dead, "ICORE_BIOMETRIC_ADDR": dead,
            "ICORE_RATE_LIMIT_PER_S": "100000", "ICORE_RATE_LIMIT_BURST": "100000",
-           "ICORE_MAX_STREAMS_PER_COUNTRY": "64"}
-    process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "messaging"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    address = f"127.0.0.1:{port}"
-    try:
-        _wait_serving(address, process)
-        PIDS[address] = process.pid
-        yield address
-    finally:
-        PIDS.pop(address, None)
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_serving(address: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    give_up = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < give_up and process.poll() is None:
-            try:
-                if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
-                    return
-            except grpc.RpcError:
-                time.sleep(0.1)
-    raise RuntimeError(f"messaging server at {address} did not start")
+           "ICORE_MAX_STREAMS_PER_COUNTRY": "64", "ICORE_LOG_LEVEL": "info"}
+    with ExitStack() as stack:
+        yield [stack.enter_context(served("messaging", data_dir / f"server-{i}", env)) for i in range(replicas)]
 
 
 def _who(country: str) -> tuple[tuple[str, str], ...]:
