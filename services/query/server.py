@@ -53,8 +53,8 @@ MAX_DEPTH = 3
 MAX_BATCH_ENTITIES = 100
 #: Start entities one BatchGetRelated may ask for.
 MAX_BATCH_RELATED = 50
-#: Hits of one Search whose linked entities may be asked for with it.
-MAX_LINKED_HITS = 20
+#: Hits of one Search, or entities of one BatchGetEntities, whose linked entities may be asked for with it.
+MAX_LINKED_STARTS = 20
 #: Statistics are refreshed when a server starts (see Repository.analyze_if_grown).
 ANALYZE_ON_START = ANALYZE_MIN_ROWS
 
@@ -172,13 +172,33 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         country = require_caller().country
         errors = FieldErrors()
         _check_entity_ids(request.entity_ids, MAX_BATCH_ENTITIES, errors)
+        errors.check(0 <= request.linked_entity_count <= MAX_LINKED_STARTS, "linked_entity_count",
+                     f"must be 0 to {MAX_LINKED_STARTS}")
+        errors.check(0 <= request.max_linked_per_entity <= 100, "max_linked_per_entity",
+                     "must be 1 to 100 (0 means 10)")
         errors.raise_if_any()
         ids = list(dict.fromkeys(request.entity_ids))
-        bodies = await asyncio.to_thread(self._repository.entity_bodies, ids, country)
-        response = pb.BatchGetEntitiesResponse(entities=[entity_pb2.Entity.FromString(bodies[i])
-                                                         for i in ids if i in bodies])
+        found, linked = await asyncio.to_thread(self._entities_and_linked, ids, country, request.linked_entity_count,
+                                                request.max_linked_per_entity or 10)
+        response = pb.BatchGetEntitiesResponse()
+        for entity_id in (i for i in ids if i in found):
+            pk, body = found[entity_id]
+            response.entities.append(entity_pb2.Entity.FromString(body))
+            if pk in linked:
+                _fill_related_set(response.linked_sets.add(), entity_id, linked[pk])
         self._audit.record(READ, [(e.id, e.provenance.data_owner) for e in response.entities])
+        self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner)
+                                  for related_set in response.linked_sets for r in related_set.related])
         return response
+
+    def _entities_and_linked(self, ids: list[str], country: str, linked_count: int,
+                             per_entity: int) -> tuple[dict[str, tuple[int, bytes]], dict[int, Related]]:
+        """The entities the caller may see, and what the first `linked_count` of
+        them link to (one hop), in one worker thread."""
+        found = self._repository.entity_bodies(ids, country)
+        starts = [found[i][0] for i in ids if i in found][:linked_count]
+        linked = related_many(self._repository, starts, 1, [], country, 0, per_entity) if starts else {}
+        return found, linked
 
     async def DeleteEntity(self, request: pb.DeleteEntityRequest,
                            context: grpc.aio.ServicerContext) -> pb.DeleteEntityResponse:
@@ -310,8 +330,8 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         country = require_caller().country
         errors = FieldErrors()
         criteria = parse_search(request, errors)
-        errors.check(0 <= request.linked_hit_count <= MAX_LINKED_HITS, "linked_hit_count",
-                     f"must be 0 to {MAX_LINKED_HITS}")
+        errors.check(0 <= request.linked_hit_count <= MAX_LINKED_STARTS, "linked_hit_count",
+                     f"must be 0 to {MAX_LINKED_STARTS}")
         errors.check(0 <= request.max_linked_per_hit <= 100, "max_linked_per_hit", "must be 1 to 100 (0 means 10)")
         errors.raise_if_any()
         hits, total, linked = await asyncio.to_thread(self._search, criteria, country, request.linked_hit_count,

@@ -611,14 +611,14 @@ class Repository:
                                      {"keys": [entity_id]}).first()
         return (row.body, row.data_owner) if row else None
 
-    def entity_bodies(self, entity_ids: Sequence[str], country: str) -> dict[str, bytes]:
-        """Bodies of those of `entity_ids` the caller may see."""
+    def entity_bodies(self, entity_ids: Sequence[str], country: str) -> dict[str, tuple[int, bytes]]:
+        """Primary key and body of each of `entity_ids` the caller may see."""
         if not entity_ids:
             return {}
         with self.engine.connect() as connection:
-            statement = _visible_entities(self.postgres, country, "id", ("id", "body"))
+            statement = _visible_entities(self.postgres, country, "id", ("id", "pk", "body"))
             rows = connection.execute(statement, {"keys": list(entity_ids)})
-            return {row.id: row.body for row in rows}
+            return {row.id: (row.pk, row.body) for row in rows}
 
     def delete_entity(self, entity_id: str, country: str) -> tuple[str, int] | None:
         """Delete an entity and every link of it; returns (data owner, number of the

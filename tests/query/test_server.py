@@ -327,6 +327,34 @@ def test_search_gives_the_linked_entities_of_its_best_hits_as_batch_get_related_
     assert set(bad_fields(raised.value)) == {"linked_hit_count", "max_linked_per_hit"}
 
 
+
+def test_batch_get_entities_gives_the_linked_entities_of_its_first_entities(query: grpc.Channel) -> None:
+    upsert(query, "NLD", person("L-A", "Ruben Dekker"), person("L-B", "Noor Dekker"),
+           person("L-H", "Hidden Dekker", policy=only("DEU")), person("L-C", "Milan Vos"))
+    a, b, h, c = (stored_id("NLD", f"L-{x}") for x in "ABHC")
+    stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[link("L-AC", a, c), link("L-AH", a, h), link("L-BC", b, c)]),
+                            metadata=country("NLD"))
+    for caller in ("DEU", "ESP"):
+        reply = stub(query).BatchGetEntities(pb.BatchGetEntitiesRequest(
+            entity_ids=[h, a, b, c], linked_entity_count=2, max_linked_per_entity=5), metadata=country(caller))
+        shown = [e.id for e in reply.entities]
+        assert shown == ([h, a, b, c] if caller == "DEU" else [a, b, c])
+        assert [s.entity_id for s in reply.linked_sets] == shown[:2]  # the first two the caller may see
+        for linked in reply.linked_sets:
+            alone = stub(query).BatchGetRelated(pb.BatchGetRelatedRequest(
+                entity_ids=[linked.entity_id], max_related_per_entity=5), metadata=country(caller)).related_sets[0]
+            assert [(r.entity.id, r.distance) for r in linked.related] == \
+                [(r.entity.id, r.distance) for r in alone.related]
+            assert [lk.id for lk in linked.links] == [lk.id for lk in alone.links]
+        linked_to_a = {r.entity.id for s in reply.linked_sets if s.entity_id == a for r in s.related}
+        assert linked_to_a == ({c, h} if caller == "DEU" else {c})  # never the hidden one
+    plain = stub(query).BatchGetEntities(pb.BatchGetEntitiesRequest(entity_ids=[a, b]), metadata=country("DEU"))
+    assert len(plain.entities) == 2 and not plain.linked_sets
+    with pytest.raises(grpc.RpcError) as raised:
+        stub(query).BatchGetEntities(pb.BatchGetEntitiesRequest(entity_ids=[a], linked_entity_count=21,
+                                                                max_linked_per_entity=101), metadata=country("DEU"))
+    assert set(bad_fields(raised.value)) == {"linked_entity_count", "max_linked_per_entity"}
+
 def test_upsert_links_needs_visible_ends_and_writes_nothing_otherwise(query: grpc.Channel) -> None:
     hidden = person("U-2", "Hidden Person", policy=only("DEU"))
     upsert(query, "POL", person("U-1", "Adam Nowak"), hidden)

@@ -28,7 +28,7 @@ from icore.uim.v1 import entity_pb2 as icore_dot_uim_dot_v1_dot_entity__pb2
 from icore.uim.v1 import link_pb2 as icore_dot_uim_dot_v1_dot_link__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"icore/query/v1/query_service.proto\x12\x0eicore.query.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18icore/uim/v1/dates.proto\x1a\x19icore/uim/v1/entity.proto\x1a\x17icore/uim/v1/link.proto\"?\n\x15UpsertEntitiesRequest\x12&\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x14.icore.uim.v1.Entity\"]\n\x0eRejectedRecord\x12\r\n\x05index\x18\x01 \x01(\x03\x12\x18\n\x10source_record_id\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\x90\x01\n\x16UpsertEntitiesResponse\x12\x15\n\rcreated_count\x18\x01 \x01(\x03\x12\x15\n\rupdated_count\x18\x02 \x01(\x03\x12\x16\n\x0erejected_count\x18\x03 \x01(\x03\x12\x30\n\x08rejected\x18\x04 \x03(\x0b\x32\x1e.icore.query.v1.RejectedRecord\"%\n\x10GetEntityRequest\x12\x11\n\tentity_id\x18\x01 \x01(\t\"9\n\x11GetEntityResponse\x12$\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x14.icore.uim.v1.Entity\"-\n\x17\x42\x61tchGetEntitiesRequest\x12\x12\n\nentity_ids\x18\x01 \x03(\t\"B\n\x18\x42\x61tchGetEntitiesResponse\x12&\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x14.icore.uim.v1.Entity\"(\n\x13\x44\x65leteEntityRequest\x12\x11\n\tentity_id\x18\x01 \x01(\t\"E\n\x14\x44\x65leteEntityResponse\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12\x1a\n\x12\x64\x65leted_link_count\x18\x02 \x01(\x03\"7\n\x12UpsertLinksRequest\x12!\n\x05links\x18\x01 \x03(\x0b\x32\x12.icore.uim.v1.Link\"f\n\x13UpsertLinksResponse\x12!\n\x05links\x18\x01 \x03(\x0b\x32\x12.icore.uim.v1.Link\x12\x15\n\rcreated_count\x18\x02 \x01(\x03\x12\x15\n\rupdated_count\x18\x03 \x01(\x03\"\x88\x01\n\x11GetRelatedRequest\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\x05\x12*\n\nlink_types\x18\x03 \x03(\x0e\x32\x16.icore.uim.v1.LinkType\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"G\n\rRelatedEntity\x12$\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x14.icore.uim.v1.Entity\x12\x10\n\x08\x64istance\x18\x02 \x01(\x05\"\x80\x01\n\x12GetRelatedResponse\x12.\n\x07related\x18\x01 \x03(\x0b\x32\x1d.icore.query.v1.RelatedEntity\x12!\n\x05links\x18\x02 \x03(\x0b\x32\x12.icore.uim.v1.Link\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"\x87\x01\n\x16\x42\x61tchGetRelatedRequest\x12\x12\n\nentity_ids\x18\x01 \x03(\t\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\x05\x12*\n\nlink_types\x18\x03 \x03(\x0e\x32\x16.icore.uim.v1.LinkType\x12\x1e\n\x16max_related_per_entity\x18\x04 \x01(\x05\"\x86\x01\n\nRelatedSet\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12.\n\x07related\x18\x02 \x03(\x0b\x32\x1d.icore.query.v1.RelatedEntity\x12!\n\x05links\x18\x03 \x03(\x0b\x32\x12.icore.uim.v1.Link\x12\x12\n\ntotal_size\x18\x04 \x01(\x05\"K\n\x17\x42\x61tchGetRelatedResponse\x12\x30\n\x0crelated_sets\x18\x01 \x03(\x0b\x32\x1a.icore.query.v1.RelatedSet\"7\n\x15\x45xportEntitiesRequest\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\"\xb6\x01\n\x16\x45xportEntitiesResponse\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12&\n\x06\x65ntity\x18\x02 \x01(\x0b\x32\x14.icore.uim.v1.EntityH\x00\x12\"\n\x04link\x18\x03 \x01(\x0b\x32\x12.icore.uim.v1.LinkH\x00\x12\x1b\n\x11\x64\x65leted_entity_id\x18\x04 \x01(\tH\x00\x12\x19\n\x0f\x64\x65leted_link_id\x18\x05 \x01(\tH\x00\x42\x08\n\x06\x63hange\"\xb4\x03\n\rSearchRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x30\n\rdate_of_birth\x18\x03 \x01(\x0b\x32\x19.icore.uim.v1.PartialDate\x12%\n\x1d\x64\x61te_of_birth_tolerance_years\x18\x04 \x01(\x05\x12\x13\n\x0bnationality\x18\x05 \x01(\t\x12\x17\n\x0f\x64ocument_number\x18\x06 \x01(\t\x12.\n\x0c\x65ntity_kinds\x18\x07 \x03(\x0e\x32\x18.icore.uim.v1.EntityKind\x12\x15\n\revent_country\x18\x08 \x01(\t\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x0b \x01(\x05\x12\x12\n\npage_token\x18\x0c \x01(\t\x12\x18\n\x10linked_hit_count\x18\r \x01(\x05\x12\x1a\n\x12max_linked_per_hit\x18\x0e \x01(\x05\"D\n\x10MatchExplanation\x12\x11\n\tcriterion\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xa4\x01\n\tSearchHit\x12$\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x14.icore.uim.v1.Entity\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x36\n\x0c\x65xplanations\x18\x03 \x03(\x0b\x32 .icore.query.v1.MatchExplanation\x12*\n\x06linked\x18\x04 \x01(\x0b\x32\x1a.icore.query.v1.RelatedSet\"R\n\x0eSearchResponse\x12\'\n\x04hits\x18\x01 \x03(\x0b\x32\x19.icore.query.v1.SearchHit\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xc2\x06\n\x0cQueryService\x12\x61\n\x0eUpsertEntities\x12%.icore.query.v1.UpsertEntitiesRequest\x1a&.icore.query.v1.UpsertEntitiesResponse(\x01\x12P\n\tGetEntity\x12 .icore.query.v1.GetEntityRequest\x1a!.icore.query.v1.GetEntityResponse\x12\x65\n\x10\x42\x61tchGetEntities\x12\'.icore.query.v1.BatchGetEntitiesRequest\x1a(.icore.query.v1.BatchGetEntitiesResponse\x12Y\n\x0c\x44\x65leteEntity\x12#.icore.query.v1.DeleteEntityRequest\x1a$.icore.query.v1.DeleteEntityResponse\x12V\n\x0bUpsertLinks\x12\".icore.query.v1.UpsertLinksRequest\x1a#.icore.query.v1.UpsertLinksResponse\x12S\n\nGetRelated\x12!.icore.query.v1.GetRelatedRequest\x1a\".icore.query.v1.GetRelatedResponse\x12\x62\n\x0f\x42\x61tchGetRelated\x12&.icore.query.v1.BatchGetRelatedRequest\x1a\'.icore.query.v1.BatchGetRelatedResponse\x12\x61\n\x0e\x45xportEntities\x12%.icore.query.v1.ExportEntitiesRequest\x1a&.icore.query.v1.ExportEntitiesResponse0\x01\x12G\n\x06Search\x12\x1d.icore.query.v1.SearchRequest\x1a\x1e.icore.query.v1.SearchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"icore/query/v1/query_service.proto\x12\x0eicore.query.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18icore/uim/v1/dates.proto\x1a\x19icore/uim/v1/entity.proto\x1a\x17icore/uim/v1/link.proto\"?\n\x15UpsertEntitiesRequest\x12&\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x14.icore.uim.v1.Entity\"]\n\x0eRejectedRecord\x12\r\n\x05index\x18\x01 \x01(\x03\x12\x18\n\x10source_record_id\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\x90\x01\n\x16UpsertEntitiesResponse\x12\x15\n\rcreated_count\x18\x01 \x01(\x03\x12\x15\n\rupdated_count\x18\x02 \x01(\x03\x12\x16\n\x0erejected_count\x18\x03 \x01(\x03\x12\x30\n\x08rejected\x18\x04 \x03(\x0b\x32\x1e.icore.query.v1.RejectedRecord\"%\n\x10GetEntityRequest\x12\x11\n\tentity_id\x18\x01 \x01(\t\"9\n\x11GetEntityResponse\x12$\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x14.icore.uim.v1.Entity\"i\n\x17\x42\x61tchGetEntitiesRequest\x12\x12\n\nentity_ids\x18\x01 \x03(\t\x12\x1b\n\x13linked_entity_count\x18\x02 \x01(\x05\x12\x1d\n\x15max_linked_per_entity\x18\x03 \x01(\x05\"s\n\x18\x42\x61tchGetEntitiesResponse\x12&\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x14.icore.uim.v1.Entity\x12/\n\x0blinked_sets\x18\x02 \x03(\x0b\x32\x1a.icore.query.v1.RelatedSet\"(\n\x13\x44\x65leteEntityRequest\x12\x11\n\tentity_id\x18\x01 \x01(\t\"E\n\x14\x44\x65leteEntityResponse\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12\x1a\n\x12\x64\x65leted_link_count\x18\x02 \x01(\x03\"7\n\x12UpsertLinksRequest\x12!\n\x05links\x18\x01 \x03(\x0b\x32\x12.icore.uim.v1.Link\"f\n\x13UpsertLinksResponse\x12!\n\x05links\x18\x01 \x03(\x0b\x32\x12.icore.uim.v1.Link\x12\x15\n\rcreated_count\x18\x02 \x01(\x03\x12\x15\n\rupdated_count\x18\x03 \x01(\x03\"\x88\x01\n\x11GetRelatedRequest\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\x05\x12*\n\nlink_types\x18\x03 \x03(\x0e\x32\x16.icore.uim.v1.LinkType\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"G\n\rRelatedEntity\x12$\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x14.icore.uim.v1.Entity\x12\x10\n\x08\x64istance\x18\x02 \x01(\x05\"\x80\x01\n\x12GetRelatedResponse\x12.\n\x07related\x18\x01 \x03(\x0b\x32\x1d.icore.query.v1.RelatedEntity\x12!\n\x05links\x18\x02 \x03(\x0b\x32\x12.icore.uim.v1.Link\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"\x87\x01\n\x16\x42\x61tchGetRelatedRequest\x12\x12\n\nentity_ids\x18\x01 \x03(\t\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\x05\x12*\n\nlink_types\x18\x03 \x03(\x0e\x32\x16.icore.uim.v1.LinkType\x12\x1e\n\x16max_related_per_entity\x18\x04 \x01(\x05\"\x86\x01\n\nRelatedSet\x12\x11\n\tentity_id\x18\x01 \x01(\t\x12.\n\x07related\x18\x02 \x03(\x0b\x32\x1d.icore.query.v1.RelatedEntity\x12!\n\x05links\x18\x03 \x03(\x0b\x32\x12.icore.uim.v1.Link\x12\x12\n\ntotal_size\x18\x04 \x01(\x05\"K\n\x17\x42\x61tchGetRelatedResponse\x12\x30\n\x0crelated_sets\x18\x01 \x03(\x0b\x32\x1a.icore.query.v1.RelatedSet\"7\n\x15\x45xportEntitiesRequest\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\"\xb6\x01\n\x16\x45xportEntitiesResponse\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12&\n\x06\x65ntity\x18\x02 \x01(\x0b\x32\x14.icore.uim.v1.EntityH\x00\x12\"\n\x04link\x18\x03 \x01(\x0b\x32\x12.icore.uim.v1.LinkH\x00\x12\x1b\n\x11\x64\x65leted_entity_id\x18\x04 \x01(\tH\x00\x12\x19\n\x0f\x64\x65leted_link_id\x18\x05 \x01(\tH\x00\x42\x08\n\x06\x63hange\"\xb4\x03\n\rSearchRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x30\n\rdate_of_birth\x18\x03 \x01(\x0b\x32\x19.icore.uim.v1.PartialDate\x12%\n\x1d\x64\x61te_of_birth_tolerance_years\x18\x04 \x01(\x05\x12\x13\n\x0bnationality\x18\x05 \x01(\t\x12\x17\n\x0f\x64ocument_number\x18\x06 \x01(\t\x12.\n\x0c\x65ntity_kinds\x18\x07 \x03(\x0e\x32\x18.icore.uim.v1.EntityKind\x12\x15\n\revent_country\x18\x08 \x01(\t\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x0b \x01(\x05\x12\x12\n\npage_token\x18\x0c \x01(\t\x12\x18\n\x10linked_hit_count\x18\r \x01(\x05\x12\x1a\n\x12max_linked_per_hit\x18\x0e \x01(\x05\"D\n\x10MatchExplanation\x12\x11\n\tcriterion\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xa4\x01\n\tSearchHit\x12$\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x14.icore.uim.v1.Entity\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x36\n\x0c\x65xplanations\x18\x03 \x03(\x0b\x32 .icore.query.v1.MatchExplanation\x12*\n\x06linked\x18\x04 \x01(\x0b\x32\x1a.icore.query.v1.RelatedSet\"R\n\x0eSearchResponse\x12\'\n\x04hits\x18\x01 \x03(\x0b\x32\x19.icore.query.v1.SearchHit\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xc2\x06\n\x0cQueryService\x12\x61\n\x0eUpsertEntities\x12%.icore.query.v1.UpsertEntitiesRequest\x1a&.icore.query.v1.UpsertEntitiesResponse(\x01\x12P\n\tGetEntity\x12 .icore.query.v1.GetEntityRequest\x1a!.icore.query.v1.GetEntityResponse\x12\x65\n\x10\x42\x61tchGetEntities\x12\'.icore.query.v1.BatchGetEntitiesRequest\x1a(.icore.query.v1.BatchGetEntitiesResponse\x12Y\n\x0c\x44\x65leteEntity\x12#.icore.query.v1.DeleteEntityRequest\x1a$.icore.query.v1.DeleteEntityResponse\x12V\n\x0bUpsertLinks\x12\".icore.query.v1.UpsertLinksRequest\x1a#.icore.query.v1.UpsertLinksResponse\x12S\n\nGetRelated\x12!.icore.query.v1.GetRelatedRequest\x1a\".icore.query.v1.GetRelatedResponse\x12\x62\n\x0f\x42\x61tchGetRelated\x12&.icore.query.v1.BatchGetRelatedRequest\x1a\'.icore.query.v1.BatchGetRelatedResponse\x12\x61\n\x0e\x45xportEntities\x12%.icore.query.v1.ExportEntitiesRequest\x1a&.icore.query.v1.ExportEntitiesResponse0\x01\x12G\n\x06Search\x12\x1d.icore.query.v1.SearchRequest\x1a\x1e.icore.query.v1.SearchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,41 +46,41 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETENTITYRESPONSE']._serialized_start=511
   _globals['_GETENTITYRESPONSE']._serialized_end=568
   _globals['_BATCHGETENTITIESREQUEST']._serialized_start=570
-  _globals['_BATCHGETENTITIESREQUEST']._serialized_end=615
-  _globals['_BATCHGETENTITIESRESPONSE']._serialized_start=617
-  _globals['_BATCHGETENTITIESRESPONSE']._serialized_end=683
-  _globals['_DELETEENTITYREQUEST']._serialized_start=685
-  _globals['_DELETEENTITYREQUEST']._serialized_end=725
-  _globals['_DELETEENTITYRESPONSE']._serialized_start=727
-  _globals['_DELETEENTITYRESPONSE']._serialized_end=796
-  _globals['_UPSERTLINKSREQUEST']._serialized_start=798
-  _globals['_UPSERTLINKSREQUEST']._serialized_end=853
-  _globals['_UPSERTLINKSRESPONSE']._serialized_start=855
-  _globals['_UPSERTLINKSRESPONSE']._serialized_end=957
-  _globals['_GETRELATEDREQUEST']._serialized_start=960
-  _globals['_GETRELATEDREQUEST']._serialized_end=1096
-  _globals['_RELATEDENTITY']._serialized_start=1098
-  _globals['_RELATEDENTITY']._serialized_end=1169
-  _globals['_GETRELATEDRESPONSE']._serialized_start=1172
-  _globals['_GETRELATEDRESPONSE']._serialized_end=1300
-  _globals['_BATCHGETRELATEDREQUEST']._serialized_start=1303
-  _globals['_BATCHGETRELATEDREQUEST']._serialized_end=1438
-  _globals['_RELATEDSET']._serialized_start=1441
-  _globals['_RELATEDSET']._serialized_end=1575
-  _globals['_BATCHGETRELATEDRESPONSE']._serialized_start=1577
-  _globals['_BATCHGETRELATEDRESPONSE']._serialized_end=1652
-  _globals['_EXPORTENTITIESREQUEST']._serialized_start=1654
-  _globals['_EXPORTENTITIESREQUEST']._serialized_end=1709
-  _globals['_EXPORTENTITIESRESPONSE']._serialized_start=1712
-  _globals['_EXPORTENTITIESRESPONSE']._serialized_end=1894
-  _globals['_SEARCHREQUEST']._serialized_start=1897
-  _globals['_SEARCHREQUEST']._serialized_end=2333
-  _globals['_MATCHEXPLANATION']._serialized_start=2335
-  _globals['_MATCHEXPLANATION']._serialized_end=2403
-  _globals['_SEARCHHIT']._serialized_start=2406
-  _globals['_SEARCHHIT']._serialized_end=2570
-  _globals['_SEARCHRESPONSE']._serialized_start=2572
-  _globals['_SEARCHRESPONSE']._serialized_end=2654
-  _globals['_QUERYSERVICE']._serialized_start=2657
-  _globals['_QUERYSERVICE']._serialized_end=3491
+  _globals['_BATCHGETENTITIESREQUEST']._serialized_end=675
+  _globals['_BATCHGETENTITIESRESPONSE']._serialized_start=677
+  _globals['_BATCHGETENTITIESRESPONSE']._serialized_end=792
+  _globals['_DELETEENTITYREQUEST']._serialized_start=794
+  _globals['_DELETEENTITYREQUEST']._serialized_end=834
+  _globals['_DELETEENTITYRESPONSE']._serialized_start=836
+  _globals['_DELETEENTITYRESPONSE']._serialized_end=905
+  _globals['_UPSERTLINKSREQUEST']._serialized_start=907
+  _globals['_UPSERTLINKSREQUEST']._serialized_end=962
+  _globals['_UPSERTLINKSRESPONSE']._serialized_start=964
+  _globals['_UPSERTLINKSRESPONSE']._serialized_end=1066
+  _globals['_GETRELATEDREQUEST']._serialized_start=1069
+  _globals['_GETRELATEDREQUEST']._serialized_end=1205
+  _globals['_RELATEDENTITY']._serialized_start=1207
+  _globals['_RELATEDENTITY']._serialized_end=1278
+  _globals['_GETRELATEDRESPONSE']._serialized_start=1281
+  _globals['_GETRELATEDRESPONSE']._serialized_end=1409
+  _globals['_BATCHGETRELATEDREQUEST']._serialized_start=1412
+  _globals['_BATCHGETRELATEDREQUEST']._serialized_end=1547
+  _globals['_RELATEDSET']._serialized_start=1550
+  _globals['_RELATEDSET']._serialized_end=1684
+  _globals['_BATCHGETRELATEDRESPONSE']._serialized_start=1686
+  _globals['_BATCHGETRELATEDRESPONSE']._serialized_end=1761
+  _globals['_EXPORTENTITIESREQUEST']._serialized_start=1763
+  _globals['_EXPORTENTITIESREQUEST']._serialized_end=1818
+  _globals['_EXPORTENTITIESRESPONSE']._serialized_start=1821
+  _globals['_EXPORTENTITIESRESPONSE']._serialized_end=2003
+  _globals['_SEARCHREQUEST']._serialized_start=2006
+  _globals['_SEARCHREQUEST']._serialized_end=2442
+  _globals['_MATCHEXPLANATION']._serialized_start=2444
+  _globals['_MATCHEXPLANATION']._serialized_end=2512
+  _globals['_SEARCHHIT']._serialized_start=2515
+  _globals['_SEARCHHIT']._serialized_end=2679
+  _globals['_SEARCHRESPONSE']._serialized_start=2681
+  _globals['_SEARCHRESPONSE']._serialized_end=2763
+  _globals['_QUERYSERVICE']._serialized_start=2766
+  _globals['_QUERYSERVICE']._serialized_end=3600
 # @@protoc_insertion_point(module_scope)

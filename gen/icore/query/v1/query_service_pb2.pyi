@@ -55,16 +55,22 @@ class GetEntityResponse(_message.Message):
     def __init__(self, entity: _Optional[_Union[_entity_pb2.Entity, _Mapping]] = ...) -> None: ...
 
 class BatchGetEntitiesRequest(_message.Message):
-    __slots__ = ("entity_ids",)
+    __slots__ = ("entity_ids", "linked_entity_count", "max_linked_per_entity")
     ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    LINKED_ENTITY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MAX_LINKED_PER_ENTITY_FIELD_NUMBER: _ClassVar[int]
     entity_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    linked_entity_count: int
+    max_linked_per_entity: int
+    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., linked_entity_count: _Optional[int] = ..., max_linked_per_entity: _Optional[int] = ...) -> None: ...
 
 class BatchGetEntitiesResponse(_message.Message):
-    __slots__ = ("entities",)
+    __slots__ = ("entities", "linked_sets")
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    LINKED_SETS_FIELD_NUMBER: _ClassVar[int]
     entities: _containers.RepeatedCompositeFieldContainer[_entity_pb2.Entity]
-    def __init__(self, entities: _Optional[_Iterable[_Union[_entity_pb2.Entity, _Mapping]]] = ...) -> None: ...
+    linked_sets: _containers.RepeatedCompositeFieldContainer[RelatedSet]
+    def __init__(self, entities: _Optional[_Iterable[_Union[_entity_pb2.Entity, _Mapping]]] = ..., linked_sets: _Optional[_Iterable[_Union[RelatedSet, _Mapping]]] = ...) -> None: ...
 
 class DeleteEntityRequest(_message.Message):
     __slots__ = ("entity_id",)
