@@ -5,9 +5,9 @@ Search (with the linked entities of its best hits in the same call), the
 messages (ListMessages by text), and analytics' identity clusters of the
 records most like the description (ResolveEntities `like`), which group the
 hits by real-world identity without waiting for them. A biometric probe adds
-Identify to that round, and its candidates need more calls: their repository
-records, their identities (ResolveEntities by id) and their links. Those
-start as soon as Identify answers, beside whatever text call is still
+Identify to that round, and its candidates need two more calls: their
+repository records with their links (one BatchGetEntities) and their
+identities (ResolveEntities by id). Those start as soon as Identify answers, beside whatever text call is still
 running, so a slow repository or message search does not hold them back;
 only Identify keeps part of the budget for them. Every call has its own
 deadline cut from the caller's; a backend that fails or is late shows in
