@@ -7,14 +7,15 @@ records most like the description (ResolveEntities `like`), which group the
 hits by real-world identity without waiting for them. A biometric probe adds
 Identify to that round, and its candidates need two more calls: their
 repository records with their links (one BatchGetEntities) and their
-identities (ResolveEntities by id). Those start as soon as Identify answers, beside whatever text call is still
-running, so a slow repository or message search does not hold them back;
-only Identify keeps part of the budget for them. Every call has its own
-deadline cut from the caller's; a backend that fails or is late shows in
-`backend_statuses` and the answer goes on without it. When some biometric
-shards do not answer, the candidates of the others are used and the
-biometric status says which shards are missing. Cancelling the caller's RPC
-cancels the tasks, and with them every backend call in flight.
+identities (ResolveEntities by id). Those start as soon as Identify
+answers, beside whatever text call is still running, so a slow repository
+or message search does not hold them back; only Identify keeps part of the
+budget for them. Every call has its own deadline cut from the caller's; a
+backend that fails or is late shows in `backend_statuses` and the answer
+goes on without it. When some biometric shards do not answer, the
+candidates of the others are used and the biometric status says which
+shards are missing. Cancelling the caller's RPC cancels the tasks, and with
+them every backend call in flight.
 """
 
 from __future__ import annotations
