@@ -299,12 +299,19 @@ def test_batch_get_related_answers_each_entity_as_get_related_does(query: grpc.C
     assert set(bad_fields(raised.value)) == {"entity_ids"}
 
 
+def _linked_family(query: grpc.Channel, prefix: str, surname: str, other: str) -> tuple[str, str, str, str]:
+    """Ids of A and B (named `surname`), H (the same, hidden from all but DEU) and
+    C (`other`), with the links A-C, A-H and B-C."""
+    upsert(query, "NLD", person(f"{prefix}-A", f"Willem {surname}"), person(f"{prefix}-B", f"Willemijn {surname}"),
+           person(f"{prefix}-H", f"Hidden {surname}", policy=only("DEU")), person(f"{prefix}-C", other))
+    a, b, h, c = (stored_id("NLD", f"{prefix}-{x}") for x in "ABHC")
+    stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[
+        link(f"{prefix}-AC", a, c), link(f"{prefix}-AH", a, h), link(f"{prefix}-BC", b, c)]), metadata=country("NLD"))
+    return a, b, h, c
+
+
 def test_search_gives_the_linked_entities_of_its_best_hits_as_batch_get_related_does(query: grpc.Channel) -> None:
-    upsert(query, "NLD", person("S-A", "Willem Visser"), person("S-B", "Willemijn Visser"),
-           person("S-H", "Hidden Visser", policy=only("DEU")), person("S-C", "Sanne Bakker"))
-    a, b, h, c = (stored_id("NLD", f"S-{x}") for x in "ABHC")
-    stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[link("S-AC", a, c), link("S-AH", a, h), link("S-BC", b, c)]),
-                            metadata=country("NLD"))
+    a, b, h, c = _linked_family(query, "S", "Visser", "Sanne Bakker")
     for caller in ("DEU", "ESP"):
         found = stub(query).Search(pb.SearchRequest(name="Visser", linked_hit_count=2, max_linked_per_hit=5),
                                    metadata=country(caller))
@@ -327,13 +334,8 @@ def test_search_gives_the_linked_entities_of_its_best_hits_as_batch_get_related_
     assert set(bad_fields(raised.value)) == {"linked_hit_count", "max_linked_per_hit"}
 
 
-
 def test_batch_get_entities_gives_the_linked_entities_of_its_first_entities(query: grpc.Channel) -> None:
-    upsert(query, "NLD", person("L-A", "Ruben Dekker"), person("L-B", "Noor Dekker"),
-           person("L-H", "Hidden Dekker", policy=only("DEU")), person("L-C", "Milan Vos"))
-    a, b, h, c = (stored_id("NLD", f"L-{x}") for x in "ABHC")
-    stub(query).UpsertLinks(pb.UpsertLinksRequest(links=[link("L-AC", a, c), link("L-AH", a, h), link("L-BC", b, c)]),
-                            metadata=country("NLD"))
+    a, b, h, c = _linked_family(query, "L", "Dekker", "Milan Vos")
     for caller in ("DEU", "ESP"):
         reply = stub(query).BatchGetEntities(pb.BatchGetEntitiesRequest(
             entity_ids=[h, a, b, c], linked_entity_count=2, max_linked_per_entity=5), metadata=country(caller))
