@@ -96,7 +96,7 @@ async def unified_search(
         searching = start(_search_repository(request, backends, wanted, budget.left()))
         reading = start(_search_messages(request, backends, budget.left()))
         describing = start(_resolve_description(request, backends, budget.left()))
-        watching = start(_identify_and_follow(request, backends, wanted, budget, thresholds, searching))
+        watching = start(_identify_and_follow(request, backends, wanted, budget, thresholds, searching, describing))
         query, messages, analytics = await searching, await reading, await describing
         biometric, follow_up = await watching
     finally:  # the caller cancelled, or a call failed: nothing is left running
@@ -163,28 +163,36 @@ async def _search_messages(request: pb.UnifiedSearchRequest, backends: Backends,
 
 async def _identify_and_follow(
     request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, budget: Budget, thresholds: Thresholds,
-    searching: asyncio.Task[Outcome[Any]],
+    searching: asyncio.Task[Outcome[Any]], describing: asyncio.Task[Outcome[Any]],
 ) -> tuple[Outcome[Any], WatchlistFollowUp]:
-    """Identify, then at once the calls its candidates need. Records and links
-    that the repository's search has already brought (when it has answered by
-    then) are not asked for again."""
+    """Identify, then at once the calls its candidates need. What the text
+    round has already brought when Identify answers is not asked for again:
+    records and links from the repository's search, identities from the
+    description's clusters (a probe of the person the name describes needs
+    no second ResolveEntities)."""
     biometric = await _identify(request, backends, wanted, budget.share(IDENTIFY_SHARE), thresholds)
     candidates = biometric.response.candidates if biometric.response is not None else []
     if not candidates:
         return biometric, WatchlistFollowUp()
-    answered = searching.done() and not searching.cancelled() and searching.exception() is None
-    search = searching.result() if answered else None  # a failed search is the caller's to see, not this task's
-    answer = search.answer if search is not None else None
-    hits = list(answer.hits) if answer is not None else []
+    search = _answered(searching)
+    hits = list(search.hits) if search is not None else []
     known = list(dict.fromkeys(h.entity.id for h in hits))
     linked = {h.entity.id for h in hits if h.HasField("linked")}
     # A subject whose id cannot be a repository id is on the watch list only: no record to read.
     subject_ids = list(dict.fromkeys(c.subject_id for c in candidates if is_record_id(c.subject_id)))
     identities, (subjects, related) = await asyncio.gather(
-        _resolve(list(dict.fromkeys(known + subject_ids)), backends, budget),
+        _identities(list(dict.fromkeys(known + subject_ids)), describing, backends, budget),
         _subjects(subject_ids, set(known), linked, backends, budget),
     )
     return biometric, WatchlistFollowUp(subjects, identities, related)
+
+
+def _answered(task: asyncio.Task[Outcome[Any]]) -> Any | None:
+    """The response of a call that has already succeeded; None while it runs or
+    when it failed (a failure is the caller's to see, not this task's)."""
+    if not task.done() or task.cancelled() or task.exception() is not None:
+        return None
+    return task.result().answer
 
 
 async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, timeout: float,
@@ -217,10 +225,19 @@ async def _resolve_description(request: pb.UnifiedSearchRequest, backends: Backe
     return await ask("analytics", lambda t: backends.analytics.ResolveEntities(resolve, timeout=t), timeout)
 
 
-async def _resolve(entity_ids: list[str], backends: Backends, budget: Budget) -> Outcome[Any]:
-    if not entity_ids:
-        return skipped("analytics", "nothing found to resolve")
-    resolve = analytics_pb.ResolveEntitiesRequest(entity_ids=entity_ids, page_size=500)
+async def _identities(entity_ids: list[str], describing: asyncio.Task[Outcome[Any]], backends: Backends,
+                      budget: Budget) -> Outcome[Any] | None:
+    """The identity clusters of those of `entity_ids` that the description's
+    clusters do not hold; None when they hold every one. Waits for the
+    description's answer first: it was asked for at the start, and a second
+    call to the same backend would queue behind it."""
+    await asyncio.wait([describing])
+    described = _answered(describing)
+    clustered = {i for cluster in described.clusters for i in cluster.entity_ids} if described is not None else set()
+    unresolved = [i for i in entity_ids if i not in clustered]
+    if not unresolved:
+        return None
+    resolve = analytics_pb.ResolveEntitiesRequest(entity_ids=unresolved, page_size=500)
     return await ask("analytics", lambda t: backends.analytics.ResolveEntities(resolve, timeout=t), budget.left())
 
 

@@ -241,6 +241,32 @@ def test_a_probe_s_candidates_are_followed_up_while_a_slow_text_call_runs(
     assert calls["BatchGetEntities"].start_time < listing.end_time
 
 
+
+def test_a_probe_of_the_person_the_name_describes_needs_no_second_resolution(
+        mesh: Mesh, span_exporter: InMemorySpanExporter) -> None:
+    """The description's identity clusters, asked for beside the search, already
+    hold Ivan's records: his probe's follow-up asks analytics nothing more, and
+    his biometric hit still joins his records. A probe of him searched under
+    another name needs the second ResolveEntities for his identity."""
+
+    def resolutions(reply_of: Callable[[], pb.UnifiedSearchResponse]) -> tuple[pb.UnifiedSearchResponse, int]:
+        span_exporter.clear()
+        reply = reply_of()
+        root = next(s for s in span_exporter.get_finished_spans()
+                    if s.name == "/icore.gateway.v1.GatewayService/UnifiedSearch" and s.kind == trace.SpanKind.SERVER)
+        return reply, sum(1 for s in span_exporter.get_finished_spans() if s.kind == trace.SpanKind.CLIENT
+                          and s.context.trace_id == root.context.trace_id and s.name.endswith("/ResolveEntities"))
+
+    reply, calls = resolutions(lambda: _search(mesh, name="Ivan Petrov", probe=_probe()))
+    assert calls == 1
+    assert _states(reply)["analytics"] == "BACKEND_STATE_OK"
+    top = reply.results[0]
+    assert {h.backend for h in top.hits} == {"query", "biometric"}
+    assert {IVAN, IVAN_DEU} <= {h.entity.id for h in top.hits if h.backend == "query"}
+    reply, calls = resolutions(lambda: _search(mesh, name="Olena Kovalenko", probe=_probe()))
+    assert calls == 2
+    assert IVAN in {h.entity.id for r in reply.results for h in r.hits if h.backend == "biometric"}
+
 def test_cancelling_the_search_cancels_the_backend_calls(mesh: Mesh,
                                                           span_exporter: InMemorySpanExporter) -> None:
     with _tables_locked(mesh.query_url):
