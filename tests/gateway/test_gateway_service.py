@@ -241,31 +241,26 @@ def test_a_probe_s_candidates_are_followed_up_while_a_slow_text_call_runs(
     assert calls["BatchGetEntities"].start_time < listing.end_time
 
 
-
-def test_a_probe_of_the_person_the_name_describes_needs_no_second_resolution(
-        mesh: Mesh, span_exporter: InMemorySpanExporter) -> None:
-    """The description's identity clusters, asked for beside the search, already
-    hold Ivan's records: his probe's follow-up asks analytics nothing more, and
-    his biometric hit still joins his records. A probe of him searched under
-    another name needs the second ResolveEntities for his identity."""
-
-    def resolutions(reply_of: Callable[[], pb.UnifiedSearchResponse]) -> tuple[pb.UnifiedSearchResponse, int]:
-        span_exporter.clear()
-        reply = reply_of()
-        root = next(s for s in span_exporter.get_finished_spans()
-                    if s.name == "/icore.gateway.v1.GatewayService/UnifiedSearch" and s.kind == trace.SpanKind.SERVER)
-        return reply, sum(1 for s in span_exporter.get_finished_spans() if s.kind == trace.SpanKind.CLIENT
-                          and s.context.trace_id == root.context.trace_id and s.name.endswith("/ResolveEntities"))
-
-    reply, calls = resolutions(lambda: _search(mesh, name="Ivan Petrov", probe=_probe()))
-    assert calls == 1
+def test_records_found_by_one_fuzzy_word_are_grouped_by_identity_too(mesh: Mesh) -> None:
+    """The repository finds Agnes Bonnet's two records for "Mykola Bonel" by one
+    fuzzy word. Analytics' clusters of the records most like that description
+    are Mykola's, not hers, so grouping by them gave two results for her; the
+    identities of the hits themselves give one."""
+    upsert = query_grpc.QueryServiceStub(mesh["query"].channel).UpsertEntities
+    records = {"FRA": _person("FPR-77", "Agnes BONNET"), "DEU": _person("INPOL-77", "Bonnet Agnes")}
+    for owner, record in records.items():
+        upsert(iter([query_pb.UpsertEntitiesRequest(entities=[record])]), metadata=country(owner))
+    agnes = [entity_id("FRA", "FPR-77"), entity_id("DEU", "INPOL-77")]
+    _wait_for_analytics(mesh["analytics"], agnes)
+    like = analytics_grpc.AnalyticsServiceStub(mesh["analytics"].channel).ResolveEntities(
+        analytics_pb.ResolveEntitiesRequest(like=analytics_pb.IdentityDescription(name="Mykola Bonel")),
+        metadata=country("ITA"), timeout=5)
+    assert not set(agnes) & {i for c in like.clusters for i in c.entity_ids}, "the case this test is about"
+    reply = _search(mesh, name="Mykola Bonel")
+    hers = [r for r in reply.results if set(agnes) & {h.entity.id for h in r.hits}]
+    assert len(hers) == 1 and {h.entity.id for h in hers[0].hits} == set(agnes), "one person, one result"
     assert _states(reply)["analytics"] == "BACKEND_STATE_OK"
-    top = reply.results[0]
-    assert {h.backend for h in top.hits} == {"query", "biometric"}
-    assert {IVAN, IVAN_DEU} <= {h.entity.id for h in top.hits if h.backend == "query"}
-    reply, calls = resolutions(lambda: _search(mesh, name="Olena Kovalenko", probe=_probe()))
-    assert calls == 2
-    assert IVAN in {h.entity.id for r in reply.results for h in r.hits if h.backend == "biometric"}
+
 
 def test_cancelling_the_search_cancels_the_backend_calls(mesh: Mesh,
                                                           span_exporter: InMemorySpanExporter) -> None:
@@ -309,10 +304,11 @@ def test_one_trace_spans_gateway_and_backends(mesh: Mesh,
             "icore.messaging.v1.MessagingService", "icore.analytics.v1.AnalyticsService"} <= served
 
 
-def test_a_text_search_is_one_round_of_concurrent_calls(mesh: Mesh, span_exporter: InMemorySpanExporter) -> None:
-    """Without a probe nothing waits for the hits: Search (with the linked entities),
-    ListMessages and ResolveEntities (with the description) are all in flight at once,
-    and there is no second call for identities or links."""
+def test_a_text_search_groups_the_hits_as_soon_as_the_search_answers(
+        mesh: Mesh, span_exporter: InMemorySpanExporter) -> None:
+    """Without a probe nothing waits but the hits' identities: Search (with the
+    linked entities) and ListMessages are in flight at once, then one
+    ResolveEntities of the hits, and there is no call for links."""
     span_exporter.clear()
     reply = _search(mesh, name="Ivan Petrov")
     assert {IVAN, IVAN_DEU} <= {h.entity.id for h in reply.results[0].hits}
@@ -321,9 +317,12 @@ def test_a_text_search_is_one_round_of_concurrent_calls(mesh: Mesh, span_exporte
     spans = span_exporter.get_finished_spans()
     root = next(s for s in spans if s.name == "/icore.gateway.v1.GatewayService/UnifiedSearch"
                 and s.kind == trace.SpanKind.SERVER)
-    calls = [s for s in spans if s.kind == trace.SpanKind.CLIENT and s.context.trace_id == root.context.trace_id]
-    assert sorted(s.name.rsplit("/", 1)[1] for s in calls) == ["ListMessages", "ResolveEntities", "Search"]
-    assert max(s.start_time for s in calls) < min(s.end_time for s in calls), "the calls overlapped"
+    calls = {s.name.rsplit("/", 1)[1]: s for s in spans
+             if s.kind == trace.SpanKind.CLIENT and s.context.trace_id == root.context.trace_id}
+    assert sorted(calls) == ["ListMessages", "ResolveEntities", "Search"]
+    search, listing, resolving = calls["Search"], calls["ListMessages"], calls["ResolveEntities"]
+    assert max(search.start_time, listing.start_time) < min(search.end_time, listing.end_time), "they overlapped"
+    assert resolving.start_time >= search.end_time
 
 
 def test_frontline_check_hits_a_watch_listed_face_and_not_a_stranger(mesh: Mesh) -> None:
