@@ -222,7 +222,8 @@ async def _resolve(entity_ids: list[str], backends: Backends, budget: Budget) ->
     """The identity clusters of `entity_ids`; None when there are none to ask for."""
     if not entity_ids:
         return None
-    resolve = analytics_pb.ResolveEntitiesRequest(entity_ids=entity_ids, page_size=500)
+    resolve = analytics_pb.ResolveEntitiesRequest(entity_ids=entity_ids, page_size=500,
+                                                  view=analytics_pb.CLUSTER_VIEW_BASIC)
     return await ask("analytics", lambda t: backends.analytics.ResolveEntities(resolve, timeout=t), budget.left())
 
 

@@ -183,7 +183,7 @@ class RepositoryMirror:
             return node is not None and self.graph.node_visible(node, self.policies.view(country))
 
     def identities(self, country: str, entity_ids: Sequence[str], kind: int, min_size: int,
-                   like: IdentityRecord | None = None) -> list[Identity]:
+                   like: IdentityRecord | None = None, explained: bool = True) -> list[Identity]:
         """Clusters as `country` sees them: of the given entities and of the records
         most `like` a description, or of the whole store when neither is given;
         largest first.
@@ -219,16 +219,20 @@ class RepositoryMirror:
                         continue
                     found.append(sorted(group))
             found.sort(key=lambda g: (-len(g), cluster_id(g)))
-            return [self._identity(group) for group in found]
+            return [self._identity(group, explained) for group in found]
 
-    def _identity(self, group: list[str]) -> Identity:
+    def _identity(self, group: list[str], explained: bool = True) -> Identity:
+        """A cluster, with its matched pairs and why each matched when `explained`
+        (each pair is compared again for its reasons)."""
         members = set(group)
-        pairs = []
+        pairs: list[PairMatch] = []
+        if not explained:
+            return Identity(cluster_id(group), tuple(group), ())
         for entity_id in group:
             for other, probability in sorted(self.resolver.matched(entity_id).items()):
                 if other in members and entity_id < other:
-                    explained = self.resolver.explain(entity_id, other)
-                    pairs.append(PairMatch(entity_id, other, probability, explained.reasons))
+                    why = self.resolver.explain(entity_id, other)
+                    pairs.append(PairMatch(entity_id, other, probability, why.reasons))
         return Identity(cluster_id(group), tuple(group), tuple(pairs))
 
     def paths(self, country: str, source: str, target: str, max_hops: int, max_paths: int) -> PathSearch:

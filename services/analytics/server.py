@@ -118,6 +118,7 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
             _entity_id(entity_id, f"entity_ids[{i}]", errors)
         errors.check(request.entity_kind in _KINDS, "entity_kind", "must be a person or an organization, or unset")
         min_size = _in_range(request.min_cluster_size, "min_cluster_size", 2, 1_000_000, 2, errors)
+        errors.check(request.view in pb.ClusterView.values(), "view", "not a cluster view")
         page = PageRequest.parse(request.page_size, request.page_token, default=100, maximum=500, errors=errors)
         if request.HasField("like"):
             _check_description(request.like, errors)
@@ -127,7 +128,7 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
             await asyncio.to_thread(self._mirror.resolve_all, self._store)
         # Ids not followed yet, and hidden ones, are records of their own: no cluster, no error.
         found = await asyncio.to_thread(self._mirror.identities, country, list(request.entity_ids),
-                                        request.entity_kind, min_size, like)
+                                        request.entity_kind, min_size, like, request.view != pb.CLUSTER_VIEW_BASIC)
         response = pb.ResolveEntitiesResponse(next_page_token=page.next_token(len(found)),
                                               threshold=self._mirror.resolver.model.threshold,
                                               method=RESOLUTION_METHOD)

@@ -109,6 +109,18 @@ def test_clusters_name_no_record_the_caller_may_not_see(generated: Generated) ->
                        for p in cluster.pairs)
 
 
+
+def test_the_basic_view_gives_the_same_clusters_without_their_pairs(generated: Generated) -> None:
+    ids = [e for members in list(generated.truth.persons.values())[:40] for e in members]
+    asked = {"entity_ids": ids, "page_size": 500}
+    full = generated.stub.ResolveEntities(pb.ResolveEntitiesRequest(**asked), metadata=country("FRA"))
+    basic = generated.stub.ResolveEntities(pb.ResolveEntitiesRequest(view=pb.CLUSTER_VIEW_BASIC, **asked),
+                                           metadata=country("FRA"))
+    assert len(full.clusters) >= 10 and all(c.pairs for c in full.clusters)
+    assert [(c.cluster_id, list(c.entity_ids)) for c in basic.clusters] == \
+        [(c.cluster_id, list(c.entity_ids)) for c in full.clusters]
+    assert not any(c.pairs for c in basic.clusters)
+
 def test_a_hidden_record_is_not_found_by_any_rpc(generated: Generated) -> None:
     hidden = next(e for ids in generated.truth.persons.values() for e in ids
                   if not generated.visible(e, "GBR") and any(generated.visible(o, "GBR") for o in ids if o != e))
@@ -207,9 +219,9 @@ def test_bad_arguments_are_named(generated: Generated) -> None:
     assert _bad_fields(lambda: stub.GetNeighbourhood(pb.GetNeighbourhoodRequest(entity_id="x", depth=4,
                                                                                 link_types=[99]), metadata=fra)) == \
         {"depth", "link_types[0]"}
-    assert _bad_fields(lambda: stub.ResolveEntities(pb.ResolveEntitiesRequest(min_cluster_size=1, page_size=-1,
-                                                                              entity_kind=3), metadata=fra)) == \
-        {"min_cluster_size", "page_size", "entity_kind"}
+    bad_resolution = pb.ResolveEntitiesRequest(min_cluster_size=1, page_size=-1, entity_kind=3, view=7)
+    assert _bad_fields(lambda: stub.ResolveEntities(bad_resolution, metadata=fra)) == \
+        {"min_cluster_size", "page_size", "entity_kind", "view"}
     bad_description = pb.IdentityDescription(name="x" * 301, document_number="1" * 51, nationalities=["XXX"],
                                              date_of_birth={"year": 1990, "month": 13}, entity_kind=3)
     assert _bad_fields(lambda: stub.ResolveEntities(pb.ResolveEntitiesRequest(like=bad_description), metadata=fra)) == \

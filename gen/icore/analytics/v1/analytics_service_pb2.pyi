@@ -14,19 +14,28 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ClusterView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLUSTER_VIEW_UNSPECIFIED: _ClassVar[ClusterView]
+    CLUSTER_VIEW_BASIC: _ClassVar[ClusterView]
+    CLUSTER_VIEW_FULL: _ClassVar[ClusterView]
+
 class TimeBucket(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     TIME_BUCKET_UNSPECIFIED: _ClassVar[TimeBucket]
     TIME_BUCKET_DAY: _ClassVar[TimeBucket]
     TIME_BUCKET_WEEK: _ClassVar[TimeBucket]
     TIME_BUCKET_MONTH: _ClassVar[TimeBucket]
+CLUSTER_VIEW_UNSPECIFIED: ClusterView
+CLUSTER_VIEW_BASIC: ClusterView
+CLUSTER_VIEW_FULL: ClusterView
 TIME_BUCKET_UNSPECIFIED: TimeBucket
 TIME_BUCKET_DAY: TimeBucket
 TIME_BUCKET_WEEK: TimeBucket
 TIME_BUCKET_MONTH: TimeBucket
 
 class ResolveEntitiesRequest(_message.Message):
-    __slots__ = ("entity_ids", "entity_kind", "min_cluster_size", "page_size", "page_token", "refresh", "like")
+    __slots__ = ("entity_ids", "entity_kind", "min_cluster_size", "page_size", "page_token", "refresh", "like", "view")
     ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
     ENTITY_KIND_FIELD_NUMBER: _ClassVar[int]
     MIN_CLUSTER_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -34,6 +43,7 @@ class ResolveEntitiesRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     REFRESH_FIELD_NUMBER: _ClassVar[int]
     LIKE_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     entity_ids: _containers.RepeatedScalarFieldContainer[str]
     entity_kind: _entity_pb2.EntityKind
     min_cluster_size: int
@@ -41,7 +51,8 @@ class ResolveEntitiesRequest(_message.Message):
     page_token: str
     refresh: bool
     like: IdentityDescription
-    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., entity_kind: _Optional[_Union[_entity_pb2.EntityKind, str]] = ..., min_cluster_size: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., refresh: _Optional[bool] = ..., like: _Optional[_Union[IdentityDescription, _Mapping]] = ...) -> None: ...
+    view: ClusterView
+    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., entity_kind: _Optional[_Union[_entity_pb2.EntityKind, str]] = ..., min_cluster_size: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., refresh: _Optional[bool] = ..., like: _Optional[_Union[IdentityDescription, _Mapping]] = ..., view: _Optional[_Union[ClusterView, str]] = ...) -> None: ...
 
 class IdentityDescription(_message.Message):
     __slots__ = ("name", "date_of_birth", "nationalities", "document_number", "entity_kind")
