@@ -78,6 +78,8 @@ EVERYONE = Policy(ALL_MEMBERS, frozenset())
 DIMENSION = 512
 MATES = 1000
 TARGET_OVERHEAD = 1.2
+#: The clusters as the gateway asks for them: ids only, no pairs.
+BASIC = analytics_pb.CLUSTER_VIEW_BASIC
 TARGET_FRONTLINE_P99_MS = 100.0
 NAMES = ("Ivan Petrov", "Maria Rossi", "Wang Wei", "Ahmed Hassan", "Anna Kowalska", "John Smith",
          "Петров", "Müller", "Garcia Lopez", "Nowak")
@@ -323,12 +325,15 @@ def main() -> None:
         hit_ids = {name: list(dict.fromkeys(h.entity.id for h in query.Search(
             search_request(k), metadata=AS_FRANCE, timeout=10).hits)) for k, name in enumerate(NAMES)}
 
+        def resolve_ids(ids: list[str]) -> None:
+            analytics.ResolveEntities(analytics_pb.ResolveEntitiesRequest(entity_ids=ids, page_size=500, view=BASIC),
+                                      metadata=AS_FRANCE, timeout=10)
+
         def resolve_hits(i: int) -> object:
             """As the gateway: no call when the search found nothing (no ids would ask for every cluster)."""
             ids = hit_ids[searched(i)]
             if ids:
-                analytics.ResolveEntities(analytics_pb.ResolveEntitiesRequest(entity_ids=ids, page_size=500),
-                                          metadata=AS_FRANCE, timeout=10)
+                resolve_ids(ids)
             return None
 
         # The calls a text search makes: these two at once, then the hits' identities.
@@ -350,8 +355,7 @@ def main() -> None:
                                   for method, build in text_round.values()]
             ids = list(dict.fromkeys(h.entity.id for h in searching.result().hits))
             if ids:
-                analytics.ResolveEntities(analytics_pb.ResolveEntitiesRequest(entity_ids=ids, page_size=500),
-                                          metadata=AS_FRANCE, timeout=10)
+                resolve_ids(ids)
             listing.result()
 
         health = health_pb2_grpc.HealthStub(channels["gateway"])
