@@ -326,15 +326,14 @@ def main() -> None:
             search_request(k), metadata=AS_FRANCE, timeout=10).hits)) for k, name in enumerate(NAMES)}
 
         def resolve_ids(ids: list[str]) -> None:
-            analytics.ResolveEntities(analytics_pb.ResolveEntitiesRequest(entity_ids=ids, page_size=500, view=BASIC),
-                                      metadata=AS_FRANCE, timeout=10)
-
-        def resolve_hits(i: int) -> object:
             """As the gateway: no call when the search found nothing (no ids would ask for every cluster)."""
-            ids = hit_ids[searched(i)]
             if ids:
-                resolve_ids(ids)
-            return None
+                analytics.ResolveEntities(analytics_pb.ResolveEntitiesRequest(entity_ids=ids, page_size=500,
+                                                                              view=BASIC),
+                                          metadata=AS_FRANCE, timeout=10)
+
+        def resolve_hits(i: int) -> None:
+            resolve_ids(hit_ids[searched(i)])
 
         # The calls a text search makes: these two at once, then the hits' identities.
         text_round: dict[str, tuple[Any, Callable[[int], object]]] = {
@@ -353,9 +352,7 @@ def main() -> None:
             ListMessages at once, the hits' identities once Search has answered."""
             searching, listing = [method.future(build(i), metadata=AS_FRANCE, timeout=10)
                                   for method, build in text_round.values()]
-            ids = list(dict.fromkeys(h.entity.id for h in searching.result().hits))
-            if ids:
-                resolve_ids(ids)
+            resolve_ids(list(dict.fromkeys(h.entity.id for h in searching.result().hits)))
             listing.result()
 
         health = health_pb2_grpc.HealthStub(channels["gateway"])

@@ -7,7 +7,7 @@ holds up the event loop and its other calls.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
 import grpc
 import structlog
@@ -187,9 +187,13 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
             if pk in linked:
                 _fill_related_set(response.linked_sets.add(), entity_id, linked[pk])
         self._audit.record(READ, [(e.id, e.provenance.data_owner) for e in response.entities])
-        self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner)
-                                  for related_set in response.linked_sets for r in related_set.related])
+        self._audit_related(response.linked_sets)
         return response
+
+    def _audit_related(self, related_sets: Iterable[pb.RelatedSet]) -> None:
+        """The entities of related sets were read by the caller."""
+        self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner)
+                                  for related_set in related_sets for r in related_set.related])
 
     def _entities_and_linked(self, ids: list[str], country: str, linked_count: int,
                              per_entity: int) -> tuple[dict[str, tuple[int, bytes]], dict[int, Related]]:
@@ -281,8 +285,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         response = pb.BatchGetRelatedResponse()
         for entity_id in (i for i in ids if i in starts):
             _fill_related_set(response.related_sets.add(), entity_id, found[starts[entity_id]])
-        self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner)
-                                  for related_set in response.related_sets for r in related_set.related])
+        self._audit_related(response.related_sets)
         return response
 
     async def ExportEntities(self, request: pb.ExportEntitiesRequest,
@@ -344,8 +347,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
             if hit.pk in linked:
                 _fill_related_set(proto.linked, hit.entity.id, linked[hit.pk])
         self._audit.record(MATCH, [(h.entity.id, h.entity.provenance.data_owner) for h in hits])
-        self._audit.record(READ, [(r.entity.id, r.entity.provenance.data_owner)
-                                  for h in response.hits for r in h.linked.related])
+        self._audit_related(h.linked for h in response.hits)
         return response
 
     def _search(self, criteria: Criteria, country: str, linked_hits: int,
