@@ -22,6 +22,10 @@ DEFAULT_PAGE, MAX_PAGE = 20, 100
 MAX_OFFSET = 10_000
 #: Words of free text that look like document numbers: letters and digits, with a digit.
 MIN_DOCUMENT_LENGTH = 5
+#: What a `name` without free text looks at, unless `entity_kinds` says otherwise:
+#: the kinds of record a name belongs to. Events and locations carry place names
+#: ("Łódź" sounds like the surname "Lotiz"), which free text may ask for.
+NAMED_KINDS = (entity_pb2.ENTITY_KIND_PERSON, entity_pb2.ENTITY_KIND_ORGANIZATION)
 
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _DOTTED_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
@@ -120,6 +124,9 @@ def parse_search(request: pb.SearchRequest, errors: FieldErrors) -> Criteria:
     names = tuple(dict.fromkeys(n for n in (request.name.strip(), text_name.strip()) if n))
     documents = tuple(dict.fromkeys(([document] if document else []) + text_numbers))
     kinds = tuple(sorted({k for k in request.entity_kinds if k != entity_pb2.ENTITY_KIND_UNSPECIFIED}))
+    event_filters = bool(request.event_country or start or end)
+    if not kinds and request.name.strip() and not text_name and not event_filters:
+        kinds = NAMED_KINDS
     criteria = Criteria(
         names=names, date_of_birth=birth, tolerance_years=request.date_of_birth_tolerance_years,
         nationality=request.nationality, documents=documents, document_required=bool(document), kinds=kinds,

@@ -154,6 +154,20 @@ def test_text_finds_events_by_place_and_filters_by_country_and_time(query: grpc.
     assert {h.entity.id for h in hits} == {stored_id("FRA", "V-1"), stored_id("FRA", "V-3")}
 
 
+def test_a_name_alone_finds_persons_and_organizations_not_places(query: grpc.Channel) -> None:
+    """"Łódź" sounds like the surname "Lotiz": a person's name must not bring the
+    city's events and locations (they scored 0.68 for "Miguel Lotiz Penez",
+    above a person sharing only the given name); free text still finds them."""
+    upsert(query, "POL", event("P-1", "0501", 1_700_000_000, "Łódź", "POL"),
+           person("P-2", "Miguel Lótiz Péñez"), person("P-3", "Miguel Andrade"))
+    city, wanted, namesake = (stored_id("POL", r) for r in ("P-1", "P-2", "P-3"))
+    by_name = [h.entity.id for h in search(query, name="Miguel Lotiz Penez")]
+    assert by_name[0] == wanted and namesake in by_name and city not in by_name
+    assert city in {h.entity.id for h in search(query, text="Miguel Lotiz Penez")}
+    events = [entity_pb2.ENTITY_KIND_EVENT]
+    assert [h.entity.id for h in search(query, name="Lotiz", entity_kinds=events)] == [city]
+
+
 def test_bad_search_criteria_are_rejected_field_by_field(query: grpc.Channel) -> None:
     request = pb.SearchRequest(name="x" * 301, date_of_birth_tolerance_years=11, nationality="XYZ",
                                entity_kinds=[99], page_size=-1, page_token="garbage!")
