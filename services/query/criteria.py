@@ -46,6 +46,8 @@ class Criteria:
     documents: tuple[str, ...]
     #: True when a document number was asked for explicitly, not guessed from text.
     document_required: bool
+    #: The country that issued the documents asked for; "" for any.
+    document_country: str
     kinds: tuple[int, ...]
     event_country: str
     start: dt.datetime | None
@@ -112,6 +114,7 @@ def parse_search(request: pb.SearchRequest, errors: FieldErrors) -> Criteria:
                  f"must be 0 to {MAX_TOLERANCE}")
     check_code(errors, "countries", request.nationality, "nationality")
     check_code(errors, "countries", request.event_country, "event_country")
+    check_code(errors, "countries", request.document_country, "document_country")
     for i, kind in enumerate(request.entity_kinds):
         errors.check(kind in entity_pb2.EntityKind.values(), f"entity_kinds[{i}]", "unknown entity kind")
     start = _time(request.start_time, "start_time", errors) if request.HasField("start_time") else None
@@ -129,7 +132,8 @@ def parse_search(request: pb.SearchRequest, errors: FieldErrors) -> Criteria:
         kinds = NAMED_KINDS
     criteria = Criteria(
         names=names, date_of_birth=birth, tolerance_years=request.date_of_birth_tolerance_years,
-        nationality=request.nationality, documents=documents, document_required=bool(document), kinds=kinds,
+        nationality=request.nationality, documents=documents, document_required=bool(document),
+        document_country=request.document_country, kinds=kinds,
         event_country=request.event_country, start=start, end=end, page=page)
     has_criterion = criteria.names or criteria.person_criteria or criteria.event_filters
     if not has_criterion:

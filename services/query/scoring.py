@@ -88,9 +88,11 @@ def _names(entity: entity_pb2.Entity, criteria: Criteria, memo: dict[str, tuple[
 
 
 def _documents(entity: entity_pb2.Entity, criteria: Criteria) -> tuple[float, str] | None:
-    held = [number for number, _, _ in document_rows(entity)]
-    if not held:
+    rows = document_rows(entity)
+    if not rows:
         return None
+    issuer = criteria.document_country
+    held = [number for number, _, country in rows if not issuer or not country or country == issuer]
     for number in criteria.documents:
         if number in held:
             return 1.0, f"document {number} matches"
@@ -98,7 +100,7 @@ def _documents(entity: entity_pb2.Entity, criteria: Criteria) -> tuple[float, st
         for other in held:
             if min(len(number), len(other)) >= 6 and OSA.distance(number, other, score_cutoff=1) <= 1:
                 return 0.7, f"document {other} differs from {number} in one character"
-    return 0.0, "no document matches"
+    return 0.0, f"no document issued by {issuer} matches" if issuer else "no document matches"
 
 
 def score(entity: entity_pb2.Entity, criteria: Criteria, floor: float = 0.0,

@@ -143,6 +143,26 @@ def test_a_document_number_with_spaces_finds_the_person(query: grpc.Channel) -> 
     assert search(query, document_number="YA7654321", entity_kinds=organizations) == []
 
 
+def test_a_document_of_another_issuing_country_does_not_match(query: grpc.Channel) -> None:
+    """A passport number is unique only within its issuing country."""
+    russian = person("D-1", "Oleg Sokolov", documents=["XP5320800"])
+    russian.person.documents[0].issuing_country = "RUS"
+    upsert(query, "GBR", russian, person("D-2", "Pavel Orlov", documents=["XP 5320800"]))  # issuer not recorded
+    holder, unknown_issuer = stored_id("GBR", "D-1"), stored_id("GBR", "D-2")
+    assert {h.entity.id for h in search(query, document_number="XP 5320800")} == {holder, unknown_issuer}
+    assert {h.entity.id for h in search(query, document_number="XP5320800", document_country="RUS")} == \
+        {holder, unknown_issuer}
+    assert [h.entity.id for h in search(query, document_number="XP5320800", document_country="UKR")] == \
+        [unknown_issuer]
+    named = search(query, name="Oleg Sokolov", document_number="XP5320800", document_country="UKR")
+    assert named[0].entity.id == holder
+    assert {e.criterion: e.detail for e in named[0].explanations}["document_number"] == \
+        "no document issued by UKR matches"
+    with pytest.raises(grpc.RpcError) as raised:
+        search(query, document_number="XP5320800", document_country="XX")
+    assert bad_fields(raised.value) == ["document_country"]
+
+
 def test_text_finds_events_by_place_and_filters_by_country_and_time(query: grpc.Channel) -> None:
     upsert(query, "FRA", event("V-1", "0501", 1_700_000_000, "Lyon", "FRA"),
            event("V-2", "0501", 1_600_000_000, "Lyon", "FRA"), event("V-3", "0502", 1_700_000_000, "Paris", "FRA"))

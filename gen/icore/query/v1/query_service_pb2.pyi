@@ -187,7 +187,7 @@ class ExportEntitiesResponse(_message.Message):
     def __init__(self, cursor: _Optional[str] = ..., entity: _Optional[_Union[_entity_pb2.Entity, _Mapping]] = ..., link: _Optional[_Union[_link_pb2.Link, _Mapping]] = ..., deleted_entity_id: _Optional[str] = ..., deleted_link_id: _Optional[str] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ("text", "name", "date_of_birth", "date_of_birth_tolerance_years", "nationality", "document_number", "entity_kinds", "event_country", "start_time", "end_time", "page_size", "page_token", "linked_hit_count", "max_linked_per_hit")
+    __slots__ = ("text", "name", "date_of_birth", "date_of_birth_tolerance_years", "nationality", "document_number", "entity_kinds", "event_country", "start_time", "end_time", "page_size", "page_token", "linked_hit_count", "max_linked_per_hit", "document_country")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
@@ -202,6 +202,7 @@ class SearchRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LINKED_HIT_COUNT_FIELD_NUMBER: _ClassVar[int]
     MAX_LINKED_PER_HIT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_COUNTRY_FIELD_NUMBER: _ClassVar[int]
     text: str
     name: str
     date_of_birth: _dates_pb2.PartialDate
@@ -216,7 +217,8 @@ class SearchRequest(_message.Message):
     page_token: str
     linked_hit_count: int
     max_linked_per_hit: int
-    def __init__(self, text: _Optional[str] = ..., name: _Optional[str] = ..., date_of_birth: _Optional[_Union[_dates_pb2.PartialDate, _Mapping]] = ..., date_of_birth_tolerance_years: _Optional[int] = ..., nationality: _Optional[str] = ..., document_number: _Optional[str] = ..., entity_kinds: _Optional[_Iterable[_Union[_entity_pb2.EntityKind, str]]] = ..., event_country: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., linked_hit_count: _Optional[int] = ..., max_linked_per_hit: _Optional[int] = ...) -> None: ...
+    document_country: str
+    def __init__(self, text: _Optional[str] = ..., name: _Optional[str] = ..., date_of_birth: _Optional[_Union[_dates_pb2.PartialDate, _Mapping]] = ..., date_of_birth_tolerance_years: _Optional[int] = ..., nationality: _Optional[str] = ..., document_number: _Optional[str] = ..., entity_kinds: _Optional[_Iterable[_Union[_entity_pb2.EntityKind, str]]] = ..., event_country: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., linked_hit_count: _Optional[int] = ..., max_linked_per_hit: _Optional[int] = ..., document_country: _Optional[str] = ...) -> None: ...
 
 class MatchExplanation(_message.Message):
     __slots__ = ("criterion", "score", "detail")
