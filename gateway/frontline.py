@@ -2,13 +2,15 @@
 person on a watch list? — answered from biometrics and documents together.
 
 The decision (`decide`) is pure: a biometric score at or above the modality's
-threshold, or an exact match on a document reported stolen, lost or revoked,
-is a HIT; a score within `POSSIBLE_MARGIN` below the threshold, or a strong
-biographic match, is a POSSIBLE_MATCH an officer must confirm; anything else
-is NO_HIT. A hit among the biometric shards that answered is a hit even when
-another shard did not answer; a NO_HIT then comes with the biometric
-status saying which shard is missing. What the officer should do comes from the record's own handling
-instructions, else from the notice behind the watch list.
+threshold, or an exact match on a document reported stolen, lost or revoked
+(its number, and its issuing country when both say one), whatever name the
+traveller gives, is a HIT; a score within `POSSIBLE_MARGIN` below the
+threshold, or a strong biographic match, is a POSSIBLE_MATCH an officer must
+confirm; anything else is NO_HIT. A hit among the biometric shards that
+answered is a hit even when another shard did not answer; a NO_HIT then comes
+with the biometric status saying which shard is missing. What the officer
+should do comes from the record's own handling instructions, else from the
+notice behind the watch list.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from services.bootstrap.errors import FieldErrors
 from services.query.identifiers import is_record_id
 from services.uim.biometrics import has_vector
 from services.uim.names import normalise_document_number
+from services.uim.validation import check_code
 
 #: Below the biometric threshold by at most this, a candidate is a possible match.
 POSSIBLE_MARGIN = 0.10
@@ -38,6 +41,9 @@ BIOGRAPHIC_POSSIBLE = 0.85
 FALLBACK_THRESHOLD = 0.6
 #: How long the biometric service's thresholds are trusted before asking again.
 THRESHOLD_TTL_S = 60.0
+#: Records read for the holders of a checked document number (several agencies
+#: may record one passport).
+MAX_DOCUMENT_HOLDERS = 10
 
 #: Watch lists are named after the notice or diffusion they carry.
 NOTICE_OF_WATCHLIST = {
@@ -81,6 +87,8 @@ class Finding:
     biographic_score: float = 0.0
     biographic_entity: entity_pb2.Entity | None = None
     invalid_document_match: bool = False
+    #: The record holding the document reported invalid, whoever the name says.
+    document_entity: entity_pb2.Entity | None = None
 
 
 def decide(finding: Finding) -> pb.FrontlineOutcome:
@@ -141,6 +149,7 @@ def validate(request: pb.FrontlineCheckRequest, errors: FieldErrors) -> None:
         errors.check(request.probe.modality != biometrics_pb2.MODALITY_UNSPECIFIED, "probe.modality", "required")
         errors.check(has_vector(request.probe), "probe.vector", "required")
     errors.check(len(request.document_number) <= 50, "document_number", "longer than 50 characters")
+    check_code(errors, "countries", request.document_country, "document_country")
     errors.check(len(request.name) <= 300, "name", "longer than 300 characters")
 
 
@@ -149,8 +158,9 @@ async def frontline_check(request: pb.FrontlineCheckRequest, backends: Backends,
     errors = FieldErrors()
     validate(request, errors)
     errors.raise_if_any()
-    identify, search, threshold = await asyncio.gather(
+    identify, search, holders, threshold = await asyncio.gather(
         _identify(request, backends, budget), _search(request, backends, budget),
+        _document_holders(request, backends, budget),
         thresholds.get(request.probe.modality, backends, budget.share(0.5)) if request.HasField("probe")
         else asyncio.sleep(0, FALLBACK_THRESHOLD),
     )
@@ -162,7 +172,11 @@ async def frontline_check(request: pb.FrontlineCheckRequest, backends: Backends,
     if search.ok and search.response.hits:
         top = search.response.hits[0]
         finding.biographic_score, finding.biographic_entity = top.score, top.entity
-        finding.invalid_document_match = _invalid_document(top.entity, request.document_number)
+    holders = holders if holders is not None else search
+    if holders.ok:
+        finding.document_entity = next((h.entity for h in holders.response.hits
+                                        if _invalid_document(h.entity, request)), None)
+        finding.invalid_document_match = finding.document_entity is not None
     outcome = decide(finding)
     person = await _person(finding, outcome, backends, budget)
     notice = notice_for(finding.watchlists)
@@ -171,14 +185,19 @@ async def frontline_check(request: pb.FrontlineCheckRequest, backends: Backends,
         notice_type=notice if outcome != pb.FRONTLINE_OUTCOME_NO_HIT else notices_pb2.NOTICE_TYPE_UNSPECIFIED,
         biometric_score=finding.biometric_score, biographic_score=finding.biographic_score,
         handling_instruction=instruction_for(outcome, notice, person, finding.invalid_document_match),
-        backend_statuses=[identify.status(), search.status()],
+        backend_statuses=[identify.status(), (search if holders.ok else holders).status()],
     )
 
 
-def _invalid_document(entity: entity_pb2.Entity, number: str) -> bool:
-    wanted = normalise_document_number(number) if number else ""
-    return bool(wanted) and any(d.reported_invalid and normalise_document_number(d.number) == wanted
-                                for d in entity.person.documents)
+def _invalid_document(entity: entity_pb2.Entity, request: pb.FrontlineCheckRequest) -> bool:
+    """True when the record holds the checked document (the same number, issued
+    by the same country when both say) and it is reported stolen, lost or revoked."""
+    wanted = normalise_document_number(request.document_number) if request.document_number else ""
+    issuer = request.document_country
+    return bool(wanted) and any(
+        d.reported_invalid and normalise_document_number(d.number) == wanted
+        and (not issuer or not d.issuing_country or d.issuing_country == issuer)
+        for d in entity.person.documents)
 
 
 async def _identify(request: pb.FrontlineCheckRequest, backends: Backends, budget: Budget) -> Outcome[Any]:
@@ -192,15 +211,31 @@ async def _search(request: pb.FrontlineCheckRequest, backends: Backends, budget:
     if not (request.document_number.strip() or request.name.strip()):
         return skipped("query", "no document number or name")
     search = query_pb.SearchRequest(name=request.name, document_number=request.document_number,
+                                    document_country=request.document_country,
                                     entity_kinds=[entity_pb2.ENTITY_KIND_PERSON], page_size=3)
     if request.HasField("date_of_birth"):
         search.date_of_birth.CopyFrom(request.date_of_birth)
     return await ask("query", lambda t: backends.query.Search(search, timeout=t), budget.share(0.7))
 
 
+async def _document_holders(request: pb.FrontlineCheckRequest, backends: Backends,
+                            budget: Budget) -> Outcome[Any] | None:
+    """The records holding the document, by its number alone, when the name or
+    date of birth would rank others first: a stolen passport is carried by
+    someone else, and a namesake without documents outscores its holder on the
+    name. None when the biographic search is already this one."""
+    if not request.document_number.strip() or not (request.name.strip() or request.HasField("date_of_birth")):
+        return None
+    search = query_pb.SearchRequest(document_number=request.document_number,
+                                    document_country=request.document_country,
+                                    entity_kinds=[entity_pb2.ENTITY_KIND_PERSON], page_size=MAX_DOCUMENT_HOLDERS)
+    return await ask("query", lambda t: backends.query.Search(search, timeout=t), budget.share(0.7))
+
+
 async def _person(finding: Finding, outcome: pb.FrontlineOutcome, backends: Backends,
                   budget: Budget) -> entity_pb2.Entity | None:
-    """The matched person's record: the biometric subject's, else the biographic hit."""
+    """The matched person's record: the biometric subject's, else the holder of
+    the document reported invalid, else the biographic hit."""
     if outcome == pb.FRONTLINE_OUTCOME_NO_HIT:
         return None
     if finding.subject_id and finding.biometric_score >= finding.threshold - POSSIBLE_MARGIN:
@@ -211,4 +246,6 @@ async def _person(finding: Finding, outcome: pb.FrontlineOutcome, backends: Back
         got = await ask("query", lambda t: backends.query.GetEntity(
             query_pb.GetEntityRequest(entity_id=finding.subject_id), timeout=t), budget.left())
         return got.answer.entity if got.answer is not None else None
+    if finding.invalid_document_match:
+        return finding.document_entity
     return finding.biographic_entity

@@ -32,6 +32,7 @@ from icore.uim.v1 import access_pb2, biometrics_pb2, dates_pb2, entity_pb2, link
 from services.bootstrap.database import create_engine
 from services.bootstrap.settings import peer_addresses
 from services.query.identifiers import entity_id
+from tests.query.records import bad_fields
 from tests.support import RunningServer, country, fresh_postgres_database
 
 OPEN = access_pb2.AccessPolicy(visibility=access_pb2.VISIBILITY_ALL_MEMBERS)
@@ -372,3 +373,32 @@ def test_watch_list_subjects_are_read_in_one_call_and_one_without_a_record_still
         pb.FrontlineCheckRequest(probe=_probe(0.0, face)), metadata=country("ITA"), timeout=5)
     assert check.outcome == pb.FRONTLINE_OUTCOME_HIT and list(check.watchlists) == ["red_notices"]
     assert not check.HasField("person") and "detain" in check.handling_instruction
+
+
+def test_frontline_check_hits_a_stolen_passport_whoever_carries_it(mesh: Mesh) -> None:
+    """An impostor gives the name of someone else: a namesake without documents
+    outscores the passport's holder on the name, and the check still hits on the
+    stolen passport. The same number issued by another country is another passport."""
+    holder = _person("SLTD-1", "Tomasz NOWAK")
+    holder.person.documents[0].CopyFrom(person_pb2.IdentityDocument(
+        document_type="PASSPORT", number="EP 4417291", issuing_country="POL", reported_invalid=True))
+    namesake = entity_pb2.Entity(person=person_pb2.Person(names=[names_pb2.PersonName(full_name="Jan KOWALCZYK")]),
+                                 access_policy=OPEN)
+    namesake.provenance.source_record_id = "KSIP-3"
+    query_grpc.QueryServiceStub(mesh["query"].channel).UpsertEntities(
+        iter([query_pb.UpsertEntitiesRequest(entities=[holder, namesake])]), metadata=country("POL"))
+    check = pb_grpc.GatewayServiceStub(mesh["gateway"].channel).FrontlineCheck
+
+    def checked(issuer: str) -> pb.FrontlineCheckResponse:
+        return check(pb.FrontlineCheckRequest(document_number="EP4417291", document_country=issuer,
+                                              name="Jan Kowalczyk"), metadata=country("ITA"), timeout=5)
+
+    stolen = checked("POL")
+    assert stolen.outcome == pb.FRONTLINE_OUTCOME_HIT and stolen.person.id == entity_id("POL", "SLTD-1")
+    assert "retain it" in stolen.handling_instruction
+    other_country = checked("CZE")  # the namesake is still worth a look, not a hit
+    assert other_country.outcome == pb.FRONTLINE_OUTCOME_POSSIBLE_MATCH
+    assert other_country.person.id == entity_id("POL", "KSIP-3")
+    with pytest.raises(grpc.RpcError) as raised:
+        checked("XX")
+    assert bad_fields(raised.value) == ["document_country"]
