@@ -22,6 +22,10 @@ DEFAULT_PAGE, MAX_PAGE = 20, 100
 MAX_OFFSET = 10_000
 #: Words of free text that look like document numbers: letters and digits, with a digit.
 MIN_DOCUMENT_LENGTH = 5
+#: Letters written apart before a document number's digits ("XP 5320800").
+MAX_SERIES_LETTERS = 3
+#: A number written in groups is taken as complete from this many characters.
+COMPLETE_NUMBER_LENGTH = 7
 #: What a `name` without free text looks at, unless `entity_kinds` says otherwise:
 #: the kinds of record a name belongs to. Events and locations carry place names
 #: ("Łódź" sounds like the surname "Lotiz"), which free text may ask for.
@@ -63,27 +67,65 @@ class Criteria:
         return bool(self.date_of_birth or self.nationality or self.documents)
 
 
+def _date(word: str) -> dates_pb2.PartialDate | None:
+    """The date a word of free text writes (YYYY, YYYY-MM, YYYY-MM-DD or DD.MM.YYYY), if valid."""
+    found = _ISO_DATE.match(word) or _DOTTED_DATE.match(word)
+    if not found:
+        return None
+    parts = [int(p) if p else 0 for p in found.groups()]
+    year, month, day = (parts[2], parts[1], parts[0]) if found.re is _DOTTED_DATE else parts
+    candidate = dates_pb2.PartialDate(year=year, month=month, day=day)
+    probe = FieldErrors()
+    check_partial_date(probe, candidate, "date")
+    return None if probe else candidate
+
+
+def _is_series(word: str, following: str) -> bool:
+    """True for the letters of a document number written apart from its digits
+    ("XP" in "XP 5320800"): at most MAX_SERIES_LETTERS letters before a word of
+    digits that is not a year."""
+    digits = normalise_document_number(following)
+    return word.isalpha() and len(word) <= MAX_SERIES_LETTERS and digits.isdigit() and _date(following) is None
+
+
 def _text_parts(text: str) -> tuple[str, list[str], dates_pb2.PartialDate | None]:
-    """Split free text into (name words, document numbers, a date of birth)."""
-    words, numbers, date = [], [], None
-    for word in text.split():
-        plain = word.strip(",;")
-        found = _ISO_DATE.match(plain) or _DOTTED_DATE.match(plain)
-        if found and date is None:
-            parts = [int(p) if p else 0 for p in found.groups()]
-            year, month, day = (parts[2], parts[1], parts[0]) if found.re is _DOTTED_DATE else parts
-            candidate = dates_pb2.PartialDate(year=year, month=month, day=day)
-            probe = FieldErrors()
-            check_partial_date(probe, candidate, "date")
-            if not probe:
-                date = candidate
-                continue
+    """Split free text into (name words, document numbers, a date of birth).
+
+    A number written in groups ("XP 5320800", "YA 123 4567") is read as one; its
+    first groups joined, and each group of MIN_DOCUMENT_LENGTH or more, are
+    numbers too (where one number ends and the next begins is a guess). A group
+    of four digits after a number still too short to be one is part of it, not
+    a year of birth.
+    """
+    words: list[str] = []
+    numbers: list[str] = []
+    date = None
+    run: list[str] = []  # the groups of the number being read
+
+    def end_run() -> None:
+        joined = ["".join(run[:k]) for k in range(2, len(run) + 1)]
+        numbers.extend(n for n in [*joined, *run] if len(n) >= MIN_DOCUMENT_LENGTH and any(c.isdigit() for c in n))
+        run.clear()
+
+    plain_words = [word.strip(",;") for word in text.split()]
+    for i, plain in enumerate(plain_words):
         number = normalise_document_number(plain)
-        if any(c.isdigit() for c in number) and len(number) >= MIN_DOCUMENT_LENGTH:
-            numbers.append(number)
-        elif any(c.isalpha() for c in plain):
-            words.append(plain)
-    return " ".join(words), numbers, date
+        has_digit = any(c.isdigit() for c in number)
+        continues = has_digit and bool(run) and len("".join(run)) < COMPLETE_NUMBER_LENGTH
+        written = None if continues or date is not None else _date(plain)
+        if written is not None:
+            end_run()
+            date = written
+        elif has_digit:
+            run.append(number)
+        else:
+            end_run()
+            if _is_series(plain, plain_words[i + 1] if i + 1 < len(plain_words) else ""):
+                run.append(number)
+            elif any(c.isalpha() for c in plain):
+                words.append(plain)
+    end_run()
+    return " ".join(words), list(dict.fromkeys(numbers)), date
 
 
 def _time(stamp: timestamp_pb2.Timestamp, field: str, errors: FieldErrors) -> dt.datetime | None:

@@ -45,6 +45,20 @@ def test_free_text_holds_names_a_date_and_document_numbers() -> None:
     assert not criteria.document_required  # type: ignore[attr-defined]
 
 
+def test_a_document_number_written_in_groups_is_read_as_one() -> None:
+    """As printed in a passport ("XP 5320800"): the series letters are not a name
+    word, and four digits completing a number are not a year of birth."""
+    grouped = _criteria(text="Tsvetkov XP 5320800")
+    assert grouped.names == ("Tsvetkov",) and grouped.documents[0] == "XP5320800"  # type: ignore[attr-defined]
+    split = _criteria(text="Rossi ya 123 4567")
+    assert "YA1234567" in split.documents and split.date_of_birth is None  # type: ignore[attr-defined]
+    after = _criteria(text="FE 123456 1980 Wang Li")
+    assert after.documents[0] == "FE123456" and after.date_of_birth == partial_date((1980,))  # type: ignore[attr-defined]
+    assert after.names == ("Wang Li",)  # type: ignore[attr-defined]
+    year = _criteria(text="Wang Li 1985")  # a short name before a year keeps its place
+    assert year.names == ("Wang Li",) and year.documents == ()  # type: ignore[attr-defined]
+
+
 def test_a_record_without_a_date_of_birth_is_neither_confirmed_nor_contradicted() -> None:
     criteria = _criteria(name="Anna Schmidt", date_of_birth=partial_date((1970, 1, 1)))
     exact = score(person("1", "Anna Schmidt", (1970, 1, 1)), criteria)  # type: ignore[arg-type]
