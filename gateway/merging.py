@@ -155,3 +155,58 @@ def attach_messages(
             if mentions(read, names):
                 attached[result_id].append(message)
     return attached
+
+
+def message_results(
+    messages: Iterable[message_pb2.Message], attached: dict[str, list[message_pb2.Message]], searched: str
+) -> tuple[list[Group], dict[str, list[message_pb2.Message]]]:
+    """Results for the messages that mention none of the results: the person a
+    message is about may have no record the caller can see, and the search must
+    still show that a bureau wrote about them. A message whose content holds the
+    person the search names starts a result (its id is the message's); another
+    message naming that person joins it, and one naming nobody's is alone."""
+    placed = {m.id for found in attached.values() for m in found}
+    query = prepare(searched)
+    documents = {normalise_document_number(w) for w in (searched, *searched.split()) if any(c.isdigit() for c in w)}
+    found = [(m, *_message_hit(m, query, documents)) for m in messages if m.id not in placed]
+    results: list[tuple[Group, Named | None]] = []
+    home_of: dict[str, Group] = {}
+    for with_subject in (True, False):  # subjects first: a message naming one may come before it
+        for message, hit, subject in found:
+            if (subject is not None) != with_subject:
+                continue
+            read = MessageText.of(message)
+            home = next((group for group, named in results if named is not None and mentions(read, named)), None)
+            if home is None:
+                home = Group(result_id=message.id)
+                results.append((home, Named.of([subject]) if subject is not None else None))
+            home.hits.append(hit)
+            home_of[message.id] = home
+    messages_of: dict[str, list[message_pb2.Message]] = {}
+    for message, _, _ in found:  # in the order listed: newest first
+        messages_of.setdefault(home_of[message.id].result_id, []).append(message)
+    return [group for group, _ in results], messages_of
+
+
+def _message_hit(message: message_pb2.Message, query: PreparedName,
+                 documents: set[str]) -> tuple[pb.SourceHit, entity_pb2.Entity | None]:
+    """The message as a hit: the person or organization in its content the search
+    names (by document, else by the best name), or, when only its subject or
+    body names them, no entity at the score the messaging backend matched at."""
+    best: tuple[float, str, entity_pb2.Entity | None] = (0.0, "", None)
+    for entity in message.content.entities:
+        named = Named.of([entity])
+        if documents & named.documents and best[0] < 1.0:
+            best = (1.0, "a document in the content", entity)
+        for name in named.names:
+            score = name_score(query, name)
+            if score > best[0]:
+                best = (score, "the content", entity)
+    score, where, subject = best
+    if score < MESSAGE_NAME_MATCH:
+        score, where, subject = MESSAGE_NAME_MATCH, "the subject or body", None
+    hit = pb.SourceHit(backend="messaging", record_id=message.id, score=score,
+                       explanation=f"named in {where} of the message \"{message.subject}\"")
+    if subject is not None:
+        hit.entity.CopyFrom(subject)
+    return hit, subject

@@ -19,6 +19,11 @@ the answer goes on without it. When some biometric shards do not answer,
 the candidates of the others are used and the biometric status says which
 shards are missing. Cancelling the caller's RPC cancels the tasks, and with
 them every backend call in flight.
+
+Each message found goes to the results it names (merging.attach_messages).
+Messages that name none of them are results of their own, those about one
+person together: a bureau may write about someone with no record the caller
+can see, and the search must still show it.
 """
 
 from __future__ import annotations
@@ -118,8 +123,13 @@ async def unified_search(
     related = follow_up.related | related
 
     groups = merging.group_hits(hits, candidates, follow_up.subjects, cluster_of)
+    found = messages.response.messages if messages.ok else []
+    attached = merging.attach_messages(groups[:wanted], found)
+    about_others, their_messages = merging.message_results(found, attached, _searched_in_messages(request))
+    if about_others:
+        groups = sorted(groups + about_others, key=lambda g: -g.score)
+        attached |= their_messages
     shown = groups[page.offset:wanted]
-    attached = merging.attach_messages(shown, messages.response.messages if messages.ok else [])
     results = []
     for group in shown:
         result = pb.UnifiedResult(result_id=group.result_id, score=group.score, hits=group.hits,
@@ -155,11 +165,15 @@ async def _search_repository(request: pb.UnifiedSearchRequest, backends: Backend
     return await ask("query", lambda t: backends.query.Search(search, timeout=t), timeout)
 
 
+def _searched_in_messages(request: pb.UnifiedSearchRequest) -> str:
+    return (request.name or request.text or request.document_number).strip()[:200]
+
+
 async def _search_messages(request: pb.UnifiedSearchRequest, backends: Backends, timeout: float) -> Outcome[Any]:
-    text = (request.name or request.text or request.document_number).strip()
+    text = _searched_in_messages(request)
     if not text:
         return skipped("messaging", "no text to look for in messages")
-    listing = messaging_pb.ListMessagesRequest(mailbox=messaging_pb.MAILBOX_ALL, text=text[:200], page_size=50)
+    listing = messaging_pb.ListMessagesRequest(mailbox=messaging_pb.MAILBOX_ALL, text=text, page_size=50)
     return await ask("messaging", lambda t: backends.messaging.ListMessages(listing, timeout=t), timeout)
 
 

@@ -181,6 +181,32 @@ def test_a_stopped_backend_gives_partial_results_in_time(mesh: Mesh) -> None:
     assert reply.results and IVAN in {h.entity.id for h in reply.results[0].hits}
 
 
+def test_a_person_only_messages_name_is_a_result_of_their_own(mesh: Mesh) -> None:
+    """No record of Dmytro Kovalenko: the bureaus' two messages about him are
+    one result, found by his name and by his passport number."""
+    subject = _person("MSG-1", "Dmytro KOVALENKO")
+    subject.id = "subject-1"
+    subject.person.documents[0].number = "FK 771204"
+    send = messaging_service_pb2_grpc.MessagingServiceStub(mesh["messaging"].channel).SendMessage
+    sent = []
+    for key, title, content in (("k-kov-1", "Request on a courier", [subject]),
+                                ("k-kov-2", "Dmytro Kovalenko crossed at Medyka", [])):
+        message = message_pb2.Message(
+            recipient_countries=["ITA"], message_type=message_pb2.MESSAGE_TYPE_REQUEST_FOR_INFORMATION,
+            priority=message_pb2.PRIORITY_URGENT, subject=title, language="en", access_policy=OPEN,
+            content=message_pb2.MessageContent(entities=content))
+        sent.append(send(messaging_service_pb2.SendMessageRequest(message=message, idempotency_key=key),
+                         metadata=country("POL")).message.id)
+    for criteria, found in (({"name": "Dmytro Kovalenko"}, sent), ({"text": "FK 771204"}, sent[:1])):
+        reply = _search(mesh, **criteria)
+        assert _states(reply)["messaging"] == "BACKEND_STATE_OK"
+        about = next(r for r in reply.results if r.result_id == sent[0])
+        assert [m.id for m in about.messages] == found[::-1], "both messages, about one person, newest first"
+        assert [(h.backend, h.record_id) for h in about.hits] == [("messaging", i) for i in found]
+        assert about.hits[0].entity.person.names[0].full_name == "Dmytro KOVALENKO"
+        assert about.score >= 0.85
+
+
 def _lock_tables(url: str, held: threading.Event, release: threading.Event) -> None:
     """Hold an exclusive lock on every table of a service's database: a real slow backend."""
     engine = create_engine(url)

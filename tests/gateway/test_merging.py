@@ -40,6 +40,26 @@ def test_messages_attach_to_the_entity_they_mention() -> None:
     assert [m.id for m in attached["e2"]] == ["m2"]
 
 
+def test_messages_naming_no_result_are_results_of_their_own_one_per_person() -> None:
+    groups = merging.group_hits([query_pb.SearchHit(entity=_person("e1", "Petro Shevchuk"), score=0.81)], [], {}, {})
+    first = message_pb2.Message(id="m1", subject="Request for information")
+    first.content.entities.append(_person("x1", "Ivan PETROV", "FE 123456"))
+    again = message_pb2.Message(id="m2", subject="Ivan Petrov seen in Kehl")  # names m1's subject in its text
+    by_text = message_pb2.Message(id="m3", subject="Vehicle of Olena Petrov stopped")
+    attached = merging.attach_messages(groups, [first, again, by_text])
+    assert attached == {"e1": []}
+    results, messages = merging.message_results([first, again, by_text], attached, "Ivan Petrov")
+    assert [g.result_id for g in results] == ["m1", "m3"]
+    assert [(h.record_id, h.entity.id) for h in results[0].hits] == [("m1", "x1"), ("m2", "")]
+    assert results[0].hits[0].score == 1.0 and "content" in results[0].hits[0].explanation
+    assert results[1].hits[0].score == merging.MESSAGE_NAME_MATCH and not results[1].hits[0].HasField("entity")
+    assert {k: [m.id for m in v] for k, v in messages.items()} == {"m1": ["m1", "m2"], "m3": ["m3"]}
+    by_number, _ = merging.message_results([first], {}, "FE-123456")
+    assert by_number[0].hits[0].entity.id == "x1" and "document" in by_number[0].hits[0].explanation
+    placed, _ = merging.message_results([first], {"e1": [first]}, "Ivan Petrov")
+    assert placed == []
+
+
 def test_frontline_decision() -> None:
     decide = frontline.decide
     assert decide(frontline.Finding(biometric_score=0.8, threshold=0.6, subject_id="s")) == pb.FRONTLINE_OUTCOME_HIT
