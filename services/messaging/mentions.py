@@ -20,7 +20,14 @@ import re
 from collections.abc import Iterator
 
 from icore.messaging.v1 import message_pb2 as pb
-from services.uim.names import index_keys, name_score, normalise_document_number, prepare, written_name
+from services.uim.names import (
+    index_keys,
+    is_document_series,
+    name_score,
+    normalise_document_number,
+    prepare,
+    written_name,
+)
 from services.uim.names.keys import MIN_SKELETON_LENGTH, token_keys
 from services.uim.names.tokens import Token
 
@@ -139,14 +146,18 @@ def query_terms(text: str) -> set[str]:
 
 def _split_query(text: str) -> tuple[str, str, str]:
     """(the whole query as a document number, its words with digits as one,
-    its other words): "AB 123456" -> ("AB123456", "123456", "AB"). The
+    its other words): "Petrov 724411983" -> ("PETROV724411983", "724411983",
+    "Petrov"). The letters of a number written apart from its digits belong to
+    the number: "Tsvetkov XP 5320800" -> (…, "XP5320800", "Tsvetkov"). The
     numbers are empty when the query has no digit."""
     words = text.split()
-    numbered = [w for w in words if _DIGIT.search(w)]
+    numbered = {i for i, w in enumerate(words) if _DIGIT.search(w)}
     if not numbered:
         return "", "", text
-    names = " ".join(w for w in words if not _DIGIT.search(w))
-    return normalise_document_number(text), normalise_document_number("".join(numbered)), names
+    numbered |= {i for i in range(len(words) - 1) if i + 1 in numbered and is_document_series(words[i], words[i + 1])}
+    names = " ".join(w for i, w in enumerate(words) if i not in numbered)
+    number = "".join(w for i, w in enumerate(words) if i in numbered)
+    return normalise_document_number(text), normalise_document_number(number), names
 
 
 class MentionQuery:

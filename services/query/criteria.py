@@ -13,7 +13,7 @@ from icore.query.v1 import query_service_pb2 as pb
 from icore.uim.v1 import dates_pb2, entity_pb2
 from services.bootstrap.errors import FieldErrors
 from services.bootstrap.paging import PageRequest
-from services.uim.names import normalise_document_number
+from services.uim.names import is_document_series, normalise_document_number
 from services.uim.validation import check_code, check_partial_date
 
 MAX_TEXT, MAX_NAME, MAX_DOCUMENT, MAX_TOLERANCE = 500, 300, 50, 10
@@ -22,8 +22,6 @@ DEFAULT_PAGE, MAX_PAGE = 20, 100
 MAX_OFFSET = 10_000
 #: Words of free text that look like document numbers: letters and digits, with a digit.
 MIN_DOCUMENT_LENGTH = 5
-#: Letters written apart before a document number's digits ("XP 5320800").
-MAX_SERIES_LETTERS = 3
 #: A number written in groups is taken as complete from this many characters.
 COMPLETE_NUMBER_LENGTH = 7
 #: What a `name` without free text looks at, unless `entity_kinds` says otherwise:
@@ -80,14 +78,6 @@ def _date(word: str) -> dates_pb2.PartialDate | None:
     return None if probe else candidate
 
 
-def _is_series(word: str, following: str) -> bool:
-    """True for the letters of a document number written apart from its digits
-    ("XP" in "XP 5320800"): at most MAX_SERIES_LETTERS letters before a word of
-    digits that is not a year."""
-    digits = normalise_document_number(following)
-    return word.isalpha() and len(word) <= MAX_SERIES_LETTERS and digits.isdigit() and _date(following) is None
-
-
 def _text_parts(text: str) -> tuple[str, list[str], dates_pb2.PartialDate | None]:
     """Split free text into (name words, document numbers, a date of birth).
 
@@ -120,7 +110,7 @@ def _text_parts(text: str) -> tuple[str, list[str], dates_pb2.PartialDate | None
             run.append(number)
         else:
             end_run()
-            if _is_series(plain, plain_words[i + 1] if i + 1 < len(plain_words) else ""):
+            if is_document_series(plain, plain_words[i + 1] if i + 1 < len(plain_words) else ""):
                 run.append(number)
             elif any(c.isalpha() for c in plain):
                 words.append(plain)

@@ -37,6 +37,12 @@ def test_document_numbers_match_however_they_are_spaced() -> None:
     assert _found(in_content, "72-4411 983")
     assert _found(in_body, "AB123456")
     assert not _found(in_body, "AB123457")
+    # As a passport prints it, with the holder's name: the letters are the number's, not a name's.
+    assert _found(in_content, "Petrov 72 4411983")
+    printed = message(entities=[person("p2", "Ivan Tsvetkov", documents=[
+        dict(document_type="PASSPORT", number="XP 5320800")])])
+    assert _found(printed, "Tsvetkov XP 5320800")
+    assert not _found(printed, "Tsvetkov XP 5320801")
 
 
 def test_a_long_body_gives_a_bounded_number_of_keys() -> None:

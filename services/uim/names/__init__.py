@@ -6,11 +6,12 @@
 - `name_similarity` / `score_many`: a 0-1 score with an explanation (see `similarity`);
   `name_score` the score alone.
 - `prepare`: analyse a name once when scoring it against many.
-- `normalise_document_number`: document numbers without spaces and punctuation.
+- `normalise_document_number`: document numbers without spaces and punctuation;
+  `is_document_series`: the letters of one written apart from its digits.
 - `written_name`: a person name as one string.
 """
 
-from services.uim.names.documents import normalise_document_number
+from services.uim.names.documents import is_document_series, normalise_document_number
 from services.uim.names.keys import index_keys, key_weight
 from services.uim.names.similarity import NameScore, name_score, name_similarity, score_many
 from services.uim.names.tokens import PreparedName, name_tokens, normalise_name, prepare
@@ -20,6 +21,7 @@ __all__ = [
     "NameScore",
     "PreparedName",
     "index_keys",
+    "is_document_series",
     "key_weight",
     "name_score",
     "name_similarity",
