@@ -162,30 +162,53 @@ def message_results(
 ) -> tuple[list[Group], dict[str, list[message_pb2.Message]]]:
     """Results for the messages that mention none of the results: the person a
     message is about may have no record the caller can see, and the search must
-    still show that a bureau wrote about them. A message whose content holds the
-    person the search names starts a result (its id is the message's); another
-    message naming that person joins it, and one naming nobody's is alone."""
+    still show that a bureau wrote about them.
+
+    A message whose content holds the person the search names starts a result
+    (its id is the message's), joined by the messages whose person has one of
+    that person's names (normalised) or document numbers. A message whose text
+    alone names the person joins the first result whose name it spells, else
+    stands alone. Names are compared as spelt, not scored pair by pair: fifty
+    messages about fifty different Marias took 20 ms that way.
+    """
     placed = {m.id for found in attached.values() for m in found}
     query = prepare(searched)
     documents = {normalise_document_number(w) for w in (searched, *searched.split()) if any(c.isdigit() for c in w)}
     found = [(m, *_message_hit(m, query, documents)) for m in messages if m.id not in placed]
-    results: list[tuple[Group, Named | None]] = []
+    results: list[Group] = []
     home_of: dict[str, Group] = {}
-    for with_subject in (True, False):  # subjects first: a message naming one may come before it
-        for message, hit, subject in found:
-            if (subject is not None) != with_subject:
-                continue
-            read = MessageText.of(message)
-            home = next((group for group, named in results if named is not None and mentions(read, named)), None)
-            if home is None:
-                home = Group(result_id=message.id)
-                results.append((home, Named.of([subject]) if subject is not None else None))
-            home.hits.append(hit)
-            home_of[message.id] = home
+    known: dict[str, Group] = {}  # a subject's normalised names and "#" + its document numbers
+    spelt: list[tuple[Group, tuple[str, ...]]] = []
+    for message, hit, subject in found:
+        if subject is None:
+            continue
+        named = Named.of([subject])
+        keys = [*named.spellings, *("#" + number for number in named.documents)]
+        home = next((known[key] for key in keys if key in known), None)
+        if home is None:
+            home = Group(result_id=message.id)
+            results.append(home)
+            spelt.append((home, named.spellings))
+        for key in keys:
+            known.setdefault(key, home)
+        home.hits.append(hit)
+        home_of[message.id] = home
+    for message, hit, subject in found:
+        if subject is not None:
+            continue
+        text = MessageText.of(message).text
+        home = next((group for group, spellings in spelt if any(s in text for s in spellings)), None)
+        if home is None:
+            home = Group(result_id=message.id)
+            results.append(home)
+        home.hits.append(hit)
+        home_of[message.id] = home
     messages_of: dict[str, list[message_pb2.Message]] = {}
     for message, _, _ in found:  # in the order listed: newest first
         messages_of.setdefault(home_of[message.id].result_id, []).append(message)
-    return [group for group, _ in results], messages_of
+    for group in results:
+        group.hits.sort(key=lambda h: -h.score)
+    return results, messages_of
 
 
 def _message_hit(message: message_pb2.Message, query: PreparedName,

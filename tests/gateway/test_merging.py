@@ -58,6 +58,10 @@ def test_messages_naming_no_result_are_results_of_their_own_one_per_person() -> 
     assert by_number[0].hits[0].entity.id == "x1" and "document" in by_number[0].hits[0].explanation
     placed, _ = merging.message_results([first], {"e1": [first]}, "Ivan Petrov")
     assert placed == []
+    same_passport = message_pb2.Message(id="m4", subject="Follow-up")
+    same_passport.content.entities.append(_person("x4", "Iwan Petrow", "FE-123456"))
+    joined, _ = merging.message_results([same_passport, first], {}, "Ivan Petrov")
+    assert [(g.result_id, [h.record_id for h in g.hits]) for g in joined] == [("m4", ["m1", "m4"])]  # best first
 
 
 def test_frontline_decision() -> None:
