@@ -54,7 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--country", default="FRA", help="the member country loading, which owns the records")
     load.add_argument("--tls-dir", default="", help="certificates from `icore certs`; without it, plaintext")
 
+    probe = commands.add_parser("probe", help="print a frontline check of a demo person's face, for grpcurl -d")
+    probe.add_argument("entity_id", help="id of a demo person record (`icore up` names a watch-listed one)")
+    probe.add_argument("--shot", type=int, default=0, help="which new photograph of the face (default: 0)")
+
     args = parser.parse_args(argv)
+    if args.command == "probe":
+        from services.demo.watchlists import frontline_probe_json
+
+        print(frontline_probe_json(args.entity_id, args.shot))
+        return 0
     if args.command == "load":
         return _load(args)
     if args.command == "chart":

@@ -109,7 +109,7 @@ def run_mesh(data_dir: str, base_port: int, demo_size: int, plaintext: bool = Fa
                 return status
         if demo_size:
             _load_demo(ports, demo_size, tls_dir)
-        _print_endpoints(ports, root, tls_dir)
+        _print_endpoints(ports, root, tls_dir, demo=demo_size > 0)
         while not stopping:
             for service, process in processes.items():
                 if process.poll() is not None:
@@ -143,7 +143,7 @@ def _load_demo(ports: dict[str, int], size: int, tls_dir: Path | None) -> None:
     print(f"icore: demo data: {summary}", flush=True)
 
 
-def _print_endpoints(ports: dict[str, int], data_dir: Path, tls_dir: Path | None) -> None:
+def _print_endpoints(ports: dict[str, int], data_dir: Path, tls_dir: Path | None, demo: bool) -> None:
     transport = "plaintext" if tls_dir is None else f"mutual TLS, certificates in {tls_dir}"
     lines = ["", f"icore is up (embedded SQLite in {data_dir}; {transport}):"]
     for service in ("gateway", "messaging", "biometric", "query", "analytics"):
@@ -159,9 +159,16 @@ def _print_endpoints(ports: dict[str, int], data_dir: Path, tls_dir: Path | None
         f"  grpcurl {flags} 127.0.0.1:{gateway} list",
         f"  grpcurl {flags} -d '{{\"code_list\": \"CODE_LIST_COUNTRIES\", \"page_size\": 3}}' "
         f"127.0.0.1:{gateway} icore.uim.v1.CodeListService/ListCodes",
-        "",
-        "Ctrl-C stops everything.",
     ]
+    if demo:
+        lines += [
+            f"  grpcurl {flags} -d '{{\"name\": \"Tsvetkov\", \"page_size\": 3}}' "
+            f"127.0.0.1:{gateway} icore.gateway.v1.GatewayService/UnifiedSearch",
+            "A frontline check of a watch-listed face (ENTITY_ID from the demo data line above):",
+            f"  ./dev icore probe ENTITY_ID | grpcurl {flags} -d @ "
+            f"127.0.0.1:{gateway} icore.gateway.v1.GatewayService/FrontlineCheck",
+        ]
+    lines += ["", "Ctrl-C stops everything."]
     print("\n".join(lines), flush=True)
 
 

@@ -116,6 +116,8 @@ def test_icore_up_serves_every_port_and_stops_on_sigterm(tmp_path: Path) -> None
     assert f"gateway    127.0.0.1:{base}" in stdout
     demo_line = next(line for line in printed if "demo data:" in line)
     assert "case messages sent" in demo_line
+    assert "faces on watch lists (a frontline check of one: icore probe ent_" in demo_line, demo_line
+    assert "GatewayService/FrontlineCheck" in stdout
     assert len(owners) > 5, "each record is stored as its owner, through its country's certificate"
     assert "sent msg_" in example and "to DEU in case EXAMPLE/" in example
     assert "backend query: BACKEND_STATE_OK" in example and "frontline check: FRONTLINE_OUTCOME_" in example

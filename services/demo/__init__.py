@@ -1,6 +1,8 @@
 """The demo data set `icore up` loads: generated UIM records with known truth
-(services.demo.generator), stored through the real QueryService RPCs, and case
-messages about some of them (services.demo.messages) sent through MessagingService."""
+(services.demo.generator), stored through the real QueryService RPCs, case
+messages about some of them (services.demo.messages) sent through
+MessagingService, and the faces of some on watch lists (services.demo.watchlists,
+with the passports reported stolen) enrolled through BiometricService."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import structlog
 
 from icore.uim.v1 import entity_pb2, link_pb2
 from services.bootstrap.identity import Caller, identity_metadata
+from services.demo import watchlists
 from services.demo.generator import DEFAULT_SEED, generate
 from services.demo.messages import demo_cases, send_cases
 from services.query.client import QueryClient
@@ -43,6 +46,7 @@ def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = D
     links: dict[str, list[link_pb2.Link]] = defaultdict(list)
     for item in generate(size, seed):
         if item.entity is not None:
+            watchlists.report_stolen(item.entity)
             entities[item.owner].append(item.entity)
         elif item.link is not None:
             links[item.owner].append(item.link)
@@ -57,6 +61,7 @@ def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = D
         rejected += response.rejected_count
     probe_owner, probe = next(iter(sorted(entities.items())))
     acting_as = ""  # the certificate's country, when it overrides the metadata
+    generated: dict[str, str] = {}  # generated id -> stored id, where they differ
     if client(probe_owner).get_entity(probe[0].id) is None:
         # The metadata was not honoured (TLS): one owner for all, ids to re-point.
         stored = default.entity_ids()
@@ -85,5 +90,35 @@ def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = D
 
         sent = send_cases(demo_cases(persons, seed), messaging, acting_as)
         summary += f"; {sent} case messages sent"
-    log.info("demo_loaded", entities=created, links=linked, rejected=rejected, messages=sent)
+    enrolled: list[tuple[str, str]] = []
+    if "biometric" in channels:
+        enrolled = _enroll_watchlists(channels, entities, generated, channel_for)
+        if enrolled:
+            wanted = next((entity_id for entity_id, watchlist in enrolled if watchlist == "red_notices"),
+                          enrolled[0][0])
+            summary += (f"; {len(enrolled)} faces on watch lists (a frontline check of one: "
+                        f"icore probe {wanted})")
+    log.info("demo_loaded", entities=created, links=linked, rejected=rejected, messages=sent, faces=len(enrolled))
     return summary
+
+
+def _enroll_watchlists(channels: dict[str, grpc.Channel], entities: dict[str, list[entity_pb2.Entity]],
+                       generated: dict[str, str],
+                       channel_for: Callable[[str, str], grpc.Channel] | None) -> list[tuple[str, str]]:
+    """The demo's watch-listed faces, each enrolled by its record's owner, on the
+    record as stored (its id re-pointed where the repository gave another)."""
+    persons = []
+    for owner, records in sorted(entities.items()):
+        for entity in records:
+            if entity.HasField("person") and entity.id in generated:
+                entity = entity_pb2.Entity(id=generated[entity.id], person=entity.person,
+                                           access_policy=entity.access_policy)
+            if entity.HasField("person"):
+                persons.append((owner, entity))
+
+    def biometric(country: str) -> tuple[grpc.Channel, tuple[tuple[str, str], ...]]:
+        if channel_for:
+            return channel_for("biometric", country), ()
+        return channels["biometric"], identity_metadata(Caller(country))
+
+    return watchlists.enroll_watchlists(persons, biometric)

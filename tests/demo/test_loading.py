@@ -1,18 +1,26 @@
-"""`load_if_empty` stores the demo set through the real QueryService, once, and
-sends its case messages through the real MessagingService."""
+"""`load_if_empty` stores the demo set through the real QueryService, once,
+sends its case messages through the real MessagingService and enrols its
+watch-listed faces through the real BiometricService."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from google.protobuf import json_format
+
+from icore.gateway.v1 import gateway_service_pb2 as gateway_pb
+from icore.gateway.v1 import gateway_service_pb2_grpc as gateway_grpc
 from icore.messaging.v1 import message_pb2 as message_pb
 from icore.messaging.v1 import messaging_service_pb2 as messaging_pb
 from icore.messaging.v1 import messaging_service_pb2_grpc as messaging_grpc
 from icore.query.v1 import query_service_pb2 as pb
 from icore.query.v1 import query_service_pb2_grpc as pb_grpc
+from icore.uim.v1 import access_pb2
 from services.bootstrap.certificates import DEMO_COUNTRIES, make_development_pki
-from services.demo import load_if_empty
+from services.demo import load_if_empty, watchlists
 from services.demo.generator import DEFAULT_SEED, Truth, generate
 from services.demo.messages import demo_cases, display_name
 from services.mesh import client_channel
@@ -88,3 +96,40 @@ def test_the_demo_sends_case_messages_about_its_people_threaded_by_case(
     hidden = stub.ListMessages(messaging_pb.ListMessagesRequest(case_reference=case.request.case_reference),
                                metadata=country(outsider))
     assert not hidden.messages, "a country outside the case sees none of it"
+
+
+def test_the_demo_puts_faces_on_watch_lists_and_reports_passports_stolen(
+        start_service: Callable[..., RunningServer]) -> None:
+    """What `icore up` tells a user to try: `icore probe ENTITY_ID` with the id
+    it names is a HIT on a watch list, and a stolen demo passport is a HIT."""
+    query, biometric = start_service("query"), start_service("biometric")
+    dead = unused_address()
+    gateway = start_service("gateway", peers={"query": query.address, "biometric": biometric.address,
+                                              "messaging": dead, "analytics": dead})
+    summary = load_if_empty({"query": query.channel, "biometric": biometric.channel}, 300)
+    faces = int(summary.split("; ")[-1].split(" faces on watch lists")[0])
+    named = summary.rsplit("icore probe ", 1)[1].rstrip(")")
+    persons = [item.entity for item in generate(300, DEFAULT_SEED)
+               if item.entity is not None and item.entity.HasField("person")]
+    listed = {e.id: watchlists.watchlist_of(e) for e in persons if watchlists.watchlist_of(e)}
+    assert faces == len(listed) >= 5 and listed[named] == "red_notices"
+
+    printed = subprocess.run([sys.executable, "-m", "services.cli", "probe", named], capture_output=True, text=True,
+                             check=True, timeout=60).stdout
+    request = json_format.Parse(printed, gateway_pb.FrontlineCheckRequest())
+    check = gateway_grpc.GatewayServiceStub(gateway.channel).FrontlineCheck
+    hit = check(request, metadata=country("ITA"), timeout=10)
+    assert hit.outcome == gateway_pb.FRONTLINE_OUTCOME_HIT and hit.person.id == named
+    assert list(hit.watchlists) == ["red_notices"] and 0.8 < hit.biometric_score < 0.95, "a new photograph"
+    other_document = check(gateway_pb.FrontlineCheckRequest(probe=request.probe, document_number="ZZ0000001"),
+                     metadata=country("ITA"), timeout=10)
+    assert other_document.outcome == gateway_pb.FRONTLINE_OUTCOME_HIT, "the face alone decides"
+
+    for person in persons:
+        watchlists.report_stolen(person)
+    stolen = next(d for p in persons for d in p.person.documents
+                  if d.reported_invalid and p.access_policy.visibility == access_pb2.VISIBILITY_ALL_MEMBERS)
+    document = check(gateway_pb.FrontlineCheckRequest(document_number=stolen.number,
+                                                      document_country=stolen.issuing_country),
+                     metadata=country("ITA"), timeout=10)
+    assert document.outcome == gateway_pb.FRONTLINE_OUTCOME_HIT and "retain it" in document.handling_instruction
