@@ -45,7 +45,7 @@ from icore.messaging.v1 import messaging_service_pb2 as messaging_pb
 from icore.query.v1 import query_service_pb2 as query_pb
 from icore.uim.v1 import biometrics_pb2, entity_pb2
 from services.bootstrap.errors import FieldErrors
-from services.bootstrap.paging import PageRequest
+from services.bootstrap.paging import PageRequest, encode_token
 from services.query.identifiers import is_record_id
 from services.uim.biometrics import has_vector
 
@@ -53,6 +53,9 @@ from services.uim.biometrics import has_vector
 IDENTIFY_SHARE = 0.6
 #: Results whose linked entities are fetched.
 LINKED_FOR_TOP = 5
+#: Repository hits and watch-list candidates a search groups at most (Search's
+#: and Identify's largest page): results beyond them are not reached by paging.
+MAX_HITS = 100
 #: Biometric subjects whose repository records are fetched, best first: one
 #: BatchGetEntities, which takes at most 100 ids (a page holds at most 100 results).
 MAX_SUBJECTS_FETCHED = 100
@@ -94,6 +97,7 @@ async def unified_search(
     page = validate(request, errors)
     errors.raise_if_any()
     wanted = page.offset + page.size
+    fetch = hits_to_fetch(page)
     calls: list[asyncio.Task[Any]] = []
 
     def start(call: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -101,10 +105,10 @@ async def unified_search(
         return calls[-1]
 
     try:
-        searching = start(_search_repository(request, backends, wanted, budget.left()))
+        searching = start(_search_repository(request, backends, fetch, page.offset == 0, budget.left()))
         reading = start(_search_messages(request, backends, budget.left()))
         grouping = start(_hit_identities(searching, backends, budget))
-        watching = start(_identify_and_follow(request, backends, wanted, budget, thresholds, searching))
+        watching = start(_identify_and_follow(request, backends, fetch, budget, thresholds, searching))
         query, messages = await searching, await reading
         hit_identities, (biometric, follow_up) = await grouping, await watching
     finally:  # the caller cancelled, or a call failed: nothing is left running
@@ -130,6 +134,8 @@ async def unified_search(
         groups = sorted(groups + about_others, key=lambda g: -g.score)
         attached |= their_messages
     shown = groups[page.offset:wanted]
+    if page.offset and shown:  # Search brought the linked entities of the first page's best hits only
+        related |= await _linked(shown, related, backends, budget)
     results = []
     for group in shown:
         result = pb.UnifiedResult(result_id=group.result_id, score=group.score, hits=group.hits,
@@ -141,8 +147,18 @@ async def unified_search(
                 result.links.extend(links)
         results.append(result)
     statuses = [o.status() for o in (query, messages, biometric, analytics)]
+    more = len(groups) > wanted or (fetch < MAX_HITS and (
+        bool(query.ok and query.response.next_page_token) or len(candidates) >= fetch))
     return pb.UnifiedSearchResponse(results=results, backend_statuses=statuses,
-                                    next_page_token=page.next_token(len(groups)))
+                                    next_page_token=encode_token({"o": page.offset + len(shown)}) if more and shown
+                                    else "")
+
+
+def hits_to_fetch(page: PageRequest) -> int:
+    """Repository hits and watch-list candidates to ask for to fill a page of
+    grouped results: more than the results wanted, since one identity's
+    records group into one result, and at most MAX_HITS."""
+    return min(MAX_HITS, page.offset + page.size + max(5, page.size // 2))
 
 
 def _clusters(outcome: Outcome[Any]) -> dict[str, str]:
@@ -153,13 +169,13 @@ def _clusters(outcome: Outcome[Any]) -> dict[str, str]:
     return {entity_id: cluster.cluster_id for cluster in answer.clusters for entity_id in cluster.entity_ids}
 
 
-async def _search_repository(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int,
+async def _search_repository(request: pb.UnifiedSearchRequest, backends: Backends, fetch: int, first_page: bool,
                              timeout: float) -> Outcome[Any]:
     if not _text_criteria(request):
         return skipped("query", "no biographic criteria")
     search = query_pb.SearchRequest(text=request.text, name=request.name, nationality=request.nationality,
-                                    document_number=request.document_number, page_size=min(wanted, 100),
-                                    linked_hit_count=LINKED_FOR_TOP, max_linked_per_hit=10)
+                                    document_number=request.document_number, page_size=fetch,
+                                    linked_hit_count=LINKED_FOR_TOP if first_page else 0, max_linked_per_hit=10)
     if request.HasField("date_of_birth"):
         search.date_of_birth.CopyFrom(request.date_of_birth)
     return await ask("query", lambda t: backends.query.Search(search, timeout=t), timeout)
@@ -178,14 +194,14 @@ async def _search_messages(request: pb.UnifiedSearchRequest, backends: Backends,
 
 
 async def _identify_and_follow(
-    request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, budget: Budget, thresholds: Thresholds,
+    request: pb.UnifiedSearchRequest, backends: Backends, fetch: int, budget: Budget, thresholds: Thresholds,
     searching: asyncio.Task[Outcome[Any]],
 ) -> tuple[Outcome[Any], WatchlistFollowUp]:
     """Identify, then at once the calls its candidates need. What the
     repository's search has already brought (when it has answered by then) is
     not asked for again: records, links, and identities, which its hits get
     from `_hit_identities`."""
-    biometric = await _identify(request, backends, wanted, budget.share(IDENTIFY_SHARE), thresholds)
+    biometric = await _identify(request, backends, fetch, budget.share(IDENTIFY_SHARE), thresholds)
     candidates = biometric.response.candidates if biometric.response is not None else []
     if not candidates:
         return biometric, WatchlistFollowUp()
@@ -219,7 +235,7 @@ def _answered(task: asyncio.Task[Outcome[Any]]) -> Any | None:
     return task.result().answer
 
 
-async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, wanted: int, timeout: float,
+async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, fetch: int, timeout: float,
                     thresholds: Thresholds) -> Outcome[Any]:
     """Watch-list candidates that are at least possible matches (the frontline check's
     floor): the nearest templates of a stranger are not results."""
@@ -227,7 +243,7 @@ async def _identify(request: pb.UnifiedSearchRequest, backends: Backends, wanted
         return skipped("biometric", "no biometric probe")
     started = time.monotonic()
     floor = await thresholds.get(request.probe.modality, backends, timeout / 2) - POSSIBLE_MARGIN
-    identify = biometric_pb.IdentifyRequest(probe=request.probe, top_k=min(wanted, 100), min_score=floor)
+    identify = biometric_pb.IdentifyRequest(probe=request.probe, top_k=fetch, min_score=floor)
     left = timeout - (time.monotonic() - started)
     return await ask("biometric", lambda t: backends.biometric.Identify(identify, timeout=t), left)
 
@@ -261,3 +277,19 @@ async def _subjects(subject_ids: list[str], known: set[str], linked: set[str], b
     subjects = {entity.id: entity for entity in answer.entities if entity.id not in known}
     return subjects, {s.entity_id: ([r.entity for r in s.related], list(s.links))
                       for s in answer.linked_sets if s.entity_id in to_link}
+
+
+async def _linked(shown: list[merging.Group], related: dict[str, tuple[list[Any], list[Any]]], backends: Backends,
+                  budget: Budget) -> dict[str, tuple[list[Any], list[Any]]]:
+    """The linked entities of the best LINKED_FOR_TOP records of a later page's
+    results that have none yet, in one BatchGetEntities."""
+    wanted = [e.id for group in shown for e in group.entities() if e.id not in related and is_record_id(e.id)]
+    wanted = list(dict.fromkeys(wanted))[:LINKED_FOR_TOP]
+    if not wanted:
+        return {}
+    request = query_pb.BatchGetEntitiesRequest(entity_ids=wanted, linked_entity_count=len(wanted),
+                                               max_linked_per_entity=10)
+    outcome = await ask("query", lambda t: backends.query.BatchGetEntities(request, timeout=t), budget.left())
+    answer = outcome.answer
+    return {} if answer is None else {s.entity_id: ([r.entity for r in s.related], list(s.links))
+                                      for s in answer.linked_sets}

@@ -16,7 +16,7 @@ Baselines in the same run: every backend call a text search makes, made
 alone with the same requests (query Search with the linked entities of its
 top 5 hits, messaging ListMessages, analytics ResolveEntities of the
 search's hits; the first two at once, the third once Search has answered),
-and biometric Identify, top 20 at or above the frontline floor as the
+and biometric Identify, top 30 at or above the frontline floor as the
 gateway asks, for a search with a face probe; the slowest one's p50 is the
 overhead's denominator. These calls and UnifiedSearch are timed in turns
 (one of each, again and again), so that each sees the VM as the others do:
@@ -24,7 +24,7 @@ on this shared VM the speed drifts within seconds, and phases timed one after
 the other moved the ratio by a fifth between runs. The floor of any hop:
 a health Check of the gateway (every layer of a server, no work), with the
 gateway's CPU per call. FrontlineCheck's baseline is the biometric Identify
-it makes, called alone; the probe's figures (Identify, Identify top 20,
+it makes, called alone; the probe's figures (Identify, Identify top 30,
 UnifiedSearch with a probe, FrontlineCheck) are timed in turns too.
 
 `--pin` gives the repository's process (the slowest call of a text search)
@@ -53,6 +53,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.processes import PIDS, cpu_seconds, served
 from gateway.frontline import POSSIBLE_MARGIN
+from gateway.unified_search import hits_to_fetch
 from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
 from icore.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
 from icore.biometric.v1 import biometric_service_pb2 as bio_pb
@@ -70,6 +71,7 @@ from services.biometric.config import Modality
 from services.biometric.core import BiometricCore
 from services.biometric.templates import Template
 from services.bootstrap.database import create_engine
+from services.bootstrap.paging import PageRequest
 from services.demo.generator import generate
 from services.uim.access import ALL_MEMBERS, Policy
 
@@ -78,6 +80,8 @@ EVERYONE = Policy(ALL_MEMBERS, frozenset())
 DIMENSION = 512
 MATES = 1000
 TARGET_OVERHEAD = 1.2
+#: The repository hits and watch-list candidates a first page of 20 results asks for (30).
+FETCHED = hits_to_fetch(PageRequest(size=20, offset=0))
 #: The clusters as the gateway asks for them: ids only, no pairs.
 BASIC = analytics_pb.CLUSTER_VIEW_BASIC
 TARGET_FRONTLINE_P99_MS = 100.0
@@ -319,7 +323,7 @@ def main() -> None:
             return NAMES[i % len(NAMES)]
 
         def search_request(i: int) -> q_pb.SearchRequest:
-            return q_pb.SearchRequest(name=searched(i), page_size=20, linked_hit_count=5, max_linked_per_hit=10)
+            return q_pb.SearchRequest(name=searched(i), page_size=FETCHED, linked_hit_count=5, max_linked_per_hit=10)
 
         # The hits of each name's search, whose identities the gateway asks for once Search answers.
         hit_ids = {name: list(dict.fromkeys(h.entity.id for h in query.Search(
@@ -431,20 +435,20 @@ def main() -> None:
                                           metadata=AS_FRANCE, timeout=10)
             identify_from_gateway.extend(s.latency_ms for s in reply.backend_statuses if s.backend == "biometric")
 
-        # The Identify a probe search makes: its top 20 at or above the frontline's
+        # The Identify a probe search makes: its top FETCHED at or above the frontline's
         # floor (without the floor the engine rescores many more rows: 2x slower).
         stats = biometric.GetStats(bio_pb.GetStatsRequest(), metadata=AS_FRANCE, timeout=10)
         floor = next(m.verify_threshold for m in stats.modalities
                      if m.modality == biometrics_pb2.MODALITY_FACE) - POSSIBLE_MARGIN
 
-        def identify_top_20(i: int) -> None:
-            biometric.Identify(bio_pb.IdentifyRequest(probe=probes[i % len(probes)], top_k=20, min_score=floor),
+        def identify_top(i: int) -> None:
+            biometric.Identify(bio_pb.IdentifyRequest(probe=probes[i % len(probes)], top_k=FETCHED, min_score=floor),
                                metadata=AS_FRANCE, timeout=10)
 
         # In turns, as the text search's figures: timed one phase after the other,
         # a probe search once came out faster than the Identify it waits for (0.90).
         probe_calls: dict[str, Callable[[int], object]] = {
-            "identify": identify_alone, "identify top 20": identify_top_20, "with probe": unified_with_probe,
+            "identify": identify_alone, "identify top": identify_top, "with probe": unified_with_probe,
             "frontline": frontline}
         for call in probe_calls.values():
             call(0)
@@ -452,10 +456,10 @@ def main() -> None:
         identify_from_gateway.clear()
         probe_turns = in_turns(probe_calls, args.seconds * 4)
         report(f"baseline: biometric Identify alone, {args.templates:,}", probe_turns["identify"], 0)
-        report("baseline: biometric Identify (top 20, floor) alone", probe_turns["identify top 20"], 0)
+        report(f"baseline: biometric Identify (top {FETCHED}, floor) alone", probe_turns["identify top"], 0)
         with_probe = probe_turns["with probe"]
         report("UnifiedSearch with a face probe, 1 client", with_probe, 0)
-        identified = statistics.median(probe_turns["identify top 20"])
+        identified = statistics.median(probe_turns["identify top"])
         ratio = statistics.median(with_probe) / max(identified, statistics.median(alone[slowest]))
         slowest_with_probe = "biometric Identify" if identified >= statistics.median(alone[slowest]) else slowest
         print(f"  {'overhead with a probe: p50 / p50 slowest alone':<46} {ratio:<40.2f} "

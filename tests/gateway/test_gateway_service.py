@@ -289,6 +289,48 @@ def test_records_found_by_one_fuzzy_word_are_grouped_by_identity_too(mesh: Mesh)
     assert _states(reply)["analytics"] == "BACKEND_STATE_OK"
 
 
+def test_pages_of_grouped_results_reach_every_result_each_with_its_links(mesh: Mesh) -> None:
+    """Six Petrenkos, two records of Olena among them (one result), each linked
+    to Mykola Bondar. Page by page, two results a page, the search gives what
+    one page of 100 gives, in the same order, and results on later pages have
+    their linked entities too. (Pages had asked the repository for as many hits
+    as results wanted: one identity's two records made a short first page with
+    no next page, and only the first page's best five hits had links.)"""
+    def petrenko(record_id: str, name: str, born: tuple[int, int, int], passport: str = "") -> entity_pb2.Entity:
+        person = person_pb2.Person(names=[names_pb2.PersonName(full_name=name)],
+                                   date_of_birth=dates_pb2.PartialDate(year=born[0], month=born[1], day=born[2]))
+        if passport:
+            person.documents.add(document_type="PASSPORT", number=passport, issuing_country="UKR")
+        entity = entity_pb2.Entity(person=person, access_policy=OPEN)
+        entity.provenance.source_record_id = record_id
+        return entity
+
+    family = [petrenko(f"PT-{i}", f"{given} PETRENKO", (1960 + i, 1 + i, 2 + i))
+              for i, given in enumerate(("Oksana", "Olga", "Orest", "Ostap", "Oleh"))]
+    olena = [petrenko("PT-9", "Olena PETRENKO", (1985, 5, 5), "PT 777111"),
+             petrenko("PT-10", "Олена Петренко", (1985, 5, 5), "PT 777111")]
+    query = query_grpc.QueryServiceStub(mesh["query"].channel)
+    query.UpsertEntities(iter([query_pb.UpsertEntitiesRequest(entities=family + olena)]), metadata=country("UKR"))
+    ids = [entity_id("UKR", e.provenance.source_record_id) for e in family + olena]
+    links = [link_pb2.Link(from_entity_id=i, to_entity_id=BROTHER, link_type=link_pb2.LINK_TYPE_ASSOCIATE,
+                           access_policy=OPEN) for i in ids]
+    for n, made in enumerate(links):
+        made.provenance.source_record_id = f"PT-L{n}"
+    query.UpsertLinks(query_pb.UpsertLinksRequest(links=links), metadata=country("UKR"))
+    _wait_for_analytics(mesh["analytics"], ids[-2:])
+
+    whole = _search(mesh, name="Petrenko", page_size=100)
+    assert len(whole.results) == 6 and not whole.next_page_token
+    paged, token, pages = [], "", 0
+    while pages == 0 or token:
+        page = _search(mesh, name="Petrenko", page_size=2, page_token=token)
+        assert page.results and len(page.results) <= 2
+        assert all(r.linked_entities for r in page.results), f"page {pages + 1} without links"
+        paged += [r.result_id for r in page.results]
+        token, pages = page.next_page_token, pages + 1
+    assert paged == [r.result_id for r in whole.results] and pages >= 3
+
+
 def test_cancelling_the_search_cancels_the_backend_calls(mesh: Mesh,
                                                           span_exporter: InMemorySpanExporter) -> None:
     with _tables_locked(mesh.query_url):
