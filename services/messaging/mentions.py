@@ -30,6 +30,7 @@ from services.uim.names import (
 )
 from services.uim.names.keys import MIN_SKELETON_LENGTH, token_keys
 from services.uim.names.tokens import Token
+from services.uim.written_dates import written_date
 
 #: A name in a message matches the query from this score (services.uim.names scale).
 NAME_MATCH = 0.85
@@ -149,15 +150,17 @@ def _split_query(text: str) -> tuple[str, str, str]:
     its other words): "Petrov 724411983" -> ("PETROV724411983", "724411983",
     "Petrov"). The letters of a number written apart from its digits belong to
     the number: "Tsvetkov XP 5320800" -> (…, "XP5320800", "Tsvetkov"). The
-    numbers are empty when the query has no digit."""
-    words = text.split()
+    numbers are empty when the query has no digit. A date ("Petrov 1980-03-14",
+    as the gateway's unified search passes its free text on) is left out:
+    messages are not searched by dates of birth."""
+    words = [w for w in text.split() if written_date(w.strip(",;")) is None]
     numbered = {i for i, w in enumerate(words) if _DIGIT.search(w)}
     if not numbered:
-        return "", "", text
+        return "", "", " ".join(words)
     numbered |= {i for i in range(len(words) - 1) if i + 1 in numbered and is_document_series(words[i], words[i + 1])}
     names = " ".join(w for i, w in enumerate(words) if i not in numbered)
     number = "".join(w for i, w in enumerate(words) if i in numbered)
-    return normalise_document_number(text), normalise_document_number(number), names
+    return normalise_document_number(" ".join(words)), normalise_document_number(number), names
 
 
 class MentionQuery:

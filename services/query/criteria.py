@@ -4,7 +4,6 @@ object, free text split into what it contains (names, document numbers, a date).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from google.protobuf import timestamp_pb2
@@ -15,6 +14,7 @@ from services.bootstrap.errors import FieldErrors
 from services.bootstrap.paging import PageRequest
 from services.uim.names import is_document_series, normalise_document_number
 from services.uim.validation import check_code, check_partial_date
+from services.uim.written_dates import written_date
 
 MAX_TEXT, MAX_NAME, MAX_DOCUMENT, MAX_TOLERANCE = 500, 300, 50, 10
 DEFAULT_PAGE, MAX_PAGE = 20, 100
@@ -29,8 +29,6 @@ COMPLETE_NUMBER_LENGTH = 7
 #: ("Łódź" sounds like the surname "Lotiz"), which free text may ask for.
 NAMED_KINDS = (entity_pb2.ENTITY_KIND_PERSON, entity_pb2.ENTITY_KIND_ORGANIZATION)
 
-_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-_DOTTED_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
 _SECONDS_MIN = int(dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp())
 _SECONDS_MAX = int(dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp())
 
@@ -65,19 +63,6 @@ class Criteria:
         return bool(self.date_of_birth or self.nationality or self.documents)
 
 
-def _date(word: str) -> dates_pb2.PartialDate | None:
-    """The date a word of free text writes (YYYY, YYYY-MM, YYYY-MM-DD or DD.MM.YYYY), if valid."""
-    found = _ISO_DATE.match(word) or _DOTTED_DATE.match(word)
-    if not found:
-        return None
-    parts = [int(p) if p else 0 for p in found.groups()]
-    year, month, day = (parts[2], parts[1], parts[0]) if found.re is _DOTTED_DATE else parts
-    candidate = dates_pb2.PartialDate(year=year, month=month, day=day)
-    probe = FieldErrors()
-    check_partial_date(probe, candidate, "date")
-    return None if probe else candidate
-
-
 def _text_parts(text: str) -> tuple[str, list[str], dates_pb2.PartialDate | None]:
     """Split free text into (name words, document numbers, a date of birth).
 
@@ -102,7 +87,7 @@ def _text_parts(text: str) -> tuple[str, list[str], dates_pb2.PartialDate | None
         number = normalise_document_number(plain)
         has_digit = any(c.isdigit() for c in number)
         continues = has_digit and bool(run) and len("".join(run)) < COMPLETE_NUMBER_LENGTH
-        written = None if continues or date is not None else _date(plain)
+        written = None if continues or date is not None else written_date(plain)
         if written is not None:
             end_run()
             date = written

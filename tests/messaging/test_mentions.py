@@ -43,6 +43,9 @@ def test_document_numbers_match_however_they_are_spaced() -> None:
         dict(document_type="PASSPORT", number="XP 5320800")])])
     assert _found(printed, "Tsvetkov XP 5320800")
     assert not _found(printed, "Tsvetkov XP 5320801")
+    # The gateway passes free text on as it is: a date of birth in it is not a document to match.
+    assert _found(printed, "Ivan Tsvetkov 2000-06-03") and _found(printed, "Tsvetkov 03.06.2000")
+    assert _found(printed, "Tsvetkov XP 5320800 2000") and not _found(printed, "Tsvetkov XP 5320801 2000")
 
 
 def test_a_long_body_gives_a_bounded_number_of_keys() -> None:
