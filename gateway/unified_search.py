@@ -136,22 +136,24 @@ async def unified_search(
     shown = groups[page.offset:wanted]
     if page.offset and shown:  # Search brought the linked entities of the first page's best hits only
         related |= await _linked(shown, related, backends, budget)
-    results = []
-    for group in shown:
-        result = pb.UnifiedResult(result_id=group.result_id, score=group.score, hits=group.hits,
-                                  messages=attached.get(group.result_id, []))
-        for entity in group.entities():
-            if entity.id in related:
-                linked, links = related[entity.id]
-                result.linked_entities.extend(linked)
-                result.links.extend(links)
-        results.append(result)
-    statuses = [o.status() for o in (query, messages, biometric, analytics)]
     more = len(groups) > wanted or (fetch < MAX_HITS and (
         bool(query.ok and query.response.next_page_token) or len(candidates) >= fetch))
-    return pb.UnifiedSearchResponse(results=results, backend_statuses=statuses,
-                                    next_page_token=encode_token({"o": page.offset + len(shown)}) if more and shown
-                                    else "")
+    return pb.UnifiedSearchResponse(
+        results=[_result(group, attached, related) for group in shown],
+        backend_statuses=[o.status() for o in (query, messages, biometric, analytics)],
+        next_page_token=encode_token({"o": page.offset + len(shown)}) if more and shown else "")
+
+
+def _result(group: merging.Group, attached: dict[str, list[Any]],
+            related: dict[str, tuple[list[Any], list[Any]]]) -> pb.UnifiedResult:
+    result = pb.UnifiedResult(result_id=group.result_id, score=group.score, hits=group.hits,
+                              messages=attached.get(group.result_id, []))
+    for entity in group.entities():
+        if entity.id in related:
+            linked, links = related[entity.id]
+            result.linked_entities.extend(linked)
+            result.links.extend(links)
+    return result
 
 
 def hits_to_fetch(page: PageRequest) -> int:
