@@ -51,8 +51,10 @@ from services.uim.biometrics import has_vector
 
 #: How much of the budget Identify may use: its candidates' records, identities and links follow it.
 IDENTIFY_SHARE = 0.6
-#: Results whose linked entities are fetched.
-LINKED_FOR_TOP = 5
+#: Records whose linked entities a page brings, best first: Search's and
+#: BatchGetEntities' most, so that every result of a page of 20 has them.
+#: (Five until 2026-12-08: at the demo's size twenty cost Search 0.05 ms more.)
+LINKED_FOR_TOP = 20
 #: Repository hits and watch-list candidates a search groups at most (Search's
 #: and Identify's largest page): results beyond them are not reached by paging.
 MAX_HITS = 100

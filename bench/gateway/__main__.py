@@ -14,7 +14,7 @@ starts from it in seconds (enrolment speed is the biometric benchmark's).
 
 Baselines in the same run: every backend call a text search makes, made
 alone with the same requests (query Search with the linked entities of its
-top 5 hits, messaging ListMessages, analytics ResolveEntities of the
+top 20 hits, messaging ListMessages, analytics ResolveEntities of the
 search's hits; the first two at once, the third once Search has answered),
 and biometric Identify, top 30 at or above the frontline floor as the
 gateway asks, for a search with a face probe; the slowest one's p50 is the
@@ -53,7 +53,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.processes import PIDS, cpu_seconds, served
 from gateway.frontline import POSSIBLE_MARGIN
-from gateway.unified_search import hits_to_fetch
+from gateway.unified_search import LINKED_FOR_TOP, hits_to_fetch
 from icore.analytics.v1 import analytics_service_pb2 as analytics_pb
 from icore.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
 from icore.biometric.v1 import biometric_service_pb2 as bio_pb
@@ -323,7 +323,8 @@ def main() -> None:
             return NAMES[i % len(NAMES)]
 
         def search_request(i: int) -> q_pb.SearchRequest:
-            return q_pb.SearchRequest(name=searched(i), page_size=FETCHED, linked_hit_count=5, max_linked_per_hit=10)
+            return q_pb.SearchRequest(name=searched(i), page_size=FETCHED, linked_hit_count=LINKED_FOR_TOP,
+                                      max_linked_per_hit=10)
 
         # The hits of each name's search, whose identities the gateway asks for once Search answers.
         hit_ids = {name: list(dict.fromkeys(h.entity.id for h in query.Search(
@@ -341,7 +342,7 @@ def main() -> None:
 
         # The calls a text search makes: these two at once, then the hits' identities.
         text_round: dict[str, tuple[Any, Callable[[int], object]]] = {
-            "query Search (+ linked of top 5)": (query.Search, search_request),
+            f"query Search (+ linked of top {LINKED_FOR_TOP})": (query.Search, search_request),
             "messaging ListMessages (text)": (messaging.ListMessages, lambda i: msg_pb.ListMessagesRequest(
                 mailbox=msg_pb.MAILBOX_ALL, text=searched(i), page_size=50)),
         }

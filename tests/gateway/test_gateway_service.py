@@ -321,6 +321,7 @@ def test_pages_of_grouped_results_reach_every_result_each_with_its_links(mesh: M
 
     whole = _search(mesh, name="Petrenko", page_size=100)
     assert len(whole.results) == 6 and not whole.next_page_token
+    assert all(r.linked_entities for r in whole.results), "every result of a page has its links, not the best five"
     paged, token, pages = [], "", 0
     while pages == 0 or token:
         page = _search(mesh, name="Petrenko", page_size=2, page_token=token)
