@@ -137,6 +137,7 @@ def _load_demo(ports: dict[str, int], size: int, tls_dir: Path | None) -> None:
 
     try:
         summary = demo.load_if_empty(channels, size, channel_for=channel_for if tls_dir else None)
+        demo.wait_until_cross_checked(channels, channel_for if tls_dir else None)
     finally:
         for channel in [*channels.values(), *acting.values()]:
             channel.close()

@@ -6,13 +6,18 @@ with the passports reported stolen) enrolled through BiometricService."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 
 import grpc
 import structlog
 
+from icore.messaging.v1 import message_pb2
+from icore.messaging.v1 import messaging_service_pb2 as messaging_pb
+from icore.messaging.v1 import messaging_service_pb2_grpc as messaging_grpc
 from icore.uim.v1 import entity_pb2, link_pb2
+from services.bootstrap.certificates import DEMO_COUNTRIES
 from services.bootstrap.identity import Caller, identity_metadata
 from services.demo import watchlists
 from services.demo.generator import DEFAULT_SEED, generate
@@ -100,6 +105,31 @@ def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = D
                         f"icore probe {wanted})")
     log.info("demo_loaded", entities=created, links=linked, rejected=rejected, messages=sent, faces=len(enrolled))
     return summary
+
+
+def wait_until_cross_checked(channels: dict[str, grpc.Channel],
+                             channel_for: Callable[[str, str], grpc.Channel] | None = None,
+                             timeout_s: float = 30.0) -> bool:
+    """Until messaging has cross-checked every message in each demo bureau's
+    inbox: `icore up` prints its banner after that work, whose log lines
+    (a repository search per person in a message) would otherwise bury it.
+    False when `timeout_s` passed first."""
+    deadline = time.monotonic() + timeout_s
+    pending = list(DEMO_COUNTRIES)
+    while pending and time.monotonic() < deadline:
+        pending = [country for country in pending if _cross_checking(channels, channel_for, country)]
+        if pending:
+            time.sleep(0.2)
+    return not pending
+
+
+def _cross_checking(channels: dict[str, grpc.Channel], channel_for: Callable[[str, str], grpc.Channel] | None,
+                    country: str) -> bool:
+    channel = channel_for("messaging", country) if channel_for else channels["messaging"]
+    metadata = () if channel_for else identity_metadata(Caller(country))
+    listing = messaging_pb.ListMessagesRequest(mailbox=messaging_pb.MAILBOX_INBOX, page_size=500)
+    found = messaging_grpc.MessagingServiceStub(channel).ListMessages(listing, metadata=metadata, timeout=10)
+    return any(m.cross_check.state != message_pb2.CROSS_CHECK_STATE_COMPLETE for m in found.messages)
 
 
 def _enroll_watchlists(channels: dict[str, grpc.Channel], entities: dict[str, list[entity_pb2.Entity]],

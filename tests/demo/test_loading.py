@@ -20,7 +20,7 @@ from icore.query.v1 import query_service_pb2 as pb
 from icore.query.v1 import query_service_pb2_grpc as pb_grpc
 from icore.uim.v1 import access_pb2
 from services.bootstrap.certificates import DEMO_COUNTRIES, make_development_pki
-from services.demo import load_if_empty, watchlists
+from services.demo import load_if_empty, wait_until_cross_checked, watchlists
 from services.demo.generator import DEFAULT_SEED, Truth, generate
 from services.demo.messages import demo_cases, display_name
 from services.mesh import client_channel
@@ -68,6 +68,7 @@ def test_the_demo_sends_case_messages_about_its_people_threaded_by_case(
     dead = unused_address()
     messaging = start_service("messaging", peers={"query": query.address, "biometric": dead})
     summary = load_if_empty({"query": query.channel, "messaging": messaging.channel}, 200)
+    assert wait_until_cross_checked({"messaging": messaging.channel}, timeout_s=60), "icore up's banner waits for this"
 
     persons = [(item.owner, item.entity) for item in generate(200, DEFAULT_SEED)
                if item.entity is not None and item.entity.HasField("person")]
