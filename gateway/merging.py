@@ -179,10 +179,9 @@ def message_results(
     home_of: dict[str, Group] = {}
     known: dict[str, Group] = {}  # a subject's normalised names and "#" + its document numbers
     spelt: list[tuple[Group, tuple[str, ...]]] = []
-    for message, hit, subject in found:
-        if subject is None:
+    for message, hit, named in found:
+        if named is None:
             continue
-        named = Named.of([subject])
         keys = [*named.spellings, *("#" + number for number in named.documents)]
         home = next((known[key] for key in keys if key in known), None)
         if home is None:
@@ -193,8 +192,8 @@ def message_results(
             known.setdefault(key, home)
         home.hits.append(hit)
         home_of[message.id] = home
-    for message, hit, subject in found:
-        if subject is not None:
+    for message, hit, named in found:
+        if named is not None:
             continue
         text = MessageText.of(message).text
         home = next((group for group, spellings in spelt if any(s in text for s in spellings)), None)
@@ -212,24 +211,25 @@ def message_results(
 
 
 def _message_hit(message: message_pb2.Message, query: PreparedName,
-                 documents: set[str]) -> tuple[pb.SourceHit, entity_pb2.Entity | None]:
-    """The message as a hit: the person or organization in its content the search
-    names (by document, else by the best name), or, when only its subject or
-    body names them, no entity at the score the messaging backend matched at."""
-    best: tuple[float, str, entity_pb2.Entity | None] = (0.0, "", None)
+                 documents: set[str]) -> tuple[pb.SourceHit, Named | None]:
+    """The message as a hit, with the names and documents of its subject: the
+    person or organization in its content the search names (by document, else
+    by the best name), or, when only its subject or body names them, no entity
+    at the score the messaging backend matched at."""
+    best: tuple[float, str, entity_pb2.Entity | None, Named | None] = (0.0, "", None, None)
     for entity in message.content.entities:
         named = Named.of([entity])
         if documents & named.documents and best[0] < 1.0:
-            best = (1.0, "a document in the content", entity)
+            best = (1.0, "a document in the content", entity, named)
         for name in named.names:
             score = name_score(query, name)
             if score > best[0]:
-                best = (score, "the content", entity)
-    score, where, subject = best
+                best = (score, "the content", entity, named)
+    score, where, subject, subject_named = best
     if score < MESSAGE_NAME_MATCH:
-        score, where, subject = MESSAGE_NAME_MATCH, "the subject or body", None
+        score, where, subject, subject_named = MESSAGE_NAME_MATCH, "the subject or body", None, None
     hit = pb.SourceHit(backend="messaging", record_id=message.id, score=score,
                        explanation=f"named in {where} of the message \"{message.subject}\"")
     if subject is not None:
         hit.entity.CopyFrom(subject)
-    return hit, subject
+    return hit, subject_named

@@ -224,10 +224,10 @@ class RepositoryMirror:
     def _identity(self, group: list[str], explained: bool = True) -> Identity:
         """A cluster, with its matched pairs and why each matched when `explained`
         (each pair is compared again for its reasons)."""
-        members = set(group)
-        pairs: list[PairMatch] = []
         if not explained:
             return Identity(cluster_id(group), tuple(group), ())
+        members = set(group)
+        pairs: list[PairMatch] = []
         for entity_id in group:
             for other, probability in sorted(self.resolver.matched(entity_id).items()):
                 if other in members and entity_id < other:

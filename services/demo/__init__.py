@@ -88,12 +88,8 @@ def load_if_empty(channels: dict[str, grpc.Channel], size: int, *, seed: int = D
     if "messaging" in channels:
         persons = [(owner, e) for owner, records in sorted(entities.items()) for e in records if e.HasField("person")]
 
-        def messaging(country: str) -> tuple[grpc.Channel, tuple[tuple[str, str], ...]]:
-            if channel_for:
-                return channel_for("messaging", country), ()
-            return channels["messaging"], identity_metadata(Caller(country))
-
-        sent = send_cases(demo_cases(persons, seed), messaging, acting_as)
+        sent = send_cases(demo_cases(persons, seed), lambda country: _as(channels, channel_for, "messaging", country),
+                          acting_as)
         summary += f"; {sent} case messages sent"
     enrolled: list[tuple[str, str]] = []
     if "biometric" in channels:
@@ -125,8 +121,7 @@ def wait_until_cross_checked(channels: dict[str, grpc.Channel],
 
 def _cross_checking(channels: dict[str, grpc.Channel], channel_for: Callable[[str, str], grpc.Channel] | None,
                     country: str) -> bool:
-    channel = channel_for("messaging", country) if channel_for else channels["messaging"]
-    metadata = () if channel_for else identity_metadata(Caller(country))
+    channel, metadata = _as(channels, channel_for, "messaging", country)
     listing = messaging_pb.ListMessagesRequest(mailbox=messaging_pb.MAILBOX_INBOX, page_size=500)
     found = messaging_grpc.MessagingServiceStub(channel).ListMessages(listing, metadata=metadata, timeout=10)
     return any(m.cross_check.state != message_pb2.CROSS_CHECK_STATE_COMPLETE for m in found.messages)
@@ -145,10 +140,14 @@ def _enroll_watchlists(channels: dict[str, grpc.Channel], entities: dict[str, li
                                            access_policy=entity.access_policy)
             if entity.HasField("person"):
                 persons.append((owner, entity))
+    return watchlists.enroll_watchlists(persons, lambda country: _as(channels, channel_for, "biometric", country))
 
-    def biometric(country: str) -> tuple[grpc.Channel, tuple[tuple[str, str], ...]]:
-        if channel_for:
-            return channel_for("biometric", country), ()
-        return channels["biometric"], identity_metadata(Caller(country))
 
-    return watchlists.enroll_watchlists(persons, biometric)
+def _as(channels: dict[str, grpc.Channel], channel_for: Callable[[str, str], grpc.Channel] | None, service: str,
+        country: str) -> tuple[grpc.Channel, tuple[tuple[str, str], ...]]:
+    """A channel to `service` acting for `country`, and the metadata to send:
+    its certificate's channel under TLS, else the shared channel and the
+    country in the metadata (a plaintext mesh)."""
+    if channel_for:
+        return channel_for(service, country), ()
+    return channels[service], identity_metadata(Caller(country))
